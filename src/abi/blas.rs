@@ -1,0 +1,140 @@
+//! `dgemm_` (Fortran ABI) and `cblas_dgemm`.
+
+use super::{boundary, read, read_char};
+use crate::check;
+use crate::cpu::{xerbla, CPU};
+use crate::dispatch::{self, Call, Routine};
+use std::os::raw::{c_char, c_int};
+
+/// DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.
+///
+/// Arguments as reference BLAS DGEMM: TRANSA, TRANSB ('N', 'T' or 'C'),
+/// M, N, K (>= 0), ALPHA, A(LDA,*), LDA (>= max(1, rows of op(A) as
+/// stored)), B(LDB,*), LDB, BETA, C(LDC,*) (when BETA = 0, C need not be
+/// set on input), LDC (>= max(1, M)). Illegal arguments are reported
+/// through XERBLA('DGEMM ', position). `transa_len`/`transb_len` are the
+/// hidden CHARACTER lengths gfortran passes; only the first character is
+/// read.
+///
+/// # Safety
+/// Pointers as for reference DGEMM: scalars readable, A, B, C valid for the
+/// dimensions and leading dimensions given.
+#[no_mangle]
+pub unsafe extern "C" fn dgemm_(
+    transa: *const c_char,
+    transb: *const c_char,
+    m: *const c_int,
+    n: *const c_int,
+    k: *const c_int,
+    alpha: *const f64,
+    a: *const f64,
+    lda: *const c_int,
+    b: *const f64,
+    ldb: *const c_int,
+    beta: *const f64,
+    c: *mut f64,
+    ldc: *const c_int,
+    _transa_len: usize,
+    _transb_len: usize,
+) {
+    boundary("DGEMM", || {
+        // SAFETY: the caller passes valid (or null) scalar pointers.
+        let (ta, tb) = unsafe { (read_char(transa), read_char(transb)) };
+        // A null integer makes the argument illegal; -1 is illegal for all
+        // dimensions and leading dimensions of DGEMM.
+        let int = |p: *const c_int| unsafe { read(p) }.unwrap_or(-1);
+        let (m, n, k, lda, ldb, ldc) = (int(m), int(n), int(k), int(lda), int(ldb), int(ldc));
+        let info = check::dgemm(ta, tb, m, n, k, lda, ldb, ldc);
+        if info != 0 {
+            xerbla::report("DGEMM ", info);
+            return;
+        }
+        // SAFETY: caller's scalar pointers, checked non-null by read.
+        let (Some(alpha), Some(beta)) = (unsafe { read(alpha) }, unsafe { read(beta) }) else {
+            xerbla::report("DGEMM ", if alpha.is_null() { 6 } else { 11 });
+            return;
+        };
+        // SAFETY: arguments checked as reference DGEMM checks them; the
+        // arrays are the caller's, as reference DGEMM would use them.
+        unsafe { gemm(Routine::Dgemm, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) }
+    });
+}
+
+/// CBLAS DGEMM: C := alpha*op(A)*op(B) + beta*C in row- or column-major
+/// order (`layout` CblasRowMajor = 101, CblasColMajor = 102; transposes
+/// CblasNoTrans = 111, CblasTrans = 112, CblasConjTrans = 113). Illegal
+/// arguments are reported through the process's `cblas_xerbla` with the
+/// positions reference CBLAS reports.
+///
+/// # Safety
+/// As for reference `cblas_dgemm`.
+#[no_mangle]
+pub unsafe extern "C" fn cblas_dgemm(
+    layout: c_int,
+    transa: c_int,
+    transb: c_int,
+    m: c_int,
+    n: c_int,
+    k: c_int,
+    alpha: f64,
+    a: *const f64,
+    lda: c_int,
+    b: *const f64,
+    ldb: c_int,
+    beta: f64,
+    c: *mut f64,
+    ldc: c_int,
+) {
+    boundary("cblas_dgemm", || match check::cblas_dgemm(layout, transa, transb, m, n, k, lda, ldb, ldc) {
+        Err(e) => xerbla::report_cblas(&e, "cblas_dgemm"),
+        Ok(f) => {
+            let (fa, fb) = if f.swap_ab { (b, a) } else { (a, b) };
+            // SAFETY: arguments checked as reference CBLAS checks them; row
+            // major is computed as C^T = op(B)^T op(A)^T in column major.
+            unsafe {
+                gemm(Routine::CblasDgemm, f.transa, f.transb, f.m, f.n, k, alpha, fa, f.lda, fb, f.ldb, beta, c, ldc)
+            }
+        }
+    });
+}
+
+/// A DGEMM whose arguments are legal, in Fortran terms.
+///
+/// # Safety
+/// Arguments legal for DGEMM; arrays valid for them.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm(
+    routine: Routine,
+    ta: u8,
+    tb: u8,
+    m: i32,
+    n: i32,
+    k: i32,
+    alpha: f64,
+    a: *const f64,
+    lda: i32,
+    b: *const f64,
+    ldb: i32,
+    beta: f64,
+    c: *mut f64,
+    ldc: i32,
+) {
+    if check::dgemm_quick_return(m, n, k, alpha, beta) {
+        return;
+    }
+    let call = Call {
+        routine,
+        describe: || {
+            format!("transa={} transb={} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ta as char, tb as char)
+        },
+        flops: 2.0 * m as f64 * n as f64 * k as f64,
+    };
+    let (ta, tb) = (ta as c_char, tb as c_char);
+    dispatch::run(call, || {
+        // SAFETY: legal arguments (checked above) and the caller's arrays;
+        // the hidden lengths of the two CHARACTER*1 arguments are 1.
+        unsafe {
+            (CPU.dgemm.f)(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
+        }
+    });
+}

@@ -1,0 +1,297 @@
+//! `dgesv_`, `dgesvd_`, `dgesdd_` and the extension `dgesvdocl_`
+//! (Fortran ABI, LP64 integers, gfortran's hidden CHARACTER lengths).
+
+use super::{boundary, read, read_char, INFO_INTERNAL_ERROR};
+use crate::check;
+use crate::cpu::{xerbla, CPU};
+use crate::dispatch::{self, Call, Routine};
+use std::os::raw::{c_char, c_int};
+
+/// Sets INFO if the pointer is usable.
+///
+/// # Safety
+/// `info` is null or writable.
+unsafe fn set_info(info: *mut c_int, value: c_int) {
+    // SAFETY: the caller guarantees info is null or valid.
+    if let Some(i) = unsafe { info.as_mut() } {
+        *i = value;
+    }
+}
+
+/// Reads an INTEGER argument; a null pointer reads as `illegal`, a value
+/// the routine rejects at that argument's position.
+fn int(p: *const c_int, illegal: c_int) -> c_int {
+    // SAFETY: the Fortran caller passes valid (or null) scalar pointers.
+    unsafe { read(p) }.unwrap_or(illegal)
+}
+
+/// Runs an exported routine's body; a caught panic sets INFO to
+/// [`INFO_INTERNAL_ERROR`].
+fn guarded(routine: &str, info: *mut c_int, body: impl FnOnce()) {
+    if boundary(routine, body).is_none() {
+        // SAFETY: info is the caller's INFO argument (or null).
+        unsafe { set_info(info, INFO_INTERNAL_ERROR) };
+    }
+}
+
+/// DGESV computes the solution to A * X = B for a general N-by-N matrix A
+/// and N-by-NRHS B, by LU with partial pivoting (A = P * L * U).
+///
+/// Arguments as reference DGESV: N (>= 0), NRHS (>= 0), A(LDA,N) (on exit
+/// L and U), LDA (>= max(1,N)), IPIV(N) (the pivots), B(LDB,NRHS) (on exit
+/// X), LDB (>= max(1,N)), INFO: 0 success; < 0: argument -INFO illegal
+/// (reported through XERBLA('DGESV ', -INFO)); > 0: U(INFO,INFO) is exactly
+/// zero, the factorization is complete but U is singular and X is not
+/// computed.
+///
+/// # Safety
+/// As for reference DGESV.
+#[no_mangle]
+pub unsafe extern "C" fn dgesv_(
+    n: *const c_int,
+    nrhs: *const c_int,
+    a: *mut f64,
+    lda: *const c_int,
+    ipiv: *mut c_int,
+    b: *mut f64,
+    ldb: *const c_int,
+    info: *mut c_int,
+) {
+    guarded("DGESV", info, || {
+        let (n, nrhs, lda, ldb) = (int(n, -1), int(nrhs, -1), int(lda, 0), int(ldb, 0));
+        let err = check::dgesv(n, nrhs, lda, ldb);
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, err) };
+        if err != 0 {
+            xerbla::report("DGESV ", -err);
+            return;
+        }
+        if n == 0 {
+            return;
+        }
+        let call = Call {
+            routine: Routine::Dgesv,
+            describe: || format!("n={n} nrhs={nrhs} lda={lda} ldb={ldb}"),
+            flops: 2.0 / 3.0 * (n as f64).powi(3) + 2.0 * (n as f64).powi(2) * nrhs as f64,
+        };
+        dispatch::run(call, || {
+            // SAFETY: legal arguments; the caller's arrays.
+            unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) }
+        });
+    });
+}
+
+/// Approximate flops of an SVD (LAPACK Users' Guide, table 3.13 style):
+/// values only 4mn^2 - 4n^3/3 (m >= n), with vectors about 4m^2n + 8mn^2 + 9n^3.
+fn svd_flops(m: i32, n: i32, vectors: bool) -> f64 {
+    let (big, small) = (m.max(n) as f64, m.min(n) as f64);
+    if vectors {
+        4.0 * big * big * small + 8.0 * big * small * small + 9.0 * small.powi(3)
+    } else {
+        4.0 * big * small * small - 4.0 / 3.0 * small.powi(3)
+    }
+}
+
+/// The shared body of DGESVD and DGESVDOCL.
+///
+/// # Safety
+/// As for reference DGESVD.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gesvd(
+    routine: Routine,
+    srname: &'static str,
+    jobu: *const c_char,
+    jobvt: *const c_char,
+    m: *const c_int,
+    n: *const c_int,
+    a: *mut f64,
+    lda: *const c_int,
+    s: *mut f64,
+    u: *mut f64,
+    ldu: *const c_int,
+    vt: *mut f64,
+    ldvt: *const c_int,
+    work: *mut f64,
+    lwork: *const c_int,
+    info: *mut c_int,
+) {
+    guarded(srname, info, || {
+        // SAFETY: the caller's CHARACTER arguments (or null).
+        let (ju, jv) = unsafe { (read_char(jobu), read_char(jobvt)) };
+        let (m, n, lda, ldu, ldvt) = (int(m, -1), int(n, -1), int(lda, 0), int(ldu, 0), int(ldvt, 0));
+        let lwork = int(lwork, -2);
+        let err = check::dgesvd(ju, jv, m, n, lda, ldu, ldvt, lwork);
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, err) };
+        if err != 0 {
+            xerbla::report(srname, -err);
+            return;
+        }
+        let (ju, jv) = (ju as c_char, jv as c_char);
+        // SAFETY (both calls below): legal arguments, the caller's arrays,
+        // hidden lengths 1 for the two CHARACTER*1 arguments.
+        let call_cpu = || unsafe {
+            (CPU.dgesvd.f)(&ju, &jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, info, 1, 1)
+        };
+        if lwork == -1 {
+            // Workspace query: the CPU LAPACK answers it, as it would run it.
+            call_cpu();
+            return;
+        }
+        if m == 0 || n == 0 {
+            // Reference returns here with WORK(1) = MAXWRK = 1.
+            // SAFETY: LWORK >= 1 was checked, so WORK(1) exists.
+            unsafe { *work = 1.0 };
+            return;
+        }
+        let vectors = !(check::lsame(ju as u8, b'N') && check::lsame(jv as u8, b'N'));
+        let call = Call {
+            routine,
+            describe: || {
+                format!(
+                    "jobu={} jobvt={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}",
+                    ju as u8 as char, jv as u8 as char
+                )
+            },
+            flops: svd_flops(m, n, vectors),
+        };
+        dispatch::run(call, call_cpu);
+    });
+}
+
+/// DGESVD computes the singular value decomposition A = U * SIGMA * V**T
+/// of a real M-by-N matrix A.
+///
+/// Arguments as reference DGESVD: JOBU, JOBVT ('A', 'S', 'O', 'N'; not both
+/// 'O'), M, N (>= 0), A(LDA,N), LDA (>= max(1,M)), S(min(M,N)), U(LDU,*),
+/// LDU, VT(LDVT,N), LDVT, WORK(max(1,LWORK)), LWORK (>= the reference
+/// minimum; -1 for a workspace query, the optimal size returned in
+/// WORK(1)), INFO: 0 success; < 0 argument -INFO illegal (XERBLA('DGESVD',
+/// -INFO)); > 0 DBDSQR did not converge, INFO superdiagonals of the
+/// intermediate bidiagonal form did not converge to zero, and WORK(2:MINMN)
+/// holds them as reference leaves them.
+///
+/// # Safety
+/// As for reference DGESVD.
+#[no_mangle]
+pub unsafe extern "C" fn dgesvd_(
+    jobu: *const c_char,
+    jobvt: *const c_char,
+    m: *const c_int,
+    n: *const c_int,
+    a: *mut f64,
+    lda: *const c_int,
+    s: *mut f64,
+    u: *mut f64,
+    ldu: *const c_int,
+    vt: *mut f64,
+    ldvt: *const c_int,
+    work: *mut f64,
+    lwork: *const c_int,
+    info: *mut c_int,
+    _jobu_len: usize,
+    _jobvt_len: usize,
+) {
+    // SAFETY: the caller's arguments, passed on unchanged.
+    unsafe {
+        gesvd(Routine::Dgesvd, "DGESVD", jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info)
+    }
+}
+
+/// DGESVDOCL: the GPU SVD, with exactly DGESVD's arguments, semantics,
+/// workspace query and INFO codes (argument errors are reported as
+/// XERBLA('DGESVDOCL', -INFO)). Until the GPU SVD exists it runs the CPU
+/// DGESVD, which remains its fallback when the GPU cannot run it.
+///
+/// # Safety
+/// As for reference DGESVD.
+#[no_mangle]
+pub unsafe extern "C" fn dgesvdocl_(
+    jobu: *const c_char,
+    jobvt: *const c_char,
+    m: *const c_int,
+    n: *const c_int,
+    a: *mut f64,
+    lda: *const c_int,
+    s: *mut f64,
+    u: *mut f64,
+    ldu: *const c_int,
+    vt: *mut f64,
+    ldvt: *const c_int,
+    work: *mut f64,
+    lwork: *const c_int,
+    info: *mut c_int,
+    _jobu_len: usize,
+    _jobvt_len: usize,
+) {
+    // SAFETY: the caller's arguments, passed on unchanged.
+    unsafe {
+        gesvd(Routine::Dgesvdocl, "DGESVDOCL", jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info)
+    }
+}
+
+/// DGESDD computes the singular value decomposition of a real M-by-N
+/// matrix A by divide and conquer.
+///
+/// Arguments as reference DGESDD: JOBZ ('A', 'S', 'O', 'N'), M, N (>= 0),
+/// A(LDA,N) (contains NaN: INFO = -4, no XERBLA, as reference), LDA
+/// (>= max(1,M)), S(min(M,N)), U(LDU,*), LDU, VT(LDVT,N), LDVT,
+/// WORK(max(1,LWORK)), LWORK (-1: workspace query), IWORK(8*min(M,N)),
+/// INFO: 0 success; < 0 argument -INFO illegal (XERBLA('DGESDD', -INFO));
+/// > 0 DBDSDC did not converge.
+///
+/// # Safety
+/// As for reference DGESDD.
+#[no_mangle]
+pub unsafe extern "C" fn dgesdd_(
+    jobz: *const c_char,
+    m: *const c_int,
+    n: *const c_int,
+    a: *mut f64,
+    lda: *const c_int,
+    s: *mut f64,
+    u: *mut f64,
+    ldu: *const c_int,
+    vt: *mut f64,
+    ldvt: *const c_int,
+    work: *mut f64,
+    lwork: *const c_int,
+    iwork: *mut c_int,
+    info: *mut c_int,
+    _jobz_len: usize,
+) {
+    guarded("DGESDD", info, || {
+        // SAFETY: the caller's CHARACTER argument (or null).
+        let jz = unsafe { read_char(jobz) };
+        let (m, n, lda, ldu, ldvt) = (int(m, -1), int(n, -1), int(lda, 0), int(ldu, 0), int(ldvt, 0));
+        let lwork = int(lwork, -2);
+        let err = check::dgesdd(jz, m, n, lda, ldu, ldvt, lwork);
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, err) };
+        if err != 0 {
+            xerbla::report("DGESDD", -err);
+            return;
+        }
+        let jz = jz as c_char;
+        // SAFETY (both calls below): legal arguments, the caller's arrays,
+        // hidden length 1 for the CHARACTER*1 argument.
+        let call_cpu =
+            || unsafe { (CPU.dgesdd.f)(&jz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, info, 1) };
+        if lwork == -1 {
+            call_cpu();
+            return;
+        }
+        if m == 0 || n == 0 {
+            // Reference returns here with WORK(1) = MAXWRK = 1.
+            // SAFETY: LWORK >= 1 was checked, so WORK(1) exists.
+            unsafe { *work = 1.0 };
+            return;
+        }
+        let call = Call {
+            routine: Routine::Dgesdd,
+            describe: || format!("jobz={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}", jz as u8 as char),
+            flops: svd_flops(m, n, !check::lsame(jz as u8, b'N')),
+        };
+        dispatch::run(call, call_cpu);
+    });
+}

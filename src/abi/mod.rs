@@ -1,0 +1,61 @@
+//! The exported symbols, and nothing but unpacking their arguments.
+//!
+//! [`EXPORTED_SYMBOLS`] is the one list of what liblapack_ai.so exports;
+//! `tests/exports.rs` checks it against `nm -D --defined-only` and against
+//! the declarations of `include/lapack_ai.h`. A new export is added here,
+//! in the module that defines it, and (by regenerating) in the header.
+//!
+//! Every exported function runs its body through [`boundary`], so that no
+//! panic unwinds into the caller's C or Fortran frames.
+
+pub mod blas;
+pub mod lapack;
+
+use std::os::raw::{c_char, c_int};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Every symbol liblapack_ai.so exports, sorted.
+pub const EXPORTED_SYMBOLS: &[&str] = &["cblas_dgemm", "dgemm_", "dgesdd_", "dgesv_", "dgesvd_", "dgesvdocl_"];
+
+/// INFO returned when the library itself failed (a bug: a panic caught at
+/// the boundary). Outside the range of any LAPACK argument position, so a
+/// caller that checks INFO stops; the message says what happened.
+pub const INFO_INTERNAL_ERROR: c_int = -1000;
+
+/// Runs `body`, catching a panic. On a panic, prints what happened and
+/// returns `None`.
+pub(crate) fn boundary<R>(routine: &str, body: impl FnOnce() -> R) -> Option<R> {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => Some(r),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            crate::dispatch::log::warn(&format!(
+                "internal error in {routine}: {what}; the call did not complete"
+            ));
+            None
+        }
+    }
+}
+
+/// Reads a scalar argument passed by reference; `None` for a null pointer.
+///
+/// # Safety
+/// `p` is null or points to a readable value.
+pub(crate) unsafe fn read<T: Copy>(p: *const T) -> Option<T> {
+    // SAFETY: the caller guarantees p is null or valid.
+    unsafe { p.as_ref().copied() }
+}
+
+/// Reads a CHARACTER argument: its first byte, or 0 (illegal everywhere) for
+/// a null pointer.
+///
+/// # Safety
+/// `p` is null or points to at least one readable byte.
+pub(crate) unsafe fn read_char(p: *const c_char) -> u8 {
+    // SAFETY: the caller guarantees p is null or valid.
+    unsafe { p.as_ref().map_or(0, |c| *c as u8) }
+}

@@ -1,0 +1,201 @@
+//! The library's configuration: read once, from documented environment
+//! variables, into one struct. A bad value is reported once on stderr and
+//! replaced by the default; it never stops the program.
+//!
+//! | variable            | values                                  | default |
+//! |---------------------|-----------------------------------------|---------|
+//! | `LAPACK_AI_MODE`    | `auto`, `cpu`, `gpu`                    | `auto`  |
+//! | `LAPACK_AI_DEVICE`  | OpenCL device index, or a substring of its platform or device name (`pocl`, `h100`) | first GPU with fp64 |
+//! | `LAPACK_AI_LOG`     | `stderr`, or a file path (appended to)  | off     |
+//! | `LAPACK_AI_CPU_LIB` | path of a BLAS/LAPACK shared library, or `bundled` | next in process |
+
+use once_cell::sync::Lazy;
+use std::path::PathBuf;
+
+/// Where calls may go. `Gpu` forces every routine that has a GPU path onto
+/// the GPU; routines without one still run on the CPU (and say so in the log).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Auto,
+    Cpu,
+    Gpu,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Cpu => "cpu",
+            Mode::Gpu => "gpu",
+        }
+    }
+}
+
+/// Which OpenCL device `LAPACK_AI_DEVICE` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceSpec {
+    /// The first GPU that has `cl_khr_fp64`.
+    FirstFp64Gpu,
+    /// The n-th device over all platforms, in platform order.
+    Index(usize),
+    /// The first device whose platform or device name contains this text
+    /// (compared in lower case).
+    Name(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogTarget {
+    Off,
+    Stderr,
+    File(PathBuf),
+}
+
+/// Which CPU LAPACK `LAPACK_AI_CPU_LIB` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CpuLibChoice {
+    /// The next definition in the process, else the bundled reference.
+    NextInProcess,
+    /// This shared library, opened privately (`RTLD_LOCAL`).
+    Path(PathBuf),
+    /// The bundled netlib reference, whatever else the process has.
+    Bundled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub mode: Mode,
+    pub device: DeviceSpec,
+    pub log: LogTarget,
+    pub cpu_lib: CpuLibChoice,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::Auto,
+            device: DeviceSpec::FirstFp64Gpu,
+            log: LogTarget::Off,
+            cpu_lib: CpuLibChoice::NextInProcess,
+        }
+    }
+}
+
+/// A variable whose value could not be used, with the message for the user.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadValue {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl Config {
+    /// Parses the configuration from a lookup function (the environment in
+    /// production, a map in tests). Returns the configuration and the
+    /// problems found; each problem has been replaced by its default.
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> (Config, Vec<BadValue>) {
+        let mut config = Config::default();
+        let mut bad = Vec::new();
+        let non_empty = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        if let Some(v) = non_empty("LAPACK_AI_MODE") {
+            match v.to_ascii_lowercase().as_str() {
+                "auto" => config.mode = Mode::Auto,
+                "cpu" => config.mode = Mode::Cpu,
+                "gpu" => config.mode = Mode::Gpu,
+                _ => bad.push(BadValue {
+                    variable: "LAPACK_AI_MODE",
+                    message: format!("LAPACK_AI_MODE={v:?} is not one of auto, cpu, gpu; using auto"),
+                }),
+            }
+        }
+        if let Some(v) = non_empty("LAPACK_AI_DEVICE") {
+            config.device = if let Ok(i) = v.parse::<usize>() {
+                DeviceSpec::Index(i)
+            } else if v.starts_with('-') || v.starts_with('+') {
+                bad.push(BadValue {
+                    variable: "LAPACK_AI_DEVICE",
+                    message: format!(
+                        "LAPACK_AI_DEVICE={v:?} is neither a device index (0, 1, ...) nor a name; \
+                         using the first GPU with fp64"
+                    ),
+                });
+                DeviceSpec::FirstFp64Gpu
+            } else {
+                DeviceSpec::Name(v.to_lowercase())
+            };
+        }
+        if let Some(v) = non_empty("LAPACK_AI_LOG") {
+            config.log = match v.as_str() {
+                "stderr" | "STDERR" | "1" => LogTarget::Stderr,
+                "0" | "off" | "OFF" => LogTarget::Off,
+                path => LogTarget::File(PathBuf::from(path)),
+            };
+        }
+        if let Some(v) = non_empty("LAPACK_AI_CPU_LIB") {
+            config.cpu_lib = if v == "bundled" {
+                CpuLibChoice::Bundled
+            } else {
+                CpuLibChoice::Path(PathBuf::from(v))
+            };
+        }
+        (config, bad)
+    }
+}
+
+/// The process's configuration, read from the environment at first use.
+/// Problems are printed once, here.
+pub static CONFIG: Lazy<Config> = Lazy::new(|| {
+    let (config, bad) = Config::parse(|name| std::env::var(name).ok());
+    for b in bad {
+        crate::dispatch::log::warn(&b.message);
+    }
+    config
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> (Config, Vec<BadValue>) {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::parse(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn empty_environment_gives_defaults() {
+        let (c, bad) = parse(&[]);
+        assert_eq!(c, Config::default());
+        assert!(bad.is_empty());
+    }
+
+    #[test]
+    fn every_documented_value_parses() {
+        let (c, bad) = parse(&[
+            ("LAPACK_AI_MODE", "GPU"),
+            ("LAPACK_AI_DEVICE", "PoCL"),
+            ("LAPACK_AI_LOG", "/tmp/x.log"),
+            ("LAPACK_AI_CPU_LIB", "/usr/lib/libopenblas.so.0"),
+        ]);
+        assert!(bad.is_empty());
+        assert_eq!(c.mode, Mode::Gpu);
+        assert_eq!(c.device, DeviceSpec::Name("pocl".into()));
+        assert_eq!(c.log, LogTarget::File("/tmp/x.log".into()));
+        assert_eq!(c.cpu_lib, CpuLibChoice::Path("/usr/lib/libopenblas.so.0".into()));
+
+        let (c, _) = parse(&[("LAPACK_AI_MODE", "cpu"), ("LAPACK_AI_DEVICE", "1"), ("LAPACK_AI_LOG", "stderr")]);
+        assert_eq!((c.mode, c.device, c.log), (Mode::Cpu, DeviceSpec::Index(1), LogTarget::Stderr));
+        let (c, _) = parse(&[("LAPACK_AI_CPU_LIB", "bundled")]);
+        assert_eq!(c.cpu_lib, CpuLibChoice::Bundled);
+    }
+
+    #[test]
+    fn bad_values_are_reported_and_defaulted() {
+        let (c, bad) = parse(&[("LAPACK_AI_MODE", "fast"), ("LAPACK_AI_DEVICE", "-3")]);
+        assert_eq!(c.mode, Mode::Auto);
+        assert_eq!(c.device, DeviceSpec::FirstFp64Gpu);
+        assert_eq!(bad.len(), 2);
+        assert!(bad[0].message.contains("\"fast\""), "{}", bad[0].message);
+        assert_eq!(bad[1].variable, "LAPACK_AI_DEVICE");
+    }
+}
