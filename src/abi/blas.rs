@@ -34,9 +34,12 @@ pub unsafe extern "C" fn dgemm_(
     beta: *const f64,
     c: *mut f64,
     ldc: *const c_int,
-    _transa_len: usize,
-    _transb_len: usize,
+    transa_len: usize,
+    transb_len: usize,
 ) {
+    // The hidden CHARACTER lengths are not read: only the first character
+    // matters, and C callers of the Fortran ABI often omit them.
+    let _ = (transa_len, transb_len);
     boundary("DGEMM", || {
         // SAFETY: the caller passes valid (or null) scalar pointers.
         let (ta, tb) = unsafe { (read_char(transa), read_char(transb)) };

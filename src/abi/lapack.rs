@@ -1,7 +1,7 @@
 //! `dgesv_`, `dgesvd_`, `dgesdd_` and the extension `dgesvdocl_`
 //! (Fortran ABI, LP64 integers, gfortran's hidden CHARACTER lengths).
 
-use super::{boundary, read, read_char, INFO_INTERNAL_ERROR};
+use super::{boundary, read, read_char, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
 use crate::cpu::{xerbla, CPU};
 use crate::dispatch::{self, Call, Routine};
@@ -26,11 +26,11 @@ fn int(p: *const c_int, illegal: c_int) -> c_int {
 }
 
 /// Runs an exported routine's body; a caught panic sets INFO to
-/// [`INFO_INTERNAL_ERROR`].
+/// [`LAPACK_AI_INFO_INTERNAL_ERROR`].
 fn guarded(routine: &str, info: *mut c_int, body: impl FnOnce()) {
     if boundary(routine, body).is_none() {
         // SAFETY: info is the caller's INFO argument (or null).
-        unsafe { set_info(info, INFO_INTERNAL_ERROR) };
+        unsafe { set_info(info, LAPACK_AI_INFO_INTERNAL_ERROR) };
     }
 }
 
@@ -189,9 +189,12 @@ pub unsafe extern "C" fn dgesvd_(
     work: *mut f64,
     lwork: *const c_int,
     info: *mut c_int,
-    _jobu_len: usize,
-    _jobvt_len: usize,
+    jobu_len: usize,
+    jobvt_len: usize,
 ) {
+    // The hidden CHARACTER lengths are not read: only the first character
+    // matters, and C callers of the Fortran ABI often omit them.
+    let _ = (jobu_len, jobvt_len);
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
         gesvd(Routine::Dgesvd, "DGESVD", jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info)
@@ -221,9 +224,12 @@ pub unsafe extern "C" fn dgesvdocl_(
     work: *mut f64,
     lwork: *const c_int,
     info: *mut c_int,
-    _jobu_len: usize,
-    _jobvt_len: usize,
+    jobu_len: usize,
+    jobvt_len: usize,
 ) {
+    // The hidden CHARACTER lengths are not read: only the first character
+    // matters, and C callers of the Fortran ABI often omit them.
+    let _ = (jobu_len, jobvt_len);
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
         gesvd(Routine::Dgesvdocl, "DGESVDOCL", jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info)
@@ -258,8 +264,11 @@ pub unsafe extern "C" fn dgesdd_(
     lwork: *const c_int,
     iwork: *mut c_int,
     info: *mut c_int,
-    _jobz_len: usize,
+    jobz_len: usize,
 ) {
+    // The hidden CHARACTER lengths are not read: only the first character
+    // matters, and C callers of the Fortran ABI often omit them.
+    let _ = jobz_len;
     guarded("DGESDD", info, || {
         // SAFETY: the caller's CHARACTER argument (or null).
         let jz = unsafe { read_char(jobz) };

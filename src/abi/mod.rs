@@ -20,7 +20,7 @@ pub const EXPORTED_SYMBOLS: &[&str] = &["cblas_dgemm", "dgemm_", "dgesdd_", "dge
 /// INFO returned when the library itself failed (a bug: a panic caught at
 /// the boundary). Outside the range of any LAPACK argument position, so a
 /// caller that checks INFO stops; the message says what happened.
-pub const INFO_INTERNAL_ERROR: c_int = -1000;
+pub const LAPACK_AI_INFO_INTERNAL_ERROR: c_int = -1000;
 
 /// Runs `body`, catching a panic. On a panic, prints what happened and
 /// returns `None`.

@@ -1,0 +1,46 @@
+//! include/lapack_ai.h is what cbindgen generates from the code today, and
+//! declares exactly the exported symbols.
+
+use std::path::Path;
+
+fn generate() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let mut out = Vec::new();
+    cbindgen::Builder::new()
+        .with_crate(root)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen generates the header")
+        .write(&mut out);
+    String::from_utf8(out).expect("header is UTF-8")
+}
+
+#[test]
+fn header_is_up_to_date() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/lapack_ai.h");
+    let generated = generate();
+    if std::env::var_os("LAPACK_AI_BLESS").is_some() {
+        std::fs::write(&path, &generated).expect("write include/lapack_ai.h");
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "include/lapack_ai.h is out of date; regenerate it with \
+         `LAPACK_AI_BLESS=1 cargo test --release --test header` and commit it"
+    );
+}
+
+#[test]
+fn header_declares_every_export_and_nothing_else() {
+    let header = generate();
+    let declared: Vec<&str> = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("extern ").or(Some(l)))
+        .filter_map(|l| l.strip_prefix("void "))
+        .filter_map(|l| l.split('(').next())
+        .collect();
+    let mut declared = declared;
+    declared.sort_unstable();
+    assert_eq!(declared, lapack_ai::abi::EXPORTED_SYMBOLS);
+}

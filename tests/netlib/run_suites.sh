@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The netlib BLAS/CBLAS/LAPACK test programs of Debian's libblas-test and
+# liblapack-test, unmodified, with liblapack_ai.so preloaded.
+#
+# Each suite runs first without the library (its own result is the bar),
+# then preloaded under each CPU backend configuration:
+#   next     the program's own BLAS/LAPACK, found as the next definition
+#   openblas LAPACK_AI_CPU_LIB=<libopenblas.so.0>, opened privately
+#   bundled  LAPACK_AI_CPU_LIB=bundled, the library's own netlib copy
+# A run passes when it finishes, reports no failure, passes as many test
+# groups as the run without the library, and its LAPACK_AI_LOG shows that
+# our routines were called (and by which CPU backend).
+#
+# Usage: tests/netlib/run_suites.sh [path/to/liblapack_ai.so]
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+LIB=${1:-$ROOT/target/release/liblapack_ai.so}
+MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+BLASDIR=/usr/lib/$MULTIARCH/blas
+LAPACKDIR=/usr/lib/$MULTIARCH/lapack
+OPENBLAS=$(ls /usr/lib/$MULTIARCH/openblas-pthread/libopenblas.so.0 /usr/lib/$MULTIARCH/libopenblas.so.0 2>/dev/null | head -1)
+WORK=$(mktemp -d /tmp/lapack-ai-netlib.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+[ -f "$LIB" ] || { echo "no library at $LIB: build it first (cargo build --release)"; exit 2; }
+for p in "$BLASDIR/xblat3d" "$BLASDIR/xdcblat3" "$LAPACKDIR/xeigtstd" "$LAPACKDIR/xlintstd"; do
+    [ -x "$p" ] || { echo "missing $p: apt-get install libblas-test liblapack-test"; exit 2; }
+done
+[ -n "$OPENBLAS" ] || { echo "missing OpenBLAS: apt-get install libopenblas0-pthread"; exit 2; }
+
+# Reference BLAS/LAPACK first: once OpenBLAS is installed, Debian's
+# alternatives point libblas.so.3 at it, and xdcblat3 then cannot start
+# (it needs reference CBLAS's RowMajorStrg). See DESIGN.md.
+export LD_LIBRARY_PATH=$BLASDIR:$LAPACKDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# OpenBLAS on the 2-core CI machine: keep its thread pool small.
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
+
+passed=0
+failed=0
+ok()   { passed=$((passed + 1)); echo "  ok   $*"; }
+bad()  { failed=$((failed + 1)); echo "  FAIL $*"; }
+
+# suite NAME PROGRAM INPUT SUMMARY PASS_REGEX FAIL_REGEX ROUTINES...
+# SUMMARY: the file the program writes its summary to ("-" = stdout).
+run_one() {
+    local dir=$1 program=$2 input=$3 summary=$4
+    mkdir -p "$dir"
+    (cd "$dir" && timeout 900 "$program" < "$input" > stdout.txt 2> stderr.txt; echo $? > rc.txt)
+    if [ "$summary" = - ]; then cp "$dir/stdout.txt" "$dir/summary.txt"; else cp "$dir/$summary" "$dir/summary.txt" 2>/dev/null || : > "$dir/summary.txt"; fi
+}
+
+suite() {
+    local name=$1 program=$2 input=$3 summary=$4 pass_re=$5 fail_re=$6
+    shift 6
+    local routines=("$@")
+    echo "== $name ($(basename "$program") < $(basename "$input"))"
+    run_one "$WORK/$name/plain" "$program" "$input" "$summary"
+    local want
+    want=$(grep -Ec "$pass_re" "$WORK/$name/plain/summary.txt")
+    if [ "$want" -eq 0 ]; then
+        bad "$name without the library: no passing test group; cannot compare"
+        return
+    fi
+    local cfg
+    for cfg in next openblas bundled; do
+        local dir=$WORK/$name/$cfg cpu_lib=
+        case $cfg in openblas) cpu_lib=$OPENBLAS ;; bundled) cpu_lib=bundled ;; esac
+        mkdir -p "$dir"
+        LD_PRELOAD=$LIB LAPACK_AI_LOG=$dir/calls.log LAPACK_AI_CPU_LIB=$cpu_lib \
+            run_one "$dir" "$program" "$input" "$summary"
+        local got rc fails
+        rc=$(cat "$dir/rc.txt")
+        got=$(grep -Ec "$pass_re" "$dir/summary.txt")
+        fails=$(grep -Eci "$fail_re" "$dir/summary.txt")
+        local label="$name [$cfg]"
+        if [ "$rc" != 0 ]; then
+            bad "$label: exit status $rc"; tail -5 "$dir/stderr.txt" "$dir/stdout.txt"; continue
+        fi
+        if [ "$fails" -ne 0 ] || [ "$got" -ne "$want" ]; then
+            bad "$label: $got of $want test groups passed, $fails failure lines"
+            grep -Ei "$fail_re" "$dir/summary.txt" | head -10
+            continue
+        fi
+        ok "$label: $got of $want test groups passed"
+        local r want_provider
+        case $cfg in
+            next) want_provider="cpu\[/" ;;
+            openblas) want_provider="cpu\[$OPENBLAS\]" ;;
+            bundled) want_provider="cpu\[bundled\]" ;;
+        esac
+        for r in "${routines[@]}"; do
+            local calls on_backend
+            calls=$(grep -c "^lapack-ai: $r " "$dir/calls.log" 2>/dev/null || true)
+            on_backend=$(grep "^lapack-ai: $r " "$dir/calls.log" 2>/dev/null | grep -c -- "-> $want_provider" || true)
+            if [ "${calls:-0}" -gt 0 ] && [ "$on_backend" -eq "$calls" ]; then
+                ok "$label: log shows $calls calls of $r, all on the expected CPU backend"
+            else
+                bad "$label: log shows ${calls:-0} calls of $r, $on_backend on backend /$want_provider/"
+                grep "^lapack-ai: $r " "$dir/calls.log" | head -3
+            fi
+        done
+        rm -f "$dir/calls.log"
+    done
+}
+
+suite blas3 "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" dblat3.out \
+    'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' 'FAIL|[*]{5}' dgemm_
+suite cblas3 "$BLASDIR/xdcblat3" "$BLASDIR/din3" - \
+    'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' cblas_dgemm
+suite svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
+    'passed' 'fail|exceed|illegal' dgesvd_ dgesdd_ dgemm_
+suite lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
+    'passed' 'fail|exceed|illegal' dgesv_ dgemm_
+
+echo "netlib suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
