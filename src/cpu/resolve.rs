@@ -154,9 +154,11 @@ fn is_ours(addr: *const c_void) -> bool {
     ours.is_some() && object_of(addr).map(|(base, _)| base) == ours
 }
 
-/// The path of the object defining `addr`.
+/// The path of the object defining `addr`, links resolved (Debian's
+/// alternatives make `libblas.so.3` reference BLAS or OpenBLAS).
 fn object_name(addr: *const c_void) -> Option<String> {
-    object_of(addr).map(|(_, path)| path).filter(|p| !p.is_empty())
+    let path = object_of(addr).map(|(_, path)| path).filter(|p| !p.is_empty())?;
+    Some(std::fs::canonicalize(&path).map_or(path, |p| p.display().to_string()))
 }
 
 fn dlerror() -> String {

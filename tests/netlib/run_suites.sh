@@ -85,7 +85,7 @@ suite() {
         local r want_provider
         case $cfg in
             next) want_provider="cpu\[/" ;;
-            openblas) want_provider="cpu\[$OPENBLAS\]" ;;
+            openblas) want_provider="cpu\[$(realpath "$OPENBLAS")\]" ;;
             bundled) want_provider="cpu\[bundled\]" ;;
         esac
         for r in "${routines[@]}"; do

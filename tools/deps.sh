@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what building and testing lapack-ai needs on Debian 12 / Ubuntu
+# 24.04, if it is missing: a Fortran compiler and CMake (the bundled netlib
+# copy), binutils (symbol renaming), the netlib test programs, OpenBLAS (a
+# second CPU backend for the tests), OpenCL (PoCL, for the GPU code paths on
+# machines without a GPU), and with `demo` also Debian's NumPy.
+# Rust (cargo) must already be installed (https://rustup.rs).
+set -euo pipefail
+packages=(gfortran cmake binutils gcc make pkg-config libblas-test liblapack-test libblas3 liblapack3
+          libopenblas0-pthread ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd clinfo)
+if [ "${1:-}" = demo ]; then packages+=(python3 python3-numpy); fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "lapack-ai: installing ${missing[*]}"
+    SUDO=
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null || { echo "need root (or sudo) to apt-get install ${missing[*]}"; exit 1; }
+        SUDO=sudo
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+    [ -x "$HOME/.cargo/bin/cargo" ] && export PATH=$HOME/.cargo/bin:$PATH
+    command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
+fi

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every test of lapack-ai, on a fresh Debian 12 / Ubuntu 24.04 machine:
+#   1. installs what it needs (tools/deps.sh), builds the library;
+#   2. cargo test: unit tests, argument checks against the bundled netlib
+#      reference, the export list, the cbindgen header;
+#   3. the netlib BLAS/CBLAS/LAPACK test programs, unmodified, with the
+#      library preloaded, under each CPU backend (tests/netlib/run_suites.sh);
+#   4. a C and a Fortran program that use the library as their only
+#      LAPACK (tests/consumers.sh).
+# Ends with one line "tests: N passed, N failed" (N: test groups) and a
+# non-zero status if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/deps.sh
+
+passed=0
+failed=0
+record() { # record NAME STATUS
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "!! $1 failed"; fi
+}
+
+echo "== build"
+cargo build --release --locked 2>&1 | tail -3
+
+echo "== cargo test"
+set +e
+cargo test --release --locked 2>&1 | tee /tmp/lapack-ai-cargo-test.log | grep -E "^(test |running|test result|error|failures)|panicked"
+record "cargo test" "${PIPESTATUS[0]}"
+
+echo "== netlib test programs, preloaded"
+tests/netlib/run_suites.sh target/release/liblapack_ai.so
+record "netlib suites" $?
+
+echo "== C and Fortran consumers"
+tests/consumers.sh target/release/liblapack_ai.so
+record "consumers" $?
+set -e
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
