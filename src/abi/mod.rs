@@ -59,3 +59,27 @@ pub(crate) unsafe fn read_char(p: *const c_char) -> u8 {
     // SAFETY: the caller guarantees p is null or valid.
     unsafe { p.as_ref().map_or(0, |c| *c as u8) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_stops_at_the_boundary() {
+        assert_eq!(boundary("TEST", || 7), Some(7));
+        assert_eq!(boundary("TEST", || -> i32 { panic!("deliberate") }), None);
+    }
+
+    #[test]
+    fn null_arguments_are_illegal_not_fatal() {
+        let mut info = 0;
+        let (n, lda) = (2, 2);
+        // SAFETY: every non-null pointer is valid; null ones must be caught.
+        unsafe {
+            lapack::dgesv_(&n, std::ptr::null(), std::ptr::null_mut(), &lda, std::ptr::null_mut(),
+                std::ptr::null_mut(), &lda, &mut info);
+        }
+        assert_eq!(info, -2);
+        assert_eq!(unsafe { read_char(std::ptr::null()) }, 0);
+    }
+}
