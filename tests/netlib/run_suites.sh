@@ -14,7 +14,7 @@
 # Usage: tests/netlib/run_suites.sh [path/to/liblapack_ai.so]
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LIB=${1:-$ROOT/target/release/liblapack_ai.so}
+LIB=$(realpath "${1:-$ROOT/target/release/liblapack_ai.so}")
 MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 BLASDIR=/usr/lib/$MULTIARCH/blas
 LAPACKDIR=/usr/lib/$MULTIARCH/lapack
@@ -74,7 +74,7 @@ suite() {
         fails=$(grep -Eci "$fail_re" "$dir/summary.txt")
         local label="$name [$cfg]"
         if [ "$rc" != 0 ]; then
-            bad "$label: exit status $rc"; tail -5 "$dir/stderr.txt" "$dir/stdout.txt"; continue
+            bad "$label: exit status $rc"; tail -n 5 "$dir/stderr.txt" "$dir/stdout.txt"; continue
         fi
         if [ "$fails" -ne 0 ] || [ "$got" -ne "$want" ]; then
             bad "$label: $got of $want test groups passed, $fails failure lines"
