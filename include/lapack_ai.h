@@ -20,6 +20,19 @@
  */
 #define LAPACK_AI_INFO_INTERNAL_ERROR -1000
 
+/*
+ `matrix_layout` values, as LAPACKE's LAPACK_ROW_MAJOR / LAPACK_COL_MAJOR.
+ */
+#define LAPACK_AI_ROW_MAJOR 101
+
+#define LAPACK_AI_COL_MAJOR 102
+
+/*
+ Returned when the workspace could not be allocated (LAPACKE's
+ LAPACK_WORK_MEMORY_ERROR).
+ */
+#define LAPACK_AI_WORK_MEMORY_ERROR -1010
+
 
 
 #ifdef __cplusplus
@@ -81,6 +94,54 @@ void cblas_dgemm(int layout,
                  double beta,
                  double *c,
                  int ldc);
+
+/*
+ The library's version, "MAJOR.MINOR.PATCH". The string is static.
+ */
+const char *lapack_ai_version(void);
+
+/*
+ What the library runs on, one `key: value` per line: version, mode
+ (`LAPACK_AI_MODE`), the OpenCL device selected (or `none (why)`), and the
+ CPU library each routine runs on when it runs on the CPU. The string is
+ static; asking for it selects the device and resolves the CPU LAPACK.
+ */
+const char *lapack_ai_info(void);
+
+/*
+ DGESVDOCL in LAPACKE's style: the singular value decomposition
+ A = U * SIGMA * V**T of an M-by-N matrix, on the GPU when it is routed
+ there, with the workspace allocated inside.
+
+ Arguments as LAPACKE_dgesvd: `matrix_layout` (LAPACK_AI_ROW_MAJOR or
+ LAPACK_AI_COL_MAJOR), `jobu`, `jobvt` ('A', 'S', 'O', 'N'; not both 'O'),
+ `m`, `n`, `a` with leading dimension `lda`, `s` (min(m,n)), `u`/`ldu`,
+ `vt`/`ldvt`, `superb` (min(m,n)-1: on INFO > 0, the unconverged
+ superdiagonal elements, as DGESVD leaves them in WORK(2:min(m,n))).
+
+ Returns INFO: 0 success; -i: argument i of this function is illegal (-6
+ also when A contains NaN; a required array that is null is illegal too);
+ > 0: DBDSQR did not converge; LAPACK_AI_WORK_MEMORY_ERROR; or
+ LAPACK_AI_INFO_INTERNAL_ERROR. Nothing is printed and XERBLA is not
+ called: errors come back only as INFO.
+
+ # Safety
+ As for LAPACKE_dgesvd: arrays valid for the dimensions and leading
+ dimensions given.
+ */
+int lapack_ai_dgesvdocl(int matrix_layout,
+                        char jobu,
+                        char jobvt,
+                        int m,
+                        int n,
+                        double *a,
+                        int lda,
+                        double *s,
+                        double *u,
+                        int ldu,
+                        double *vt,
+                        int ldvt,
+                        double *superb);
 
 /*
  DGESV computes the solution to A * X = B for a general N-by-N matrix A

@@ -92,7 +92,7 @@ fn svd_flops(m: i32, n: i32, vectors: bool) -> f64 {
     }
 }
 
-/// The shared body of DGESVD and DGESVDOCL.
+/// The shared body of DGESVD and DGESVDOCL: checks, then [`gesvd_checked`].
 ///
 /// # Safety
 /// As for reference DGESVD.
@@ -127,36 +127,65 @@ unsafe fn gesvd(
             xerbla::report(srname, -err);
             return;
         }
-        let (ju, jv) = (ju as c_char, jv as c_char);
-        // SAFETY (both calls below): legal arguments, the caller's arrays,
-        // hidden lengths 1 for the two CHARACTER*1 arguments.
-        let call_cpu = || unsafe {
-            (CPU.dgesvd.f)(&ju, &jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, info, 1, 1)
-        };
-        if lwork == -1 {
-            // Workspace query: the CPU LAPACK answers it, as it would run it.
-            call_cpu();
-            return;
-        }
-        if m == 0 || n == 0 {
-            // Reference returns here with WORK(1) = MAXWRK = 1.
-            // SAFETY: LWORK >= 1 was checked, so WORK(1) exists.
-            unsafe { *work = 1.0 };
-            return;
-        }
-        let vectors = !(check::lsame(ju as u8, b'N') && check::lsame(jv as u8, b'N'));
-        let call = Call {
-            routine,
-            describe: || {
-                format!(
-                    "jobu={} jobvt={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}",
-                    ju as u8 as char, jv as u8 as char
-                )
-            },
-            flops: svd_flops(m, n, vectors),
-        };
-        dispatch::run(call, call_cpu);
+        // SAFETY: arguments checked; the caller's arrays.
+        unsafe { gesvd_checked(routine, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info) }
     });
+}
+
+/// DGESVD whose arguments passed [`check::dgesvd`]: the workspace query,
+/// the quick return, or the routed computation.
+///
+/// # Safety
+/// Arguments legal for DGESVD; arrays valid for them; `info` writable.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn gesvd_checked(
+    routine: Routine,
+    ju: u8,
+    jv: u8,
+    m: c_int,
+    n: c_int,
+    a: *mut f64,
+    lda: c_int,
+    s: *mut f64,
+    u: *mut f64,
+    ldu: c_int,
+    vt: *mut f64,
+    ldvt: c_int,
+    work: *mut f64,
+    lwork: c_int,
+    info: *mut c_int,
+) {
+    let (ju, jv) = (ju as c_char, jv as c_char);
+    // SAFETY (both calls below): legal arguments, the caller's arrays,
+    // hidden lengths 1 for the two CHARACTER*1 arguments.
+    let call_cpu = || unsafe {
+        (CPU.dgesvd.f)(&ju, &jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, info, 1, 1)
+    };
+    if lwork == -1 {
+        // Workspace query: the CPU LAPACK answers it, as it would run it.
+        call_cpu();
+        return;
+    }
+    // SAFETY: INFO is the caller's.
+    unsafe { set_info(info, 0) };
+    if m == 0 || n == 0 {
+        // Reference returns here with WORK(1) = MAXWRK = 1.
+        // SAFETY: LWORK >= 1 was checked, so WORK(1) exists.
+        unsafe { *work = 1.0 };
+        return;
+    }
+    let vectors = !(check::lsame(ju as u8, b'N') && check::lsame(jv as u8, b'N'));
+    let call = Call {
+        routine,
+        describe: || {
+            format!(
+                "jobu={} jobvt={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}",
+                ju as u8 as char, jv as u8 as char
+            )
+        },
+        flops: svd_flops(m, n, vectors),
+    };
+    dispatch::run(call, call_cpu);
 }
 
 /// DGESVD computes the singular value decomposition A = U * SIGMA * V**T

@@ -9,13 +9,24 @@
 //! panic unwinds into the caller's C or Fortran frames.
 
 pub mod blas;
+pub mod capi;
 pub mod lapack;
 
 use std::os::raw::{c_char, c_int};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Every symbol liblapack_ai.so exports, sorted.
-pub const EXPORTED_SYMBOLS: &[&str] = &["cblas_dgemm", "dgemm_", "dgesdd_", "dgesv_", "dgesvd_", "dgesvdocl_"];
+pub const EXPORTED_SYMBOLS: &[&str] = &[
+    "cblas_dgemm",
+    "dgemm_",
+    "dgesdd_",
+    "dgesv_",
+    "dgesvd_",
+    "dgesvdocl_",
+    "lapack_ai_dgesvdocl",
+    "lapack_ai_info",
+    "lapack_ai_version",
+];
 
 /// INFO returned when the library itself failed (a bug: a panic caught at
 /// the boundary). Outside the range of any LAPACK argument position, so a

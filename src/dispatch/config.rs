@@ -5,7 +5,7 @@
 //! | variable            | values                                  | default |
 //! |---------------------|-----------------------------------------|---------|
 //! | `LAPACK_AI_MODE`    | `auto`, `cpu`, `gpu`                    | `auto`  |
-//! | `LAPACK_AI_DEVICE`  | OpenCL device index, or a substring of its platform or device name (`pocl`, `h100`) | first GPU with fp64 |
+//! | `LAPACK_AI_DEVICE`  | OpenCL device index, or a substring of its device name, platform name or platform vendor (`pocl`, `h100`) | first GPU with fp64 |
 //! | `LAPACK_AI_LOG`     | `stderr`, or a file path (appended to)  | off     |
 //! | `LAPACK_AI_CPU_LIB` | path of a BLAS/LAPACK shared library, or `bundled` | next in process |
 
@@ -38,7 +38,7 @@ pub enum DeviceSpec {
     FirstFp64Gpu,
     /// The n-th device over all platforms, in platform order.
     Index(usize),
-    /// The first device whose platform or device name contains this text
+    /// The first device whose name, platform name or platform vendor contains this text
     /// (compared in lower case).
     Name(String),
 }

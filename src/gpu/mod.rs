@@ -1,1 +1,4 @@
-//! The OpenCL backend. No routine runs here yet (issue 4 brings DGEMM).
+//! The OpenCL backend. Device discovery and selection live here; no routine
+//! runs on the GPU yet (the GPU DGEMM is the next step).
+
+pub mod device;
