@@ -27,3 +27,25 @@ lapack_ai_netlib_xerbla_(const char *srname, const int *info, size_t srname_len)
     if (h != NULL)
         h(srname, srname_len, *info);
 }
+
+/*
+ * Weak references to the process's error handlers. A program that defines
+ * XERBLA (every test suite does) and links liblapack_ai.so as its only
+ * LAPACK exports that definition only if a shared library refers to it;
+ * these references make the linker do so, and resolve to the program's
+ * (or its BLAS's) handlers at load time, or to NULL where there are none.
+ */
+extern void xerbla_(const char *srname, const int *info, size_t srname_len) __attribute__((weak));
+extern void cblas_xerbla(int p, const char *rout, const char *form, ...) __attribute__((weak));
+
+__attribute__((visibility("hidden"))) void *
+lapack_ai_weak_xerbla(void)
+{
+    return (void *)xerbla_;
+}
+
+__attribute__((visibility("hidden"))) void *
+lapack_ai_weak_cblas_xerbla(void)
+{
+    return (void *)cblas_xerbla;
+}

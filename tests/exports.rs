@@ -34,7 +34,8 @@ fn the_bundled_reference_is_not_visible_and_needs_no_system_lapack() {
     let undefined = dynamic_symbols(&["-D", "--undefined-only"]);
     let lapack_like: Vec<&String> = undefined
         .iter()
-        .filter(|s| s.ends_with('_') && !s.starts_with("_gfortran") && !s.starts_with("__"))
+        // xerbla_ is referenced weakly on purpose (csrc/netlib_xerbla.c).
+        .filter(|s| s.ends_with('_') && !s.starts_with("_gfortran") && !s.starts_with("__") && *s != "xerbla_")
         .collect();
     assert!(lapack_like.is_empty(), "undefined Fortran symbols {lapack_like:?}: the bundled copy is incomplete");
     let ldd = Command::new("readelf").args(["-d"]).arg(library()).output().expect("run readelf");

@@ -6,7 +6,7 @@
 # machines without a GPU), and with `demo` also Debian's NumPy.
 # Rust (cargo) must already be installed (https://rustup.rs).
 set -euo pipefail
-packages=(gfortran cmake binutils gcc make pkg-config libblas-test liblapack-test libblas3 liblapack3
+packages=(gfortran cmake binutils gcc make pkg-config libblas-test liblapack-test libblas-dev liblapack-dev
           libopenblas0-pthread ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd clinfo)
 if [ "${1:-}" = demo ]; then packages+=(python3 python3-numpy); fi
 

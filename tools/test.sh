@@ -6,7 +6,10 @@
 #   3. the netlib BLAS/CBLAS/LAPACK test programs, unmodified, with the
 #      library preloaded, under each CPU backend (tests/netlib/run_suites.sh);
 #   4. a C and a Fortran program that use the library as their only
-#      LAPACK (tests/consumers.sh).
+#      LAPACK (tests/consumers.sh);
+#   5. the installed package as a user's project uses it: CMake
+#      find_package, pkg-config, the Fortran module, the C API, under ctest
+#      (tests/cmake_consumers.sh).
 # Ends with one line "tests: N passed, N failed" (N: test groups) and a
 # non-zero status if anything failed.
 set -euo pipefail
@@ -24,6 +27,8 @@ cargo build --release --locked 2>&1 | tail -3
 
 echo "== cargo test"
 set +e
+# PoCL is installed by tools/deps.sh: the device test must find it.
+export LAPACK_AI_TEST_OPENCL=pocl
 cargo test --release --locked 2>&1 | tee /tmp/lapack-ai-cargo-test.log | grep -E "^(test |running|test result|error|failures)|panicked"
 record "cargo test" "${PIPESTATUS[0]}"
 
@@ -34,6 +39,10 @@ record "netlib suites" $?
 echo "== C and Fortran consumers"
 tests/consumers.sh target/release/liblapack_ai.so
 record "consumers" $?
+
+echo "== installed package: CMake, pkg-config, Fortran module, C API (ctest)"
+tests/cmake_consumers.sh
+record "cmake consumers" $?
 set -e
 
 echo "tests: $passed passed, $failed failed"

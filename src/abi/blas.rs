@@ -3,7 +3,8 @@
 use super::{boundary, read, read_char};
 use crate::check;
 use crate::cpu::{xerbla, CPU};
-use crate::dispatch::{self, Call, Routine};
+use crate::dispatch::{self, Call, GpuPath, Routine};
+use crate::gpu::gemm::{self, Gemm};
 use std::os::raw::{c_char, c_int};
 
 /// DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.
@@ -125,19 +126,57 @@ unsafe fn gemm(
     if check::dgemm_quick_return(m, n, k, alpha, beta) {
         return;
     }
+    let (mf, nf, kf) = (m as f64, n as f64, k as f64);
     let call = Call {
         routine,
         describe: || {
             format!("transa={} transb={} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ta as char, tb as char)
         },
-        flops: 2.0 * m as f64 * n as f64 * k as f64,
+        flops: 2.0 * mf * nf * kf,
+        bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
     };
-    let (ta, tb) = (ta as c_char, tb as c_char);
-    dispatch::run(call, || {
-        // SAFETY: legal arguments (checked above) and the caller's arrays;
-        // the hidden lengths of the two CHARACTER*1 arguments are 1.
-        unsafe {
-            (CPU.dgemm.f)(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
-        }
+    let g = Gemm {
+        trans_a: !check::lsame(ta, b'N'),
+        trans_b: !check::lsame(tb, b'N'),
+        m: m as usize,
+        n: n as usize,
+        k: k as usize,
+        alpha,
+        a,
+        lda: lda as usize,
+        b,
+        ldb: ldb as usize,
+        beta,
+        c,
+        ldc: ldc as usize,
+    };
+    let gpu: GpuPath<'_, ()> = Box::new(move || {
+        // SAFETY: legal arguments and the caller's arrays.
+        unsafe { gemm::dgemm(&g) }.map_err(|failure| {
+            let finish: Box<dyn FnOnce()> = Box::new(move || {
+                for t in failure.remaining {
+                    // SAFETY: each tile is a sub-product of the same legal
+                    // call, on the same arrays.
+                    unsafe { cpu_gemm(&g.tile(t)) }
+                }
+            });
+            (failure.error, finish)
+        })
     });
+    // SAFETY: legal arguments and the caller's arrays.
+    dispatch::run(call, || unsafe { cpu_gemm(&g) }, Some(gpu));
+}
+
+/// The CPU LAPACK's DGEMM on a legal product.
+///
+/// # Safety
+/// `g`'s arguments legal for DGEMM and its arrays valid for them.
+unsafe fn cpu_gemm(g: &Gemm) {
+    let ta = if g.trans_a { b'T' } else { b'N' } as c_char;
+    let tb = if g.trans_b { b'T' } else { b'N' } as c_char;
+    let (m, n, k) = (g.m as c_int, g.n as c_int, g.k as c_int);
+    let (lda, ldb, ldc) = (g.lda as c_int, g.ldb as c_int, g.ldc as c_int);
+    // SAFETY: the caller's guarantee; the hidden lengths of the two
+    // CHARACTER*1 arguments are 1.
+    unsafe { (CPU.dgemm.f)(&ta, &tb, &m, &n, &k, &g.alpha, g.a, &lda, g.b, &ldb, &g.beta, g.c, &ldc, 1, 1) };
 }

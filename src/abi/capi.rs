@@ -167,7 +167,7 @@ unsafe fn dgesvdocl_lapacke(
     // SAFETY: A holds m x n elements with leading dimension lda (checked
     // legal above), as the caller guarantees.
     let a_in: &mut [f64] = if mu * nu == 0 { &mut [] } else { unsafe { std::slice::from_raw_parts_mut(a, a_len) } };
-    let has_nan = if row_major {
+    let has_nan = mu * nu > 0 && if row_major {
         (0..mu).any(|i| a_in[i * lda as usize..i * lda as usize + nu].iter().any(|x| x.is_nan()))
     } else {
         (0..nu).any(|j| a_in[j * lda as usize..j * lda as usize + mu].iter().any(|x| x.is_nan()))

@@ -73,11 +73,16 @@ pub unsafe extern "C" fn dgesv_(
             routine: Routine::Dgesv,
             describe: || format!("n={n} nrhs={nrhs} lda={lda} ldb={ldb}"),
             flops: 2.0 / 3.0 * (n as f64).powi(3) + 2.0 * (n as f64).powi(2) * nrhs as f64,
+            bytes: 8.0 * (n as f64) * (n as f64 + nrhs as f64),
         };
-        dispatch::run(call, || {
-            // SAFETY: legal arguments; the caller's arrays.
-            unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) }
-        });
+        dispatch::run(
+            call,
+            || {
+                // SAFETY: legal arguments; the caller's arrays.
+                unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) }
+            },
+            None,
+        );
     });
 }
 
@@ -184,8 +189,9 @@ pub(crate) unsafe fn gesvd_checked(
             )
         },
         flops: svd_flops(m, n, vectors),
+        bytes: 8.0 * (m as f64) * (n as f64) * 2.0,
     };
-    dispatch::run(call, call_cpu);
+    dispatch::run(call, call_cpu, None);
 }
 
 /// DGESVD computes the singular value decomposition A = U * SIGMA * V**T
@@ -329,7 +335,8 @@ pub unsafe extern "C" fn dgesdd_(
             routine: Routine::Dgesdd,
             describe: || format!("jobz={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}", jz as u8 as char),
             flops: svd_flops(m, n, !check::lsame(jz as u8, b'N')),
+            bytes: 8.0 * (m as f64) * (n as f64) * 2.0,
         };
-        dispatch::run(call, call_cpu);
+        dispatch::run(call, call_cpu, None);
     });
 }

@@ -25,15 +25,27 @@ fn find(name: &str) -> Option<*mut c_void> {
     next_in_process(name).map(|f| f.addr)
 }
 
+extern "C" {
+    // csrc/netlib_xerbla.c: the load-time bindings of the weak references.
+    fn lapack_ai_weak_xerbla() -> *mut c_void;
+    fn lapack_ai_weak_cblas_xerbla() -> *mut c_void;
+}
+
 static XERBLA: Lazy<Option<XerblaFn>> = Lazy::new(|| {
+    // SAFETY: returns a resolved address or NULL.
+    let weak = unsafe { lapack_ai_weak_xerbla() };
+    let f = if weak.is_null() { find("xerbla_")? } else { weak };
     // SAFETY: a symbol named xerbla_ is LAPACK's XERBLA(SRNAME, INFO).
-    find("xerbla_").map(|f| unsafe { std::mem::transmute::<*mut c_void, XerblaFn>(f) })
+    Some(unsafe { std::mem::transmute::<*mut c_void, XerblaFn>(f) })
 });
 
 static CBLAS_XERBLA: Lazy<Option<CblasXerblaFn>> = Lazy::new(|| {
+    // SAFETY: returns a resolved address or NULL.
+    let weak = unsafe { lapack_ai_weak_cblas_xerbla() };
+    let f = if weak.is_null() { find("cblas_xerbla")? } else { weak };
     // SAFETY: a symbol named cblas_xerbla is CBLAS's
     // void cblas_xerbla(int p, const char *rout, const char *form, ...).
-    find("cblas_xerbla").map(|f| unsafe { std::mem::transmute::<*mut c_void, CblasXerblaFn>(f) })
+    Some(unsafe { std::mem::transmute::<*mut c_void, CblasXerblaFn>(f) })
 });
 
 /// Reports that argument `info` (1-based) of `srname` was illegal, as

@@ -1,17 +1,21 @@
 //! Routing: every interposed routine passes through [`run`], which decides
-//! CPU or GPU for the call, runs it, and logs the decision and its time.
+//! CPU or GPU for the call, runs it (falling back to the CPU if the GPU
+//! fails), and logs the decision and its time.
 //!
-//! The GPU backend has no routine yet (issue 4 brings DGEMM), so every call
-//! is decided `Cpu`, with the reason saying why. When a routine gains a GPU
-//! path, [`Routine::has_gpu_path`] says so and the cost model of DESIGN.md
-//! (t_cpu = flops/R_cpu against t_gpu = launch + bytes/B_h2d + flops/R_gpu,
-//! rates from a calibration) decides in `auto` mode.
+//! The rule ([`decide`]): `LAPACK_AI_MODE=cpu` -> CPU; a routine without a
+//! GPU implementation -> CPU; no usable OpenCL device -> CPU;
+//! `LAPACK_AI_MODE=gpu` -> GPU; otherwise the cost model ([`cost`]).
 
 pub mod config;
+pub mod cost;
 pub mod log;
 
 use crate::cpu;
+use crate::gpu::error::GpuError;
 use config::{Mode, CONFIG};
+use cost::Rates;
+use once_cell::sync::Lazy;
+use std::fmt;
 use std::time::Instant;
 
 /// The interposed routines, as the log and the dispatcher name them.
@@ -39,7 +43,7 @@ impl Routine {
 
     /// Whether a GPU implementation exists for this routine.
     pub fn has_gpu_path(self) -> bool {
-        false
+        matches!(self, Routine::Dgemm | Routine::CblasDgemm)
     }
 
     /// The CPU routine that does the work on the CPU path.
@@ -59,80 +63,248 @@ pub enum Backend {
     Gpu,
 }
 
-/// A routing decision and the reason the log gives for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why a call went where it went (the log's words).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    ModeCpu,
+    NoGpuPath,
+    NoDevice,
+    ModeGpu,
+    /// The cost model's two estimates, in seconds.
+    CostModel { t_cpu: f64, t_gpu: f64 },
+    /// `auto` mode without rates (calibration failed).
+    NoRates,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::ModeCpu => write!(f, "LAPACK_AI_MODE=cpu"),
+            Reason::NoGpuPath => write!(f, "no GPU implementation yet"),
+            Reason::NoDevice => write!(f, "no OpenCL device"),
+            Reason::ModeGpu => write!(f, "LAPACK_AI_MODE=gpu"),
+            Reason::CostModel { t_cpu, t_gpu } => {
+                write!(f, "cost model: cpu {:.3} ms, gpu {:.3} ms", t_cpu * 1e3, t_gpu * 1e3)
+            }
+            Reason::NoRates => write!(f, "no calibration"),
+        }
+    }
+}
+
+/// A routing decision and its reason.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
     pub backend: Backend,
-    pub reason: &'static str,
+    pub reason: Reason,
 }
 
 /// The routing rule, separate from its inputs so that it can be tested.
-pub fn decide(routine: Routine, mode: Mode) -> Decision {
+/// `device` says whether an OpenCL device is usable; `rates` gives the cost
+/// model's rates. Both are only asked for when the answer depends on them.
+pub fn decide(
+    routine: Routine,
+    mode: Mode,
+    flops: f64,
+    bytes: f64,
+    device: impl FnOnce() -> bool,
+    rates: impl FnOnce() -> Option<Rates>,
+) -> Decision {
     let cpu = |reason| Decision { backend: Backend::Cpu, reason };
-    match mode {
-        Mode::Cpu => cpu("LAPACK_AI_MODE=cpu"),
-        _ if !routine.has_gpu_path() => cpu("no GPU implementation yet"),
-        Mode::Gpu => Decision { backend: Backend::Gpu, reason: "LAPACK_AI_MODE=gpu" },
-        // Unreachable until a routine has a GPU path; then the cost model
-        // goes here.
-        Mode::Auto => cpu("cost model"),
+    if mode == Mode::Cpu {
+        return cpu(Reason::ModeCpu);
+    }
+    if !routine.has_gpu_path() {
+        return cpu(Reason::NoGpuPath);
+    }
+    if !device() {
+        return cpu(Reason::NoDevice);
+    }
+    if mode == Mode::Gpu {
+        return Decision { backend: Backend::Gpu, reason: Reason::ModeGpu };
+    }
+    match rates() {
+        None => cpu(Reason::NoRates),
+        Some(r) => {
+            let (t_cpu, t_gpu) = r.estimate(flops, bytes);
+            let backend = if t_gpu < t_cpu { Backend::Gpu } else { Backend::Cpu };
+            Decision { backend, reason: Reason::CostModel { t_cpu, t_gpu } }
+        }
     }
 }
 
 /// A call about to be routed: its routine, a description of its arguments
-/// for the log (only formatted when logging), and its flop count.
+/// for the log (only formatted when logging), its flop count and the bytes
+/// the GPU path moves between host and device.
 pub struct Call<D: FnOnce() -> String> {
     pub routine: Routine,
     pub describe: D,
     pub flops: f64,
+    pub bytes: f64,
+}
+
+/// What a failed GPU attempt leaves: why, and the closure that finishes
+/// the call on the CPU (all of it, or the part the GPU did not do).
+pub type GpuFailure<'a, R> = (GpuError, Box<dyn FnOnce() -> R + 'a>);
+
+/// A GPU implementation of a call.
+pub type GpuPath<'a, R> = Box<dyn FnOnce() -> Result<R, GpuFailure<'a, R>> + 'a>;
+
+/// The cost model's rates for this process: `LAPACK_AI_RATES`, else the
+/// calibration cache, else a calibration now (see [`calibrate`]).
+static RATES: Lazy<Option<Rates>> = Lazy::new(rates_now);
+
+/// The process's usable OpenCL device, looked up once.
+fn device_usable() -> bool {
+    crate::gpu::device::DEVICE.is_ok()
 }
 
 /// Routes one call that has passed its argument checks, runs it, logs it.
-/// `cpu` runs the call on the CPU backend.
-pub fn run<R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R) -> R {
-    let decision = decide(call.routine, CONFIG.mode);
-    if !log::enabled() {
-        return cpu();
-    }
-    let start = Instant::now();
-    let result = cpu();
-    let elapsed = start.elapsed().as_secs_f64();
-    let rate = if call.flops > 0.0 && elapsed > 0.0 {
-        format!(" {:.2} GFLOP/s", call.flops / elapsed * 1e-9)
-    } else {
-        String::new()
-    };
-    log::line(&format!(
-        "{} {} -> {}[{}] ({}) {:.3} ms{}",
-        call.routine.symbol(),
-        (call.describe)(),
-        match decision.backend {
-            Backend::Cpu => "cpu",
-            Backend::Gpu => "gpu",
+/// `cpu` runs the whole call on the CPU backend; `gpu`, where the routine
+/// has one, runs it on the GPU.
+pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<GpuPath<'a, R>>) -> R {
+    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, device_usable, || *RATES);
+    let logging = log::enabled();
+    let start = logging.then(Instant::now);
+    let mut fell_back: Option<GpuError> = None;
+    let result = match (decision.backend, gpu) {
+        (Backend::Gpu, Some(gpu)) => match gpu() {
+            Ok(r) => r,
+            Err((error, finish_on_cpu)) => {
+                warn_fallback(call.routine, &error);
+                fell_back = Some(error);
+                finish_on_cpu()
+            }
         },
-        cpu::CPU.provider(call.routine.cpu_symbol()),
-        decision.reason,
-        elapsed * 1e3,
-        rate
-    ));
+        _ => cpu(),
+    };
+    if let Some(start) = start {
+        let elapsed = start.elapsed().as_secs_f64();
+        let rate = if call.flops > 0.0 && elapsed > 0.0 {
+            format!(" {:.2} GFLOP/s", call.flops / elapsed * 1e-9)
+        } else {
+            String::new()
+        };
+        let cpu_where = || format!("cpu[{}]", cpu::CPU.provider(call.routine.cpu_symbol()));
+        let placed = match (decision.backend, &fell_back) {
+            (Backend::Cpu, _) => cpu_where(),
+            (Backend::Gpu, None) => format!("gpu[{}]", gpu_name()),
+            (Backend::Gpu, Some(e)) => format!("gpu[{}] failed ({e}), fell back to {}", gpu_name(), cpu_where()),
+        };
+        log::line(&format!(
+            "{} {} -> {} ({}) {:.3} ms{}",
+            call.routine.symbol(),
+            (call.describe)(),
+            placed,
+            decision.reason,
+            elapsed * 1e3,
+            rate
+        ));
+    }
     result
+}
+
+fn gpu_name() -> String {
+    crate::gpu::device::DEVICE.as_ref().map(|d| d.name.clone()).unwrap_or_else(|_| "none".into())
+}
+
+/// One warning per routine and kind of failure, so that a long job that
+/// keeps falling back does not flood stderr.
+fn warn_fallback(routine: Routine, error: &GpuError) {
+    static SEEN: Lazy<parking_lot::Mutex<Vec<String>>> = Lazy::new(Default::default);
+    let key: String = format!("{}:{error:?}", routine.symbol()).chars().take(160).collect();
+    let mut seen = SEEN.lock();
+    if !seen.contains(&key) {
+        seen.push(key);
+        log::warn(&format!("GPU {} failed ({error}); computed on the CPU instead", routine.symbol()));
+    }
+}
+
+/// The rates for `auto` mode, from the environment, the cache, or a
+/// calibration run now (and cached).
+fn rates_now() -> Option<Rates> {
+    if let Ok(text) = std::env::var("LAPACK_AI_RATES") {
+        match Rates::parse(&text) {
+            Ok(r) => return Some(r),
+            Err(e) => log::warn(&format!("LAPACK_AI_RATES={text:?}: {e}; calibrating instead")),
+        }
+    }
+    let device = crate::gpu::device::DEVICE.as_ref().ok()?;
+    let key = format!("{}|{}|{}", device.describe(), cpu::CPU.provider(cpu::Symbol::Dgemm), env!("CARGO_PKG_VERSION"));
+    let file = cost::cache_file(&key);
+    let recalibrate = std::env::var("LAPACK_AI_RECALIBRATE").is_ok_and(|v| v == "1");
+    if let (Some(f), false) = (&file, recalibrate) {
+        if let Some(r) = std::fs::read_to_string(f).ok().and_then(|t| Rates::parse(t.trim()).ok()) {
+            return Some(r);
+        }
+    }
+    match calibrate() {
+        Ok(r) => {
+            if let Some(f) = file {
+                let _ = f.parent().map(std::fs::create_dir_all);
+                let _ = std::fs::write(f, r.format() + "\n");
+            }
+            Some(r)
+        }
+        Err(e) => {
+            log::warn(&format!("could not calibrate the cost model ({e}); DGEMM stays on the CPU in auto mode"));
+            None
+        }
+    }
+}
+
+/// Measures the four rates: the CPU LAPACK's DGEMM, and the GPU's launch
+/// cost, transfer rate and kernel rate (crate::gpu::calibrate).
+fn calibrate() -> Result<Rates, GpuError> {
+    let (launch_s, h2d_gbs, gpu_gflops) = crate::gpu::calibrate()?;
+    let n: i32 = 384;
+    let len = (n * n) as usize;
+    let a: Vec<f64> = (0..len).map(|i| ((i * 7919 % 1000) as f64 + 1.0) / 1000.0).collect();
+    let mut c = vec![0.0; len];
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        // SAFETY: n x n arrays with leading dimension n; hidden lengths 1.
+        unsafe {
+            (cpu::CPU.dgemm.f)(
+                c"N".as_ptr(), c"N".as_ptr(), &n, &n, &n, &1.0, a.as_ptr(), &n, a.as_ptr(), &n, &0.0, c.as_mut_ptr(), &n, 1, 1,
+            )
+        };
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    let cpu_gflops = 2.0 * (n as f64).powi(3) / best / 1e9;
+    Ok(Rates { cpu_gflops, gpu_gflops, h2d_gbs, launch_s })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const ALL: [Routine; 6] =
+        [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl];
+
+    fn rates() -> Option<Rates> {
+        Some(Rates { cpu_gflops: 100.0, gpu_gflops: 10_000.0, h2d_gbs: 10.0, launch_s: 1e-4 })
+    }
+
     #[test]
-    fn without_a_gpu_path_every_mode_runs_on_the_cpu() {
-        for r in [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl]
-        {
-            assert!(!r.has_gpu_path());
-            assert_eq!(decide(r, Mode::Cpu), Decision { backend: Backend::Cpu, reason: "LAPACK_AI_MODE=cpu" });
+    fn the_rule_in_order() {
+        let never = || -> bool { panic!("device looked up without need") };
+        let no_rates = || -> Option<Rates> { panic!("rates asked without need") };
+        for r in ALL {
+            assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, never, no_rates).reason, Reason::ModeCpu);
+        }
+        for r in [Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl] {
             for mode in [Mode::Auto, Mode::Gpu] {
-                let d = decide(r, mode);
-                assert_eq!(d.backend, Backend::Cpu, "{r:?} {mode:?}");
-                assert_eq!(d.reason, "no GPU implementation yet");
+                assert_eq!(decide(r, mode, 1e12, 1e6, never, no_rates).reason, Reason::NoGpuPath);
             }
+        }
+        for r in [Routine::Dgemm, Routine::CblasDgemm] {
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, || true, || None).reason, Reason::NoRates);
+            // Large: the GPU; small: the CPU.
+            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, || true, rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, || true, rates).backend, Backend::Cpu);
         }
     }
 }

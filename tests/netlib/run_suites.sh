@@ -7,6 +7,10 @@
 #   next     the program's own BLAS/LAPACK, found as the next definition
 #   openblas LAPACK_AI_CPU_LIB=<libopenblas.so.0>, opened privately
 #   bundled  LAPACK_AI_CPU_LIB=bundled, the library's own netlib copy
+#   gpu      LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl: every call that has a
+#            GPU path (dgemm_, cblas_dgemm) runs the OpenCL kernels on PoCL
+#            (the BLAS suites only: in the LAPACK suites, a million small
+#            dgemm_ calls each paying a PoCL launch would take too long)
 # A run passes when it finishes, reports no failure, passes as many test
 # groups as the run without the library, and its LAPACK_AI_LOG shows that
 # our routines were called (and by which CPU backend).
@@ -50,8 +54,8 @@ run_one() {
 }
 
 suite() {
-    local name=$1 program=$2 input=$3 summary=$4 pass_re=$5 fail_re=$6
-    shift 6
+    local configs=$1 name=$2 program=$3 input=$4 summary=$5 pass_re=$6 fail_re=$7
+    shift 7
     local routines=("$@")
     echo "== $name ($(basename "$program") < $(basename "$input"))"
     run_one "$WORK/$name/plain" "$program" "$input" "$summary"
@@ -62,12 +66,16 @@ suite() {
         return
     fi
     local cfg
-    for cfg in next openblas bundled; do
-        local dir=$WORK/$name/$cfg cpu_lib=
-        case $cfg in openblas) cpu_lib=$OPENBLAS ;; bundled) cpu_lib=bundled ;; esac
+    for cfg in $configs; do
+        local dir=$WORK/$name/$cfg cpu_lib= mode=auto device=
+        case $cfg in
+            openblas) cpu_lib=$OPENBLAS ;;
+            bundled) cpu_lib=bundled ;;
+            gpu) mode=gpu; device=pocl ;;
+        esac
         mkdir -p "$dir"
-        LD_PRELOAD=$LIB LAPACK_AI_LOG=$dir/calls.log LAPACK_AI_CPU_LIB=$cpu_lib \
-            run_one "$dir" "$program" "$input" "$summary"
+        LD_PRELOAD=$LIB LAPACK_AI_LOG=$dir/calls.log LAPACK_AI_CPU_LIB=$cpu_lib LAPACK_AI_MODE=$mode \
+            LAPACK_AI_DEVICE=$device run_one "$dir" "$program" "$input" "$summary"
         local got rc fails
         rc=$(cat "$dir/rc.txt")
         got=$(grep -Ec "$pass_re" "$dir/summary.txt")
@@ -87,13 +95,14 @@ suite() {
             next) want_provider="cpu\[/" ;;
             openblas) want_provider="cpu\[$(realpath "$OPENBLAS")\]" ;;
             bundled) want_provider="cpu\[bundled\]" ;;
+            gpu) want_provider="gpu\[[^]]*\] (LAPACK_AI_MODE=gpu)" ;;
         esac
         for r in "${routines[@]}"; do
             local calls on_backend
             calls=$(grep -c "^lapack-ai: $r " "$dir/calls.log" 2>/dev/null || true)
             on_backend=$(grep "^lapack-ai: $r " "$dir/calls.log" 2>/dev/null | grep -c -- "-> $want_provider" || true)
             if [ "${calls:-0}" -gt 0 ] && [ "$on_backend" -eq "$calls" ]; then
-                ok "$label: log shows $calls calls of $r, all on the expected CPU backend"
+                ok "$label: log shows $calls calls of $r, all on the expected backend"
             else
                 bad "$label: log shows ${calls:-0} calls of $r, $on_backend on backend /$want_provider/"
                 grep "^lapack-ai: $r " "$dir/calls.log" | head -3
@@ -103,13 +112,13 @@ suite() {
     done
 }
 
-suite blas3 "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" dblat3.out \
+suite "next openblas bundled gpu" blas3 "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" dblat3.out \
     'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' 'FAIL|[*]{5}' dgemm_
-suite cblas3 "$BLASDIR/xdcblat3" "$BLASDIR/din3" - \
+suite "next openblas bundled gpu" cblas3 "$BLASDIR/xdcblat3" "$BLASDIR/din3" - \
     'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' cblas_dgemm
-suite svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
+suite "next openblas bundled" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
     'passed' 'fail|exceed|illegal' dgesvd_ dgesdd_ dgemm_
-suite lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
+suite "next openblas bundled" lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
     'passed' 'fail|exceed|illegal' dgesv_ dgemm_
 
 echo "netlib suites: $passed passed, $failed failed"

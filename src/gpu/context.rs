@@ -1,0 +1,310 @@
+//! The OpenCL state of the process: one context on the selected device, its
+//! queues, the DGEMM programs (built once per process, their binaries cached
+//! on disk), device buffers that grow and are reused, and pinned staging
+//! buffers for host transfers.
+//!
+//! Host memory from a caller is pageable; on the H100 machine pageable
+//! host-to-device copies ran at 6 GB/s and pinned ones
+//! (`CL_MEM_ALLOC_HOST_PTR` + map) at 54 GB/s (DESIGN.md). Every transfer
+//! therefore goes through two pinned staging buffers, alternately, so that
+//! packing one chunk on the CPU overlaps the DMA of the other.
+
+use super::device::{DeviceInfo, DEVICE};
+use super::error::{cl, GpuError};
+use once_cell::sync::OnceCell;
+use opencl3::command_queue::CommandQueue;
+use opencl3::context::Context;
+use opencl3::device::Device;
+use opencl3::event::Event;
+use opencl3::kernel::Kernel;
+use opencl3::memory::{Buffer, CL_MAP_READ, CL_MAP_WRITE, CL_MEM_ALLOC_HOST_PTR, CL_MEM_READ_WRITE};
+use opencl3::program::Program;
+use opencl3::types::{cl_mem, CL_BLOCKING};
+use parking_lot::{Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::ptr;
+
+/// A DGEMM kernel source and the launch geometry its `#define`s declare
+/// (kernels/*.cl: `TILE_M`, `TILE_N`, `WG_X`, `WG_Y`).
+pub struct KernelFamily {
+    pub name: &'static str,
+    pub source: &'static str,
+    pub tile_m: usize,
+    pub tile_n: usize,
+    pub wg_x: usize,
+    pub wg_y: usize,
+}
+
+pub const PORTABLE_SOURCE: &str = include_str!("../../kernels/dgemm_portable.cl");
+pub const NVIDIA_SOURCE: &str = include_str!("../../kernels/dgemm_nvidia_mma.cl");
+
+/// The value of `#define NAME value` in a kernel source.
+pub fn define(source: &str, name: &str) -> Option<usize> {
+    source.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        (words.next() == Some("#define") && words.next() == Some(name)).then(|| words.next()?.parse().ok())?
+    })
+}
+
+impl KernelFamily {
+    fn from_source(name: &'static str, source: &'static str) -> Result<KernelFamily, GpuError> {
+        let get = |key| define(source, key).ok_or_else(|| GpuError::Build(format!("{name}: no #define {key}")));
+        Ok(KernelFamily { name, source, tile_m: get("TILE_M")?, tile_n: get("TILE_N")?, wg_x: get("WG_X")?, wg_y: get("WG_Y")? })
+    }
+}
+
+/// Number of pinned staging buffers, and the size of each in doubles
+/// (64 MiB: large enough for full PCIe speed, small enough to pipeline).
+const STAGING_BUFFERS: usize = 2;
+const STAGING_DOUBLES: usize = 8 << 20;
+
+/// The staging size: [`STAGING_DOUBLES`], or `LAPACK_AI_TEST_STAGING`
+/// doubles (a test hook: small staging makes small products use many C
+/// tiles, so that tiling and partial fallback are tested on PoCL).
+fn staging_doubles() -> usize {
+    std::env::var("LAPACK_AI_TEST_STAGING").ok().and_then(|v| v.parse().ok()).filter(|&n: &usize| n >= 64).unwrap_or(STAGING_DOUBLES)
+}
+
+/// A pinned host buffer, mapped for the life of the process, and the event
+/// of the last transfer that used it.
+pub struct Staging {
+    buffer: Buffer<f64>,
+    pub ptr: *mut f64,
+    pub pending: Option<Event>,
+}
+
+/// A device buffer that grows to the largest size asked of it.
+pub struct DeviceBuffer {
+    pub buffer: Option<Buffer<f64>>,
+    pub capacity: usize,
+}
+
+pub struct Gpu {
+    pub device: DeviceInfo,
+    pub context: Context,
+    /// Kernels run here.
+    pub queue: CommandQueue,
+    /// Host transfers run here, so that they overlap the kernels.
+    pub transfer: CommandQueue,
+    pub family: KernelFamily,
+    /// Kernels by (TRANS_A, TRANS_B), built on first use.
+    kernels: [Option<Kernel>; 4],
+    pub staging: Vec<Staging>,
+    /// Device buffers for A, B and C panels.
+    pub buffers: [DeviceBuffer; 3],
+    pub global_mem: u64,
+    pub max_alloc: u64,
+    staging_len: usize,
+}
+
+// SAFETY: OpenCL objects may be used from any thread (OpenCL 3.0 §A.2);
+// the raw staging pointers point into mapped pinned memory owned by this
+// struct. All use goes through the Mutex in GPU, one thread at a time.
+unsafe impl Send for Gpu {}
+
+static GPU: OnceCell<Result<Mutex<Gpu>, GpuError>> = OnceCell::new();
+
+/// The process's GPU, set up at first use (device, context, staging); the
+/// error says why there is none, and is the same for every later call.
+pub fn gpu() -> Result<MutexGuard<'static, Gpu>, GpuError> {
+    match GPU.get_or_init(|| Gpu::new().map(Mutex::new)) {
+        Ok(m) => Ok(m.lock()),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+impl Gpu {
+    fn new() -> Result<Gpu, GpuError> {
+        let device = DEVICE.as_ref().map_err(|why| GpuError::NoDevice(why.clone()))?.clone();
+        let cl_device = Device::new(device.id);
+        let context = Context::from_device(&cl_device).map_err(cl("clCreateContext"))?;
+        #[allow(deprecated)]
+        let queue = CommandQueue::create_default(&context, 0).map_err(cl("clCreateCommandQueue"))?;
+        #[allow(deprecated)]
+        let transfer = CommandQueue::create_default(&context, 0).map_err(cl("clCreateCommandQueue"))?;
+        let nvidia = device.platform.contains("NVIDIA") && std::env::var("LAPACK_AI_KERNEL").as_deref() != Ok("portable");
+        let family = if nvidia {
+            KernelFamily::from_source("nvidia-mma", NVIDIA_SOURCE)?
+        } else {
+            KernelFamily::from_source("portable", PORTABLE_SOURCE)?
+        };
+        let staging_len = staging_doubles();
+        let mut staging = Vec::with_capacity(STAGING_BUFFERS);
+        for _ in 0..STAGING_BUFFERS {
+            // SAFETY: no host pointer is passed; the driver allocates.
+            let buffer = unsafe {
+                Buffer::<f64>::create(&context, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR, staging_len, ptr::null_mut())
+            }
+            .map_err(cl("clCreateBuffer (pinned staging)"))?;
+            let mut mapped: cl_mem = ptr::null_mut();
+            // SAFETY: a blocking map of the whole buffer; the pointer stays
+            // valid until unmapped, which happens only when the process ends.
+            unsafe {
+                queue.enqueue_map_buffer(
+                    &buffer,
+                    CL_BLOCKING,
+                    CL_MAP_READ | CL_MAP_WRITE,
+                    0,
+                    staging_len * 8,
+                    &mut mapped,
+                    &[],
+                )
+            }
+            .map_err(cl("clEnqueueMapBuffer (pinned staging)"))?;
+            staging.push(Staging { buffer, ptr: mapped as *mut f64, pending: None });
+        }
+        let global_mem = cl_device.global_mem_size().map_err(cl("clGetDeviceInfo"))?;
+        let max_alloc = cl_device.max_mem_alloc_size().map_err(cl("clGetDeviceInfo"))?;
+        let empty = || DeviceBuffer { buffer: None, capacity: 0 };
+        let mut gpu = Gpu {
+            device,
+            context,
+            queue,
+            transfer,
+            family,
+            kernels: [None, None, None, None],
+            staging,
+            buffers: [empty(), empty(), empty()],
+            global_mem,
+            max_alloc,
+            staging_len,
+        };
+        // A kernel family that does not build on this device (a driver
+        // without inline PTX, say) gives way to the portable one.
+        if gpu.family.name != "portable" {
+            if let Err(e) = gpu.kernel(false, false) {
+                crate::dispatch::log::warn(&format!(
+                    "{} DGEMM kernel unavailable on {} ({e}); using the portable kernel",
+                    gpu.family.name,
+                    gpu.device.describe()
+                ));
+                gpu.family = KernelFamily::from_source("portable", PORTABLE_SOURCE)?;
+            }
+        }
+        Ok(gpu)
+    }
+
+    /// The DGEMM kernel for a pair of transposes, built on first use.
+    pub fn kernel(&mut self, trans_a: bool, trans_b: bool) -> Result<&Kernel, GpuError> {
+        let slot = (trans_a as usize) * 2 + trans_b as usize;
+        if self.kernels[slot].is_none() {
+            let options = format!("-DTRANS_A={} -DTRANS_B={}", trans_a as u8, trans_b as u8);
+            let program = build_program(&self.context, &self.device, self.family.source, &options)?;
+            let kernel = Kernel::create(&program, "dgemm_tile").map_err(cl("clCreateKernel dgemm_tile"))?;
+            self.kernels[slot] = Some(kernel);
+        }
+        Ok(self.kernels[slot].as_ref().expect("set above"))
+    }
+
+    /// The kernel for a pair of transposes if [`Gpu::kernel`] built it.
+    pub fn built_kernel(&self, trans_a: bool, trans_b: bool) -> Option<&Kernel> {
+        self.kernels[(trans_a as usize) * 2 + trans_b as usize].as_ref()
+    }
+
+    /// Device buffer `which` (0 A, 1 B, 2 C) with room for `len` doubles.
+    pub fn buffer(&mut self, which: usize, len: usize) -> Result<&Buffer<f64>, GpuError> {
+        let len = len.max(1);
+        if (len as u64) * 8 > self.max_alloc {
+            return Err(GpuError::TooLarge(format!("{} MiB buffer over the device's {} MiB allocation limit", len * 8 >> 20, self.max_alloc >> 20)));
+        }
+        let slot = &mut self.buffers[which];
+        if slot.capacity < len {
+            slot.buffer = None;
+            // SAFETY: no host pointer is passed; the driver allocates.
+            let buffer = unsafe { Buffer::<f64>::create(&self.context, CL_MEM_READ_WRITE, len, ptr::null_mut()) }
+                .map_err(cl("clCreateBuffer"))?;
+            slot.buffer = Some(buffer);
+            slot.capacity = len;
+        }
+        Ok(slot.buffer.as_ref().expect("set above"))
+    }
+
+    /// Frees the device buffers (after an allocation failure, so that the
+    /// next call starts from a clean state).
+    pub fn release_buffers(&mut self) {
+        for b in &mut self.buffers {
+            b.buffer = None;
+            b.capacity = 0;
+        }
+    }
+
+    pub fn staging_len(&self) -> usize {
+        self.staging_len
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Unmapping needs a queue; the process is ending, and the driver
+        // frees pinned memory with the context.
+        let _ = &self.buffer;
+    }
+}
+
+/// FNV-1a, 64 bits: a stable key for the program cache.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0u8)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Where compiled kernels are kept: `LAPACK_AI_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/lapack-ai`, else `~/.cache/lapack-ai`.
+fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("LAPACK_AI_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(dir).join("lapack-ai"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/lapack-ai"))
+}
+
+/// Builds `source` for the device, from the binary cache when it holds a
+/// build of the same source, options, device and driver.
+fn build_program(context: &Context, device: &DeviceInfo, source: &str, options: &str) -> Result<Program, GpuError> {
+    let key = fnv1a(&[source, options, &device.name, &device.platform, &device.driver, env!("CARGO_PKG_VERSION")]);
+    let path = cache_dir().map(|d| d.join(format!("dgemm-{key:016x}.bin")));
+    if let Some(binary) = path.as_ref().and_then(|p| std::fs::read(p).ok()) {
+        // The binary was produced by this driver for this device (both are
+        // in the key); a stale or corrupt file fails to build and is
+        // rebuilt from source below.
+        let built = Program::create_and_build_from_binary(context, &[&binary], options);
+        if let Ok(program) = built {
+            return Ok(program);
+        }
+    }
+    let program = Program::create_and_build_from_source(context, source, options).map_err(GpuError::Build)?;
+    if let (Some(path), Ok(binaries)) = (path, program.get_binaries()) {
+        if let Some(binary) = binaries.into_iter().next().filter(|b| !b.is_empty()) {
+            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            let written = path.parent().map(std::fs::create_dir_all).transpose().is_ok()
+                && std::fs::write(&tmp, binary).is_ok();
+            if !written || std::fs::rename(&tmp, &path).is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+        }
+    }
+    Ok(program)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_kernel_files_declare_their_geometry() {
+        for (name, src) in [("portable", PORTABLE_SOURCE), ("nvidia-mma", NVIDIA_SOURCE)] {
+            let f = KernelFamily::from_source(name, src).unwrap();
+            assert!(f.tile_m > 0 && f.tile_n > 0 && f.wg_x > 0 && f.wg_y > 0, "{name}");
+        }
+        assert_eq!(define("#define TILE_M 64\n#define X 3", "TILE_M"), Some(64));
+        assert_eq!(fnv1a(&["a", "b"]), fnv1a(&["a", "b"]));
+        assert_ne!(fnv1a(&["ab", ""]), fnv1a(&["a", "b"]));
+    }
+}

@@ -1,0 +1,55 @@
+//! Why a GPU call could not run. Every one of these ends in the CPU
+//! fallback (dispatch), never in a crash or a wrong answer.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GpuError {
+    /// No usable OpenCL device (none installed, none with fp64, or
+    /// `LAPACK_AI_DEVICE` names none).
+    NoDevice(String),
+    /// An OpenCL call failed: which step, and the OpenCL error code.
+    Cl { step: &'static str, code: i32 },
+    /// A kernel did not build; the compiler's log.
+    Build(String),
+    /// The operation does not fit the device (buffer limits).
+    TooLarge(String),
+    /// `LAPACK_AI_FAULT_INJECT` asked this call to fail (tests of the
+    /// fallback).
+    Injected,
+}
+
+impl fmt::Display for GpuError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GpuError::NoDevice(why) => write!(f, "no OpenCL device: {why}"),
+            GpuError::Cl { step, code } => write!(f, "OpenCL error {code} ({}) in {step}", cl_error_name(*code)),
+            GpuError::Build(log) => write!(f, "kernel build failed: {}", log.trim()),
+            GpuError::TooLarge(why) => write!(f, "too large for the device: {why}"),
+            GpuError::Injected => write!(f, "failure injected by LAPACK_AI_FAULT_INJECT"),
+        }
+    }
+}
+
+/// Wraps an OpenCL error code with the step that produced it.
+pub fn cl(step: &'static str) -> impl Fn(opencl3::error_codes::ClError) -> GpuError {
+    move |e| GpuError::Cl { step, code: e.0 }
+}
+
+fn cl_error_name(code: i32) -> &'static str {
+    match code {
+        -4 => "CL_MEM_OBJECT_ALLOCATION_FAILURE",
+        -5 => "CL_OUT_OF_RESOURCES",
+        -6 => "CL_OUT_OF_HOST_MEMORY",
+        -11 => "CL_BUILD_PROGRAM_FAILURE",
+        -30 => "CL_INVALID_VALUE",
+        -36 => "CL_INVALID_COMMAND_QUEUE",
+        -38 => "CL_INVALID_MEM_OBJECT",
+        -48 => "CL_INVALID_KERNEL",
+        -52 => "CL_INVALID_KERNEL_ARGS",
+        -54 => "CL_INVALID_WORK_GROUP_SIZE",
+        -61 => "CL_INVALID_BUFFER_SIZE",
+        -1001 => "CL_PLATFORM_NOT_FOUND_KHR",
+        _ => "see cl.h",
+    }
+}

@@ -1,0 +1,469 @@
+//! DGEMM from host memory on the GPU: C := alpha*op(A)*op(B) + beta*C with
+//! the caller's pageable, column-major arrays.
+//!
+//! Plan (all sizes in doubles):
+//! 1. op(A) is split into row panels and op(B) into column panels that fit
+//!    the device (normally one of each: both stay resident); each panel is
+//!    packed (leading dimension = its rows) through the pinned staging
+//!    buffers and uploaded once.
+//! 2. C is processed in tiles no larger than one staging buffer. For each
+//!    tile: upload C (only if beta != 0: with beta = 0 C is never read, so
+//!    NaN in it cannot leak), run the kernel on the compute queue, read the
+//!    tile back on the transfer queue into pinned memory, then unpack it into
+//!    the caller's C. Tile t+1's kernel runs while tile t is read and
+//!    unpacked.
+//! 3. A tile is written to the caller's C only after all of its device work
+//!    has completed, so on a failure every tile is either done or untouched:
+//!    [`Failure::remaining`] lists the untouched ones for the CPU fallback.
+
+use super::context::{gpu, Gpu};
+use super::error::{cl, GpuError};
+use opencl3::event::Event;
+use opencl3::kernel::ExecuteKernel;
+use opencl3::types::{cl_event, CL_NON_BLOCKING};
+
+/// A DGEMM in Fortran terms whose arguments are legal.
+#[derive(Clone, Copy, Debug)]
+pub struct Gemm {
+    pub trans_a: bool,
+    pub trans_b: bool,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub alpha: f64,
+    pub a: *const f64,
+    pub lda: usize,
+    pub b: *const f64,
+    pub ldb: usize,
+    pub beta: f64,
+    pub c: *mut f64,
+    pub ldc: usize,
+}
+
+/// Rows `row0..row0+rows` and columns `col0..col0+cols` of C.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tile {
+    pub row0: usize,
+    pub rows: usize,
+    pub col0: usize,
+    pub cols: usize,
+}
+
+/// A GPU DGEMM that stopped: why, and the tiles of C it did not write.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: GpuError,
+    pub remaining: Vec<Tile>,
+}
+
+impl Gemm {
+    /// The same product restricted to one tile of C.
+    pub fn tile(&self, t: Tile) -> Gemm {
+        // SAFETY (pointer offsets): t lies inside C, so the offsets stay
+        // inside the caller's arrays; they are only computed here.
+        let a = if self.trans_a { self.a.wrapping_add(t.row0 * self.lda) } else { self.a.wrapping_add(t.row0) };
+        let b = if self.trans_b { self.b.wrapping_add(t.col0) } else { self.b.wrapping_add(t.col0 * self.ldb) };
+        let c = self.c.wrapping_add(t.row0 + t.col0 * self.ldc);
+        Gemm { m: t.rows, n: t.cols, a, b, c, ..*self }
+    }
+}
+
+/// Splits `extent` into `parts` nearly equal consecutive ranges.
+fn split(extent: usize, parts: usize) -> Vec<(usize, usize)> {
+    let parts = parts.clamp(1, extent.max(1));
+    (0..parts).map(|p| (p * extent / parts, (p + 1) * extent / parts - p * extent / parts)).collect()
+}
+
+/// How the product is cut: row panels of op(A), column panels of op(B),
+/// and the C tiles inside each (panel, panel) pair, in execution order.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub panels: Vec<((usize, usize), (usize, usize), Vec<Tile>)>,
+}
+
+/// Plans a product for a device that holds `budget` doubles in all and
+/// `max_buffer` in one buffer, with C tiles of at most `tile_max` doubles.
+pub fn plan(m: usize, n: usize, k: usize, budget: usize, max_buffer: usize, tile_max: usize) -> Result<Plan, GpuError> {
+    // Kernels index with 32-bit ints: keep every buffer under 2^31 elements.
+    let max_buffer = max_buffer.min(i32::MAX as usize);
+    let (mut row_parts, mut col_parts) = (1usize, 1usize);
+    loop {
+        let mb = m.div_ceil(row_parts);
+        let nb = n.div_ceil(col_parts);
+        let tile = mb.min(tile_max).max(1) * nb.min(tile_max / mb.min(tile_max).max(1)).max(1);
+        let need = mb * k + k * nb + 2 * tile;
+        if mb * k <= max_buffer && k * nb <= max_buffer && need <= budget {
+            break;
+        }
+        if mb <= 1 && nb <= 1 {
+            return Err(GpuError::TooLarge(format!("k = {k} leaves no room for one row of A and one column of B")));
+        }
+        if (mb * k >= k * nb && mb > 1) || nb <= 1 {
+            row_parts *= 2;
+        } else {
+            col_parts *= 2;
+        }
+    }
+    let mut panels = Vec::new();
+    for &(r0, rows) in &split(m, row_parts) {
+        for &(c0, cols) in &split(n, col_parts) {
+            // C tiles of this panel pair: whole columns when they fit.
+            let tile_cols = (tile_max / rows.max(1)).max(1).min(cols.max(1));
+            let (tile_rows_parts, tile_col_parts) = if tile_max >= rows {
+                (1, cols.div_ceil(tile_cols))
+            } else {
+                (rows.div_ceil(tile_max), cols)
+            };
+            let mut tiles = Vec::new();
+            for &(tc0, tcols) in &split(cols, tile_col_parts) {
+                for &(tr0, trows) in &split(rows, tile_rows_parts) {
+                    tiles.push(Tile { row0: r0 + tr0, rows: trows, col0: c0 + tc0, cols: tcols });
+                }
+            }
+            panels.push(((r0, rows), (c0, cols), tiles));
+        }
+    }
+    Ok(Plan { panels })
+}
+
+/// Runs `g` on the GPU. `Err` lists the tiles of C left for the CPU.
+///
+/// # Safety
+/// `g`'s arguments are legal for DGEMM and its arrays valid for them.
+pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
+    let everything = || vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
+    // Test hook: `dgemm` fails the call before it starts, `dgemm@N` after
+    // N tiles of C are written (the partial-fallback path).
+    let inject = std::env::var("LAPACK_AI_FAULT_INJECT").ok().and_then(|v| {
+        v.split(',').find_map(|r| if r == "dgemm" { Some(0) } else { r.strip_prefix("dgemm@")?.parse().ok() })
+    });
+    if inject == Some(0) {
+        return Err(Failure { error: GpuError::Injected, remaining: everything() });
+    }
+    let mut gpu = gpu().map_err(|error| Failure { error, remaining: everything() })?;
+    let budget = (gpu.global_mem as f64 * 0.8 / 8.0) as usize;
+    let max_buffer = (gpu.max_alloc / 8) as usize;
+    let plan = plan(g.m, g.n, g.k, budget, max_buffer, gpu.staging_len())
+        .map_err(|error| Failure { error, remaining: everything() })?;
+    let mut done: Vec<Tile> = Vec::new();
+    // SAFETY: the caller's guarantee, passed on.
+    let result = unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) };
+    result.map_err(|error| {
+        if matches!(error, GpuError::Cl { code: -4 | -5 | -6, .. }) {
+            gpu.release_buffers();
+        }
+        let remaining = plan.panels.iter().flat_map(|p| p.2.iter().copied()).filter(|t| !done.contains(t)).collect();
+        // Leave the queues idle for the next call.
+        let _ = gpu.queue.finish();
+        let _ = gpu.transfer.finish();
+        Failure { error, remaining }
+    })
+}
+
+/// # Safety
+/// As for [`dgemm`].
+unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, inject: Option<usize>) -> Result<(), GpuError> {
+    let (ta, tb) = (g.trans_a, g.trans_b);
+    gpu.kernel(ta, tb)?;
+    for ((r0, rows), (c0, cols), tiles) in &plan.panels {
+        let k = g.k;
+        // Packed panels: op(A)(r0.., :) as stored, op(B)(:, c0..) as stored.
+        let (a_rows, a_cols, a_ptr) =
+            if ta { (k, *rows, g.a.wrapping_add(r0 * g.lda)) } else { (*rows, k, g.a.wrapping_add(*r0)) };
+        let (b_rows, b_cols, b_ptr) =
+            if tb { (*cols, k, g.b.wrapping_add(*c0)) } else { (k, *cols, g.b.wrapping_add(c0 * g.ldb)) };
+        // SAFETY: the panels lie inside the caller's A and B.
+        unsafe {
+            upload(gpu, 0, 0, a_ptr, a_rows, a_cols, g.lda)?;
+            upload(gpu, 1, 0, b_ptr, b_rows, b_cols, g.ldb)?;
+        }
+        gpu.transfer.finish().map_err(cl("clFinish (upload A, B)"))?;
+        let (lda_p, ldb_p) = (a_rows.max(1), b_rows.max(1));
+        let tile_cap = gpu.staging_len();
+        gpu.buffer(2, 2 * tile_cap)?;
+
+        // In flight: (tile, staging slot, read event).
+        let mut pending: Option<(Tile, usize, Event)> = None;
+        for (i, t) in tiles.iter().enumerate() {
+            let slot = i % 2;
+            let c_ptr = g.c.wrapping_add(t.row0 + t.col0 * g.ldc);
+            let mut wait: Vec<cl_event> = Vec::new();
+            if g.beta != 0.0 {
+                // SAFETY: the tile lies inside the caller's C; slot's
+                // staging is free (its last read was unpacked).
+                wait.push(unsafe { stage_and_write(gpu, 2, slot * tile_cap, c_ptr, t.rows, t.cols, g.ldc, slot)? });
+            }
+            // Offsets of this tile inside the packed panels.
+            let off_a = if ta { (t.row0 - r0) * lda_p } else { t.row0 - r0 };
+            let off_b = if tb { t.col0 - c0 } else { (t.col0 - c0) * ldb_p };
+            let kernel_event = launch(gpu, g, t, off_a, lda_p, off_b, ldb_p, slot * tile_cap, &wait)?;
+            let read = read_tile(gpu, slot * tile_cap, t.rows * t.cols, slot, &kernel_event)?;
+            if let Some((prev, prev_slot, ev)) = pending.take() {
+                ev.wait().map_err(cl("read C tile"))?;
+                let prev_ptr = g.c.wrapping_add(prev.row0 + prev.col0 * g.ldc);
+                // SAFETY: the previous tile is inside the caller's C; its
+                // staging holds the finished tile.
+                unsafe { unpack(gpu.staging[prev_slot].ptr, prev_ptr, prev.rows, prev.cols, g.ldc) };
+                done.push(prev);
+                if inject == Some(done.len()) {
+                    // Wait for the tile just issued, so that its fate is
+                    // settled: it was not written, and is left to the CPU.
+                    let _ = read.wait();
+                    return Err(GpuError::Injected);
+                }
+            }
+            pending = Some((*t, slot, read));
+        }
+        if let Some((last, slot, ev)) = pending.take() {
+            ev.wait().map_err(cl("read C tile"))?;
+            let ptr = g.c.wrapping_add(last.row0 + last.col0 * g.ldc);
+            // SAFETY: as above.
+            unsafe { unpack(gpu.staging[slot].ptr, ptr, last.rows, last.cols, g.ldc) };
+            done.push(last);
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn launch(
+    gpu: &Gpu,
+    g: &Gemm,
+    t: &Tile,
+    off_a: usize,
+    lda: usize,
+    off_b: usize,
+    ldb: usize,
+    off_c: usize,
+    wait: &[cl_event],
+) -> Result<Event, GpuError> {
+    let (tm, tn, wx, wy) = (gpu.family.tile_m, gpu.family.tile_n, gpu.family.wg_x, gpu.family.wg_y);
+    let global = [t.rows.div_ceil(tm) * wx, t.cols.div_ceil(tn) * wy];
+    let ints = |v: usize| v as i32;
+    let (m, n, k) = (ints(t.rows), ints(t.cols), ints(g.k));
+    let (off_a, lda, off_b, ldb, off_c, ldc) = (ints(off_a), ints(lda), ints(off_b), ints(ldb), ints(off_c), ints(t.rows.max(1)));
+    let kernel = gpu.built_kernel(g.trans_a, g.trans_b).ok_or(GpuError::Cl { step: "kernel", code: -48 })?;
+    let [a, b, c] = &gpu.buffers;
+    let (a, b, c) = (a.buffer.as_ref(), b.buffer.as_ref(), c.buffer.as_ref());
+    let (Some(a), Some(b), Some(c)) = (a, b, c) else {
+        return Err(GpuError::Cl { step: "device buffers", code: -38 });
+    };
+    // SAFETY: the arguments match dgemm_tile's signature (kernels/*.cl) in
+    // order and type; the buffers hold the packed panels and two C tiles.
+    unsafe {
+        ExecuteKernel::new(kernel)
+            .set_arg(&m)
+            .set_arg(&n)
+            .set_arg(&k)
+            .set_arg(&g.alpha)
+            .set_arg(a)
+            .set_arg(&off_a)
+            .set_arg(&lda)
+            .set_arg(b)
+            .set_arg(&off_b)
+            .set_arg(&ldb)
+            .set_arg(&g.beta)
+            .set_arg(c)
+            .set_arg(&off_c)
+            .set_arg(&ldc)
+            .set_global_work_sizes(&global)
+            .set_local_work_sizes(&[wx, wy])
+            .set_event_wait_list(wait)
+            .enqueue_nd_range(&gpu.queue)
+    }
+    .map_err(cl("clEnqueueNDRangeKernel dgemm_tile"))
+}
+
+/// Reads `len` doubles at `offset` of the C buffer into staging `slot`
+/// after `after`, on the transfer queue.
+fn read_tile(gpu: &mut Gpu, offset: usize, len: usize, slot: usize, after: &Event) -> Result<Event, GpuError> {
+    let Gpu { transfer, buffers, staging, .. } = gpu;
+    let c = buffers[2].buffer.as_ref().ok_or(GpuError::Cl { step: "device buffers", code: -38 })?;
+    // SAFETY: staging[slot] holds STAGING_DOUBLES >= len doubles of pinned
+    // memory that nothing else uses until this read is waited for.
+    let dst = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, len) };
+    // SAFETY: the read stays inside the C buffer (2 tiles of staging size).
+    unsafe { transfer.enqueue_read_buffer(c, CL_NON_BLOCKING, offset * 8, dst, &[after.get()]) }
+        .map_err(cl("clEnqueueReadBuffer C tile"))
+}
+
+/// Packs `rows x cols` (leading dimension `ld`) into staging `slot` and
+/// writes it to device buffer `which` at `offset`; returns the write event.
+///
+/// # Safety
+/// `src` valid for the matrix; `rows * cols` <= the staging size.
+#[allow(clippy::too_many_arguments)]
+unsafe fn stage_and_write(
+    gpu: &mut Gpu,
+    which: usize,
+    offset: usize,
+    src: *const f64,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    slot: usize,
+) -> Result<cl_event, GpuError> {
+    let len = rows * cols;
+    let Gpu { transfer, buffers, staging, .. } = gpu;
+    if let Some(ev) = staging[slot].pending.take() {
+        ev.wait().map_err(cl("staging reuse"))?;
+    }
+    // SAFETY: the caller's matrix; the staging slot is free.
+    unsafe { pack(src, rows, ld, 0, len, staging[slot].ptr) };
+    let dst = buffers[which].buffer.as_mut().ok_or(GpuError::Cl { step: "device buffers", code: -38 })?;
+    // SAFETY: the staging slice holds `len` packed doubles and stays
+    // untouched until the event completes (kept in `pending`).
+    let data = unsafe { std::slice::from_raw_parts(staging[slot].ptr, len) };
+    let ev = unsafe { transfer.enqueue_write_buffer(dst, CL_NON_BLOCKING, offset * 8, data, &[]) }
+        .map_err(cl("clEnqueueWriteBuffer"))?;
+    let handle = ev.get();
+    // The event stays alive in `pending` until the slot is reused, which
+    // is after the kernel that waits on it was enqueued.
+    staging[slot].pending = Some(ev);
+    Ok(handle)
+}
+
+/// Uploads `rows x cols` (leading dimension `ld`) into device buffer
+/// `which`, packed, at `offset`, through the staging buffers in turn.
+///
+/// # Safety
+/// `src` valid for the matrix.
+unsafe fn upload(gpu: &mut Gpu, which: usize, offset: usize, src: *const f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+    let total = rows * cols;
+    gpu.buffer(which, offset + total)?;
+    let cap = gpu.staging_len();
+    let Gpu { transfer, buffers, staging, .. } = gpu;
+    let mut start = 0;
+    let mut slot = 0;
+    while start < total {
+        let len = cap.min(total - start);
+        if let Some(ev) = staging[slot].pending.take() {
+            ev.wait().map_err(cl("staging reuse"))?;
+        }
+        // SAFETY: the caller's matrix; the staging slot is free.
+        unsafe { pack(src, rows, ld, start, len, staging[slot].ptr) };
+        let dst = buffers[which].buffer.as_mut().ok_or(GpuError::Cl { step: "device buffers", code: -38 })?;
+        // SAFETY: as in stage_and_write.
+        let data = unsafe { std::slice::from_raw_parts(staging[slot].ptr, len) };
+        let ev = unsafe { transfer.enqueue_write_buffer(dst, CL_NON_BLOCKING, (offset + start) * 8, data, &[]) }
+            .map_err(cl("clEnqueueWriteBuffer"))?;
+        staging[slot].pending = Some(ev);
+        start += len;
+        slot = (slot + 1) % staging.len();
+    }
+    Ok(())
+}
+
+/// Copies elements `start..start+len` of the packed (column-major,
+/// leading dimension `rows`) image of `src` into `dst`, with several
+/// threads for large copies: one thread's memcpy cannot keep up with
+/// pinned DMA.
+///
+/// # Safety
+/// `src` valid for `rows x cols` with leading dimension `ld`; `dst` valid
+/// for `len` doubles; the two do not overlap.
+unsafe fn pack(src: *const f64, rows: usize, ld: usize, start: usize, len: usize, dst: *mut f64) {
+    // Addresses as integers: the threads only touch disjoint ranges.
+    let (src_addr, dst_addr) = (src as usize, dst as usize);
+    let copy = move |from: usize, count: usize| {
+        let (src, dst) = (src_addr as *const f64, dst_addr as *mut f64);
+        let mut i = from;
+        while i < from + count {
+            let (col, row) = (i / rows, i % rows);
+            let run = (rows - row).min(from + count - i);
+            // SAFETY: (row.., col) is inside the source matrix and
+            // i - start + run <= len inside dst.
+            unsafe { std::ptr::copy_nonoverlapping(src.add(row + col * ld), dst.add(i - start), run) };
+            i += run;
+        }
+    };
+    parallel(start, len, &copy);
+}
+
+/// The inverse of [`pack`] for a whole tile: staging -> caller's C.
+///
+/// # Safety
+/// `dst` valid for `rows x cols` with leading dimension `ld`; `src` holds
+/// `rows * cols` doubles.
+unsafe fn unpack(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: usize) {
+    let (src_addr, dst_addr) = (src as usize, dst as usize);
+    let copy = move |from: usize, count: usize| {
+        let (src, dst) = (src_addr as *const f64, dst_addr as *mut f64);
+        let mut i = from;
+        while i < from + count {
+            let (col, row) = (i / rows, i % rows);
+            let run = (rows - row).min(from + count - i);
+            // SAFETY: mirror of pack.
+            unsafe { std::ptr::copy_nonoverlapping(src.add(i), dst.add(row + col * ld), run) };
+            i += run;
+        }
+    };
+    parallel(0, rows * cols, &copy);
+}
+
+/// Runs `f(from, count)` over `start..start+len` on up to 8 threads when
+/// the range is large (over 1M doubles).
+fn parallel(start: usize, len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    const MIN_PER_THREAD: usize = 1 << 19;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(len / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        f(start, len);
+        return;
+    }
+    std::thread::scope(|s| {
+        for (from, count) in split(len, threads) {
+            s.spawn(move || f(start + from, count));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn covered(plan: &Plan, m: usize, n: usize) -> bool {
+        let mut seen = vec![0u8; m * n];
+        for (_, _, tiles) in &plan.panels {
+            for t in tiles {
+                for j in t.col0..t.col0 + t.cols {
+                    for i in t.row0..t.row0 + t.rows {
+                        seen[i + j * m] += 1;
+                    }
+                }
+            }
+        }
+        seen.iter().all(|&s| s == 1)
+    }
+
+    #[test]
+    fn plans_cover_c_exactly_once_and_respect_the_limits() {
+        for &(m, n, k, budget, maxbuf, tile) in &[
+            (1, 1, 1, 1000, 1000, 100),
+            (37, 53, 11, 100_000, 100_000, 500),
+            (300, 200, 50, 30_000, 12_000, 2_000),
+            (97, 1, 1000, 250_000, 60_000, 90),
+            (1, 97, 1000, 250_000, 60_000, 90),
+        ] {
+            let p = plan(m, n, k, budget, maxbuf, tile).unwrap();
+            assert!(covered(&p, m, n), "{m}x{n}x{k}");
+            for ((_, rows), (_, cols), tiles) in &p.panels {
+                assert!(rows * k <= maxbuf && k * cols <= maxbuf);
+                assert!(tiles.iter().all(|t| t.rows * t.cols <= tile));
+            }
+        }
+        assert!(plan(10, 10, 1_000_000, 100, 100, 10).is_err());
+    }
+
+    #[test]
+    fn tiles_address_the_right_sub_product() {
+        let g = Gemm {
+            trans_a: true, trans_b: false, m: 10, n: 8, k: 3, alpha: 1.0, a: std::ptr::null(), lda: 5,
+            b: std::ptr::null(), ldb: 4, beta: 0.0, c: std::ptr::null_mut(), ldc: 12,
+        };
+        let t = g.tile(Tile { row0: 2, rows: 3, col0: 4, cols: 2 });
+        assert_eq!((t.a as usize) / 8, 2 * 5);
+        assert_eq!((t.b as usize) / 8, 4 * 4);
+        assert_eq!((t.c as usize) / 8, 2 + 4 * 12);
+        assert_eq!((t.m, t.n, t.k), (3, 2, 3));
+    }
+}
