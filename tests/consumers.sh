@@ -68,6 +68,15 @@ gfortran -O2 -DWITHOUT_DGESVDOCL "$F90" -L "/usr/lib/$MULTIARCH/lapack" -L "/usr
 # LAPACK (without DGESVDOCL, which only lapack-ai has).
 expect fortran-preloaded "$WORK/fp.log" "/usr/lib/$MULTIARCH/(blas|lapack)/lib[a-z]+\.so\.3[0-9.]*" -- \
     env LD_PRELOAD="$LIB" "$WORK/f_system"
+# The README's preload line, exactly as a user types it (LIB: the library).
+(
+    cd "$WORK" && cp f_system your_program && LIB=$LIB && {
+# [readme:preload]
+LD_PRELOAD=$LIB LAPACK_AI_LOG=stderr ./your_program
+# [readme:preload-end]
+    } > readme.out 2> readme.err
+) && grep -q " 0 failed" "$WORK/readme.out" && grep -q "^lapack-ai: dgesvd_ " "$WORK/readme.err" \
+    && ok "README preload line: runs, and logs to stderr" || bad "README preload line failed"
 
 echo "-- configuration errors"
 LAPACK_AI_MODE=fast LAPACK_AI_DEVICE=-2 LAPACK_AI_CPU_LIB=/nonexistent/libx.so \

@@ -43,6 +43,10 @@ record "consumers" $?
 echo "== installed package: CMake, pkg-config, Fortran module, C API (ctest)"
 tests/cmake_consumers.sh
 record "cmake consumers" $?
+
+echo "== README snippets are the tested code"
+tests/readme_snippets.sh
+record "readme snippets" $?
 set -e
 
 echo "tests: $passed passed, $failed failed"
