@@ -14,13 +14,21 @@
  *   Work-group (gx, gy) owns the C tile rows [gx*TILE_M, +TILE_M) x cols [gy*TILE_N, +TILE_N).
  *
  * Defaults: TILE_M = 128, TILE_N = 128, TILE_K = 16, WARP_M = 64, WARP_N = 32,
- *           WG_X = 32, WG_Y = 8 (8 warps, 256 work-items), MMA_SHAPE = 884.
+ *           WG_X = 32, WG_Y = 8 (8 warps, 256 work-items), MMA_SHAPE = 16816, STAGES = 1.
+ *   MMA_SHAPE 16816 needs sm_90 (H100/H200); on sm_80 (A100) build with -DMMA_SHAPE=884.
  *   Requirements (checked below with #error): WG_X == 32; WG_Y == (TILE_M/WARP_M)*(TILE_N/WARP_N);
- *   TILE_K % 16 == 0; WARP_M % 8 == 0 (% 16 for the m16n8 shapes); WARP_N % 8 == 0;
- *   the work-group size divides TILE_M*TILE_K and TILE_N*TILE_K, and TILE_M, TILE_N, TILE_K
- *   (each of the three only where the transpose case needs it).
- *   Local memory: TILE_K*(TILE_M+1 + TILE_N+1)*8 bytes = 33 KB at the defaults (one buffer;
- *   the next K-slice is prefetched into registers while the current one is multiplied).
+ *   TILE_K % 8 == 0 (% 16 for MMA_SHAPE 16816); WARP_M % 8 == 0 (% 16 for the m16n8 shapes);
+ *   WARP_N % 8 == 0; the work-group size divides TILE_M*TILE_K and TILE_N*TILE_K, and TILE_M,
+ *   TILE_N, TILE_K (each of the three only where the transpose case needs it).
+ *   Local memory: STAGES*TILE_K*(TILE_M+p + TILE_N+p)*8 bytes, p = 1 (TILE_K % 16 == 0) or 2;
+ *   33 KB at the defaults: one buffer, the next K-slice being prefetched into registers while
+ *   the current one is multiplied (STAGES = 2: two buffers, one barrier per slice; it pays only
+ *   where 2*that fits the 48 KB that NVIDIA OpenCL gives a work-group).
+ *   Measured on the H100 (driver 580, device-resident, NN): 47 TFLOP/s at 4096^3 and 8192^3
+ *   with the defaults (NT/TN/TT 46/45/46 at 8192); m8n8k4 (884) 27.5; m16n8k4/m16n8k8 within
+ *   3% of m16n8k16. Small products: with fewer 128x128 tiles than compute units, use
+ *   -DTILE_M=64 -DTILE_N=64 -DWARP_M=32 -DWARP_N=32 -DWG_Y=4 (36 instead of 22 TFLOP/s at
+ *   1024^3; 11 instead of 5 at 512^3); at 2048^3 and above the defaults are faster.
  *
  * Work decomposition:
  *   - Warp w = get_local_id(1) owns the WARP_M x WARP_N sub-tile at rows
@@ -35,23 +43,28 @@
  *     and opB from global memory (consecutive work-items read consecutive addresses, in the
  *     contiguous direction of A or B, whatever TRANS_A/TRANS_B), keeps them in registers while
  *     the previous slice is multiplied, then stores them to local memory as As[k][m], Bs[k][n]
- *     (row pitch TILE_M+1, TILE_N+1). The transposes are resolved here: the multiply loop is
- *     the same for all four TRANS pairs.
+ *     (rows padded, see below). The transposes are resolved here: the multiply loop is the
+ *     same for all four TRANS pairs.
  *   - Fragments: an MMA's internal k index can be mapped to any K index of the slice, as long
- *     as A and B use the same map. Lane t takes its k values from rows 16c + 4t + v (v = 0..3)
- *     of the slice, so that a warp's fragment loads from local memory are free of bank
- *     conflicts with the +1 padding (half-warp addresses (4t + v)*(TILE_M+1) + g + const are
- *     distinct modulo 16 doubles).
+ *     as A and B use the same map. With chunks of KC = 16 (or 8) rows, lane t takes its k values
+ *     from rows KC*c + (KC/4)*t + v (v < KC/4) of the slice, so that a warp's fragment loads
+ *     from local memory are free of bank conflicts with the row padding (half-warp addresses
+ *     (4t + v)*(TILE_M+1) + g + const are distinct modulo 16 doubles), and so are the stores
+ *     of the global->local copy in all four transpose cases.
+ *   - The next slice's global loads are issued after the first group of MMAs of the current
+ *     slice (so the tensor cores restart right after the barrier); interior slices are loaded
+ *     without per-element bounds tests.
  *   - Global memory touched: only elements of the M x K (op) A, K x N (op) B and M x N C
  *     submatrices. Out-of-range elements of edge tiles are not read (they are taken as 0) and
  *     C outside the M x N submatrix is not written. C is read only when beta != 0 (NaN/Inf in
  *     C do not leak when beta == 0). When alpha == 0 (or K == 0), A and B are not read.
  *
  * MMA_SHAPE selects the PTX instruction (all .row.col.f64.f64.f64.f64):
- *   884   = mma.sync.aligned.m8n8k4   (sm_80+, default; proven on the H100 with NVIDIA OpenCL)
+ *   884   = mma.sync.aligned.m8n8k4   (sm_80+; runs at about half the rate of the others on H100)
  *   1684  = mma.sync.aligned.m16n8k4  (sm_90, PTX ISA 7.8+)
  *   1688  = mma.sync.aligned.m16n8k8  (sm_90, PTX ISA 7.8+)
- *   16816 = mma.sync.aligned.m16n8k16 (sm_90, PTX ISA 7.8+)
+ *   16816 = mma.sync.aligned.m16n8k16 (sm_90, PTX ISA 7.8+; default; SASS DMMA.16x8x16)
+ *   All four were checked on the H100 (NVIDIA OpenCL 3.0, driver 580) with the harness.
  *   Fragment layouts used (PTX ISA "Matrix fragments for mma.m8n8k4 / m16n8k4 / m16n8k8 /
  *   m16n8k16" with .f64; g = lane>>2, t = lane&3):
  *     A:   a_i = A[g + 8*(i&1)][t + 4*(i>>1)]   (m8n8k4: a_0 = A[g][t])
@@ -96,7 +109,10 @@
 #define WG_Y 8
 #endif
 #ifndef MMA_SHAPE
-#define MMA_SHAPE 884
+#define MMA_SHAPE 16816
+#endif
+#ifndef STAGES
+#define STAGES 1
 #endif
 
 /* ---------------------------------------------------------------------------------------- */
@@ -107,8 +123,21 @@
 #define NTHR (WG_X * WG_Y)
 #define MI (WARP_M / 8)             /* 8-row blocks per warp */
 #define NI (WARP_N / 8)             /* 8-col blocks per warp */
-#define LDM (TILE_M + 1)            /* pitch of As[k][m] */
-#define LDN (TILE_N + 1)            /* pitch of Bs[k][n] */
+/* K is walked in chunks of KC = 16 (TILE_K % 16 == 0) or 8 rows; in a chunk, lane t supplies
+   the KQ = KC/4 consecutive rows KC*c + KQ*t + u (u < KQ). The row pitch is padded so that a
+   half-warp's fragment loads, at rows KQ*t + u and columns g + const, hit 16 distinct banks. */
+#if (TILE_K % 16) == 0
+#define KC 16
+#define LDPAD 1
+#else
+#define KC 8
+#define LDPAD 2
+#endif
+#define KQ (KC / 4)
+#define LDM (TILE_M + LDPAD)        /* pitch of As[k][m] */
+#define LDN (TILE_N + LDPAD)        /* pitch of Bs[k][n] */
+#define A_STAGE (TILE_K * LDM)      /* doubles per local-memory stage of A */
+#define B_STAGE (TILE_K * LDN)
 #define A_LD (TILE_M * TILE_K / NTHR) /* opA elements loaded per work-item per slice */
 #define B_LD (TILE_N * TILE_K / NTHR) /* opB elements loaded per work-item per slice */
 
@@ -121,8 +150,14 @@
 #if WG_Y != NWARP_M * NWARP_N
 #error "dgemm_nvidia_mma: WG_Y must equal (TILE_M/WARP_M)*(TILE_N/WARP_N)"
 #endif
-#if (TILE_K % 16) != 0
-#error "dgemm_nvidia_mma: TILE_K must be a multiple of 16"
+#if (TILE_K % 8) != 0
+#error "dgemm_nvidia_mma: TILE_K must be a multiple of 8"
+#endif
+#if MMA_SHAPE == 16816 && KC != 16
+#error "dgemm_nvidia_mma: MMA_SHAPE 16816 needs TILE_K % 16 == 0"
+#endif
+#if STAGES != 1 && STAGES != 2
+#error "dgemm_nvidia_mma: STAGES must be 1 or 2"
 #endif
 #if (WARP_M % 8) != 0 || (WARP_N % 8) != 0
 #error "dgemm_nvidia_mma: WARP_M and WARP_N must be multiples of 8"
@@ -161,6 +196,10 @@
 
 /* ---------------------------------------------------------------------------------------- */
 /* the MMA instructions                                                                        */
+
+#if !defined(LAPACK_AI_NO_PTX) && !defined(__NV_CL_C_VERSION)
+#error "dgemm_nvidia_mma: inline PTX needs NVIDIA OpenCL (build with -DLAPACK_AI_NO_PTX elsewhere: slow emulation, for testing)"
+#endif
 
 #ifndef LAPACK_AI_NO_PTX
 
@@ -280,8 +319,8 @@ void dgemm_tile(const int M, const int N, const int K, const double alpha,
                 __global const double *B, const int offB, const int ldb,
                 const double beta, __global double *C, const int offC, const int ldc)
 {
-    __local double As[TILE_K * LDM];
-    __local double Bs[TILE_K * LDN];
+    __local double As[STAGES * A_STAGE];
+    __local double Bs[STAGES * B_STAGE];
 
     const int lane = (int)get_local_id(0);
     const int warp = (int)get_local_id(1);
@@ -324,8 +363,8 @@ void dgemm_tile(const int M, const int N, const int K, const double alpha,
 #endif
 
     /* ---- fragment bases in local memory for this lane ---- */
-    const int a_frag = 4 * t * LDM + wm + g;
-    const int b_frag = 4 * t * LDN + wn + g;
+    const int a_frag = KQ * t * LDM + wm + g;
+    const int b_frag = KQ * t * LDN + wn + g;
 
     double cx[MI][NI], cy[MI][NI]; /* C(g, 2t) and C(g, 2t+1) of each 8x8 block */
     UNROLL for (int mi = 0; mi < MI; ++mi)
@@ -340,74 +379,112 @@ void dgemm_tile(const int M, const int N, const int K, const double alpha,
 
 #if TRANS_A == 0
 #define LOAD_A(r) (a_mok && (k0 + a_k + (r) * A_STEP) < K) ? a_ptr[(r) * a_rstr] : 0.0
-#define STORE_A(r) As[(a_k + (r) * A_STEP) * LDM + a_m] = pa[r]
+#define STORE_A(dst, r) (dst)[(a_k + (r) * A_STEP) * LDM + a_m] = pa[r]
 #else
 #define LOAD_A(r) ((k0 + a_k) < K && (bm + a_m + (r) * A_STEP) < M) ? a_ptr[(r) * a_rstr] : 0.0
-#define STORE_A(r) As[a_k * LDM + a_m + (r) * A_STEP] = pa[r]
+#define STORE_A(dst, r) (dst)[a_k * LDM + a_m + (r) * A_STEP] = pa[r]
 #endif
 #if TRANS_B == 0
 #define LOAD_B(r) ((k0 + b_k) < K && (bn + b_n + (r) * B_STEP) < N) ? b_ptr[(r) * b_rstr] : 0.0
-#define STORE_B(r) Bs[b_k * LDN + b_n + (r) * B_STEP] = pb[r]
+#define STORE_B(dst, r) (dst)[b_k * LDN + b_n + (r) * B_STEP] = pb[r]
 #else
 #define LOAD_B(r) (b_nok && (k0 + b_k + (r) * B_STEP) < K) ? b_ptr[(r) * b_rstr] : 0.0
-#define STORE_B(r) Bs[(b_k + (r) * B_STEP) * LDN + b_n] = pb[r]
+#define STORE_B(dst, r) (dst)[(b_k + (r) * B_STEP) * LDN + b_n] = pb[r]
 #endif
 
+    /* Interior slices (the whole TILE_M x TILE_K / TILE_K x TILE_N block inside the matrices)
+       are loaded without per-element bounds tests. */
+    const int mn_inside = (bm + TILE_M <= M) && (bn + TILE_N <= N);
+#define LOAD_SLICE()                                                                            \
+    do {                                                                                        \
+        if (mn_inside && k0 + TILE_K <= K) {                                                    \
+            UNROLL for (int r = 0; r < A_LD; ++r) pa[r] = a_ptr[r * a_rstr];                    \
+            UNROLL for (int r = 0; r < B_LD; ++r) pb[r] = b_ptr[r * b_rstr];                    \
+        } else {                                                                                \
+            UNROLL for (int r = 0; r < A_LD; ++r) pa[r] = LOAD_A(r);                            \
+            UNROLL for (int r = 0; r < B_LD; ++r) pb[r] = LOAD_B(r);                            \
+        }                                                                                       \
+    } while (0)
+/* Prefetch the next slice into registers; issued after the first MMAs of the current slice so
+   that the MMAs start right after the barrier, and in flight during the remaining MMAs. */
+#define PREFETCH_NEXT()                                                                         \
+    do {                                                                                        \
+        if (kt + 1 < nkt) {                                                                     \
+            k0 += TILE_K;                                                                       \
+            a_ptr += a_tstr;                                                                    \
+            b_ptr += b_tstr;                                                                    \
+            LOAD_SLICE();                                                                       \
+        }                                                                                       \
+    } while (0)
+
     if (nkt > 0) {
-        UNROLL for (int r = 0; r < A_LD; ++r) pa[r] = LOAD_A(r);
-        UNROLL for (int r = 0; r < B_LD; ++r) pb[r] = LOAD_B(r);
+        LOAD_SLICE();
+#if STAGES == 2
+        UNROLL for (int r = 0; r < A_LD; ++r) STORE_A(As, r);
+        UNROLL for (int r = 0; r < B_LD; ++r) STORE_B(Bs, r);
+#endif
     }
+#if STAGES == 2
+    barrier(CLK_LOCAL_MEM_FENCE);
+#endif
 
     for (int kt = 0; kt < nkt; ++kt) {
-        barrier(CLK_LOCAL_MEM_FENCE); /* everyone is done reading the previous slice */
-        UNROLL for (int r = 0; r < A_LD; ++r) STORE_A(r);
-        UNROLL for (int r = 0; r < B_LD; ++r) STORE_B(r);
+#if STAGES == 1
+        /* one local buffer: wait until everyone is done with the previous slice, fill it */
         barrier(CLK_LOCAL_MEM_FENCE);
+        UNROLL for (int r = 0; r < A_LD; ++r) STORE_A(As, r);
+        UNROLL for (int r = 0; r < B_LD; ++r) STORE_B(Bs, r);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        __local const double *as = As, *bs = Bs;
+#else
+        /* two local buffers: slice kt is in buffer kt&1 (filled and fenced last iteration) */
+        __local const double *as = As + (kt & 1) * A_STAGE, *bs = Bs + (kt & 1) * B_STAGE;
+#endif
 
-        /* prefetch the next slice into registers; it is in flight during the MMAs below */
-        if (kt + 1 < nkt) {
-            k0 += TILE_K;
-            a_ptr += a_tstr;
-            b_ptr += b_tstr;
-            UNROLL for (int r = 0; r < A_LD; ++r) pa[r] = LOAD_A(r);
-            UNROLL for (int r = 0; r < B_LD; ++r) pb[r] = LOAD_B(r);
-        }
-
-        UNROLL for (int c = 0; c < TILE_K / 16; ++c) {
+        UNROLL for (int c = 0; c < TILE_K / KC; ++c) {
 #if MMA_SHAPE == 884 || MMA_SHAPE == 1684
-            /* four k-steps of 4; in step v lane t supplies k = 16c + 4t + v */
-            UNROLL for (int v = 0; v < 4; ++v) {
+            /* KQ k-steps of 4; in step v lane t supplies k = KC*c + KQ*t + v */
+            UNROLL for (int v = 0; v < KQ; ++v) {
                 double af[MI], bf[NI];
                 UNROLL for (int mi = 0; mi < MI; ++mi)
-                    af[mi] = As[a_frag + (16 * c + v) * LDM + 8 * mi];
+                    af[mi] = as[a_frag + (KC * c + v) * LDM + 8 * mi];
                 UNROLL for (int ni = 0; ni < NI; ++ni)
-                    bf[ni] = Bs[b_frag + (16 * c + v) * LDN + 8 * ni];
+                    bf[ni] = bs[b_frag + (KC * c + v) * LDN + 8 * ni];
 #if MMA_SHAPE == 884
-                UNROLL for (int mi = 0; mi < MI; ++mi)
+                UNROLL for (int mi = 0; mi < MI; ++mi) {
                     UNROLL for (int ni = 0; ni < NI; ++ni)
                         MMA_884(cx[mi][ni], cy[mi][ni], af[mi], bf[ni]);
+                    if (c == 0 && v == 0 && mi == 0)
+                        PREFETCH_NEXT();
+                }
 #else
-                UNROLL for (int mh = 0; mh < MI / 2; ++mh)
+                UNROLL for (int mh = 0; mh < MI / 2; ++mh) {
                     UNROLL for (int ni = 0; ni < NI; ++ni)
                         MMA_1684(cx[2 * mh][ni], cy[2 * mh][ni], cx[2 * mh + 1][ni],
                                  cy[2 * mh + 1][ni], af[2 * mh], af[2 * mh + 1], bf[ni]);
+                    if (c == 0 && v == 0 && mh == 0)
+                        PREFETCH_NEXT();
+                }
 #endif
             }
 #elif MMA_SHAPE == 1688
-            /* two k-steps of 8; internal k = t + 4u (u = 0,1) is slice row 16c + 4t + 2h + u */
-            UNROLL for (int h = 0; h < 2; ++h) {
+            /* KQ/2 k-steps of 8; internal k = t + 4u (u = 0,1) is slice row KC*c + KQ*t + 2h + u */
+            UNROLL for (int h = 0; h < KQ / 2; ++h) {
                 double af[MI][2], bf[NI][2];
                 UNROLL for (int u = 0; u < 2; ++u) {
                     UNROLL for (int mi = 0; mi < MI; ++mi)
-                        af[mi][u] = As[a_frag + (16 * c + 2 * h + u) * LDM + 8 * mi];
+                        af[mi][u] = as[a_frag + (KC * c + 2 * h + u) * LDM + 8 * mi];
                     UNROLL for (int ni = 0; ni < NI; ++ni)
-                        bf[ni][u] = Bs[b_frag + (16 * c + 2 * h + u) * LDN + 8 * ni];
+                        bf[ni][u] = bs[b_frag + (KC * c + 2 * h + u) * LDN + 8 * ni];
                 }
-                UNROLL for (int mh = 0; mh < MI / 2; ++mh)
+                UNROLL for (int mh = 0; mh < MI / 2; ++mh) {
                     UNROLL for (int ni = 0; ni < NI; ++ni)
                         MMA_1688(cx[2 * mh][ni], cy[2 * mh][ni], cx[2 * mh + 1][ni],
                                  cy[2 * mh + 1][ni], af[2 * mh][0], af[2 * mh + 1][0],
                                  af[2 * mh][1], af[2 * mh + 1][1], bf[ni][0], bf[ni][1]);
+                    if (c == 0 && h == 0 && mh == 0)
+                        PREFETCH_NEXT();
+                }
             }
 #else /* 16816 */
             /* one k-step of 16; internal k = t + 4u (u = 0..3) is slice row 16c + 4t + u */
@@ -415,21 +492,34 @@ void dgemm_tile(const int M, const int N, const int K, const double alpha,
                 double bf[NI][4];
                 UNROLL for (int u = 0; u < 4; ++u)
                     UNROLL for (int ni = 0; ni < NI; ++ni)
-                        bf[ni][u] = Bs[b_frag + (16 * c + u) * LDN + 8 * ni];
+                        bf[ni][u] = bs[b_frag + (KC * c + u) * LDN + 8 * ni];
                 UNROLL for (int mh = 0; mh < MI / 2; ++mh) {
                     double a0[4], a1[4]; /* rows g and g+8 of the 16-row block */
                     UNROLL for (int u = 0; u < 4; ++u) {
-                        a0[u] = As[a_frag + (16 * c + u) * LDM + 16 * mh];
-                        a1[u] = As[a_frag + (16 * c + u) * LDM + 16 * mh + 8];
+                        a0[u] = as[a_frag + (KC * c + u) * LDM + 16 * mh];
+                        a1[u] = as[a_frag + (KC * c + u) * LDM + 16 * mh + 8];
                     }
                     UNROLL for (int ni = 0; ni < NI; ++ni)
                         MMA_16816(cx[2 * mh][ni], cy[2 * mh][ni], cx[2 * mh + 1][ni],
                                   cy[2 * mh + 1][ni], a0[0], a1[0], a0[1], a1[1], a0[2], a1[2],
                                   a0[3], a1[3], bf[ni][0], bf[ni][1], bf[ni][2], bf[ni][3]);
+                    if (c == 0 && mh == 0)
+                        PREFETCH_NEXT();
                 }
             }
 #endif
         }
+
+#if STAGES == 2
+        /* fill the other buffer with the prefetched slice; its last readers (iteration kt-1)
+           are past the barrier that ended iteration kt-1 */
+        if (kt + 1 < nkt) {
+            __local double *an = As + ((kt + 1) & 1) * A_STAGE, *bn_ = Bs + ((kt + 1) & 1) * B_STAGE;
+            UNROLL for (int r = 0; r < A_LD; ++r) STORE_A(an, r);
+            UNROLL for (int r = 0; r < B_LD; ++r) STORE_B(bn_, r);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+#endif
     }
 
     /* ---- epilogue: C = alpha*acc + beta*C, bounds-checked; C not read when beta == 0 ---- */

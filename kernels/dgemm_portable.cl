@@ -34,6 +34,10 @@
  * TILE_N % WG_Y == 0.
  *
  * Indexing of A, B, C uses 64-bit products (long) so large leading dimensions do not overflow.
+ *
+ * Measured (NN, device-resident): PoCL 3.1 on 2 EPYC cores about 10 GFLOP/s at 1024^3;
+ * NVIDIA H100 (OpenCL 3.0, driver 580) 11 TFLOP/s at 4096^3 (13 with TILE_M=TILE_N=128, i.e.
+ * 8x8 per work-item; use dgemm_nvidia_mma.cl there).
  */
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 

@@ -29,6 +29,8 @@ use std::ptr;
 pub struct KernelFamily {
     pub name: &'static str,
     pub source: &'static str,
+    /// Extra build options (`-D` choices of the source).
+    pub options: &'static str,
     pub tile_m: usize,
     pub tile_n: usize,
     pub wg_x: usize,
@@ -47,9 +49,31 @@ pub fn define(source: &str, name: &str) -> Option<usize> {
 }
 
 impl KernelFamily {
-    fn from_source(name: &'static str, source: &'static str) -> Result<KernelFamily, GpuError> {
+    fn from_source(name: &'static str, source: &'static str, options: &'static str) -> Result<KernelFamily, GpuError> {
         let get = |key| define(source, key).ok_or_else(|| GpuError::Build(format!("{name}: no #define {key}")));
-        Ok(KernelFamily { name, source, tile_m: get("TILE_M")?, tile_n: get("TILE_N")?, wg_x: get("WG_X")?, wg_y: get("WG_Y")? })
+        Ok(KernelFamily {
+            name,
+            source,
+            options,
+            tile_m: get("TILE_M")?,
+            tile_n: get("TILE_N")?,
+            wg_x: get("WG_X")?,
+            wg_y: get("WG_Y")?,
+        })
+    }
+}
+
+/// The kernels to try on a device, best first. On NVIDIA: the tensor-core
+/// kernel with Hopper's m16n8k16 DMMA (47 TFLOP/s on the H100 at 4096, see
+/// bench/RESULTS.md), then with Ampere's m8n8k4 (sm_80), then the portable
+/// kernel. Elsewhere, or with LAPACK_AI_KERNEL=portable: the portable one.
+fn candidates(device: &DeviceInfo) -> Vec<(&'static str, &'static str, &'static str)> {
+    let portable = ("portable", PORTABLE_SOURCE, "");
+    let nvidia = device.platform.contains("NVIDIA") && std::env::var("LAPACK_AI_KERNEL").as_deref() != Ok("portable");
+    if nvidia {
+        vec![("nvidia-mma", NVIDIA_SOURCE, ""), ("nvidia-mma-m8n8k4", NVIDIA_SOURCE, "-DMMA_SHAPE=884"), portable]
+    } else {
+        vec![portable]
     }
 }
 
@@ -122,12 +146,9 @@ impl Gpu {
         let queue = CommandQueue::create_default(&context, 0).map_err(cl("clCreateCommandQueue"))?;
         #[allow(deprecated)]
         let transfer = CommandQueue::create_default(&context, 0).map_err(cl("clCreateCommandQueue"))?;
-        let nvidia = device.platform.contains("NVIDIA") && std::env::var("LAPACK_AI_KERNEL").as_deref() != Ok("portable");
-        let family = if nvidia {
-            KernelFamily::from_source("nvidia-mma", NVIDIA_SOURCE)?
-        } else {
-            KernelFamily::from_source("portable", PORTABLE_SOURCE)?
-        };
+        let candidates = candidates(&device);
+        let (name, source, options) = candidates[0];
+        let family = KernelFamily::from_source(name, source, options)?;
         let staging_len = staging_doubles();
         let mut staging = Vec::with_capacity(STAGING_BUFFERS);
         for _ in 0..STAGING_BUFFERS {
@@ -169,16 +190,22 @@ impl Gpu {
             max_alloc,
             staging_len,
         };
-        // A kernel family that does not build on this device (a driver
-        // without inline PTX, say) gives way to the portable one.
-        if gpu.family.name != "portable" {
-            if let Err(e) = gpu.kernel(false, false) {
-                crate::dispatch::log::warn(&format!(
-                    "{} DGEMM kernel unavailable on {} ({e}); using the portable kernel",
-                    gpu.family.name,
-                    gpu.device.describe()
-                ));
-                gpu.family = KernelFamily::from_source("portable", PORTABLE_SOURCE)?;
+        // A kernel that does not build on this device (an older GPU
+        // without the instruction, a driver without inline PTX) gives way
+        // to the next candidate.
+        for next in candidates.iter().skip(1) {
+            match gpu.kernel(false, false) {
+                Ok(_) => break,
+                Err(e) => {
+                    crate::dispatch::log::warn(&format!(
+                        "{} DGEMM kernel unavailable on {} ({}); trying {}",
+                        gpu.family.name,
+                        gpu.device.describe(),
+                        e.to_string().lines().next().unwrap_or(""),
+                        next.0
+                    ));
+                    gpu.family = KernelFamily::from_source(next.0, next.1, next.2)?;
+                }
             }
         }
         Ok(gpu)
@@ -188,7 +215,7 @@ impl Gpu {
     pub fn kernel(&mut self, trans_a: bool, trans_b: bool) -> Result<&Kernel, GpuError> {
         let slot = (trans_a as usize) * 2 + trans_b as usize;
         if self.kernels[slot].is_none() {
-            let options = format!("-DTRANS_A={} -DTRANS_B={}", trans_a as u8, trans_b as u8);
+            let options = format!("-DTRANS_A={} -DTRANS_B={} {}", trans_a as u8, trans_b as u8, self.family.options);
             let program = build_program(&self.context, &self.device, self.family.source, &options)?;
             let kernel = Kernel::create(&program, "dgemm_tile").map_err(cl("clCreateKernel dgemm_tile"))?;
             self.kernels[slot] = Some(kernel);
@@ -300,7 +327,7 @@ mod tests {
     #[test]
     fn both_kernel_files_declare_their_geometry() {
         for (name, src) in [("portable", PORTABLE_SOURCE), ("nvidia-mma", NVIDIA_SOURCE)] {
-            let f = KernelFamily::from_source(name, src).unwrap();
+            let f = KernelFamily::from_source(name, src, "").unwrap();
             assert!(f.tile_m > 0 && f.tile_n > 0 && f.wg_x > 0 && f.wg_y > 0, "{name}");
         }
         assert_eq!(define("#define TILE_M 64\n#define X 3", "TILE_M"), Some(64));

@@ -417,6 +417,45 @@ fn parallel(start: usize, len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
     });
 }
 
+/// Times the kernel alone on device-resident operands (for the benchmark
+/// and the calibration): uploads A, B and C once, runs the product `reps`
+/// times and returns the median time of one run, in seconds. The operands
+/// are left in device buffers 0, 1 and 2 (packed: lda = rows of A as
+/// stored, ldb likewise, ldc = m).
+pub fn time_device_resident(trans_a: bool, trans_b: bool, m: usize, n: usize, k: usize, reps: usize) -> Result<f64, GpuError> {
+    let mut gpu = gpu()?;
+    let (ar, ac) = if trans_a { (k, m) } else { (m, k) };
+    let (br, bc) = if trans_b { (n, k) } else { (k, n) };
+    let fill = |len: usize, salt: usize| -> Vec<f64> {
+        (0..len).map(|i| (((i * 7919 + salt) % 2003) as f64 - 1001.0) / 1001.0 + 1e-3).collect()
+    };
+    let (a, b, c) = (fill(ar * ac, 1), fill(br * bc, 2), fill(m * n, 3));
+    // SAFETY: the vectors hold exactly rows x cols elements (ld = rows).
+    unsafe {
+        upload(&mut gpu, 0, 0, a.as_ptr(), ar, ac, ar.max(1))?;
+        upload(&mut gpu, 1, 0, b.as_ptr(), br, bc, br.max(1))?;
+        upload(&mut gpu, 2, 0, c.as_ptr(), m, n, m.max(1))?;
+    }
+    gpu.transfer.finish().map_err(cl("clFinish"))?;
+    gpu.kernel(trans_a, trans_b)?;
+    let g = Gemm {
+        trans_a, trans_b, m, n, k, alpha: 1.0, a: std::ptr::null(), lda: ar.max(1), b: std::ptr::null(),
+        ldb: br.max(1), beta: 0.5, c: std::ptr::null_mut(), ldc: m.max(1),
+    };
+    let tile = Tile { row0: 0, rows: m, col0: 0, cols: n };
+    let mut times = Vec::with_capacity(reps + 1);
+    for rep in 0..=reps {
+        let t = std::time::Instant::now();
+        let ev = launch(&gpu, &g, &tile, 0, ar.max(1), 0, br.max(1), 0, &[])?;
+        ev.wait().map_err(cl("kernel"))?;
+        if rep > 0 {
+            times.push(t.elapsed().as_secs_f64());
+        }
+    }
+    times.sort_by(|x, y| x.total_cmp(y));
+    Ok(times[times.len() / 2])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
