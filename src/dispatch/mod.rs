@@ -256,20 +256,35 @@ fn rates_now() -> Option<Rates> {
 /// cost, transfer rate and kernel rate (crate::gpu::calibrate).
 fn calibrate() -> Result<Rates, GpuError> {
     let (launch_s, h2d_gbs, gpu_gflops) = crate::gpu::calibrate()?;
-    let n: i32 = 384;
-    let len = (n * n) as usize;
-    let a: Vec<f64> = (0..len).map(|i| ((i * 7919 % 1000) as f64 + 1.0) / 1000.0).collect();
-    let mut c = vec![0.0; len];
-    let mut best = f64::INFINITY;
-    for _ in 0..3 {
-        let t = Instant::now();
-        // SAFETY: n x n arrays with leading dimension n; hidden lengths 1.
-        unsafe {
-            (cpu::CPU.dgemm.f)(
-                c"N".as_ptr(), c"N".as_ptr(), &n, &n, &n, &1.0, a.as_ptr(), &n, a.as_ptr(), &n, &0.0, c.as_mut_ptr(), &n, 1, 1,
-            )
-        };
-        best = best.min(t.elapsed().as_secs_f64());
+    // A multithreaded CPU BLAS starts its threads on the first calls and
+    // varies from call to call (OpenBLAS on the H100 machine's 16 cores:
+    // 16 to 61 GFLOP/s measured cold at 384^3 and 512^3, 300 to 550 warm
+    // at 512^3 to 8192^3). Grow the size until one call takes 20 ms (or
+    // n = 2048), then take the best of three: large enough to be the rate
+    // the calls that matter see, short for a slow reference BLAS.
+    let time_cpu = |n: i32| {
+        let len = (n * n) as usize;
+        let a: Vec<f64> = (0..len).map(|i| ((i * 7919 % 1000) as f64 + 1.0) / 1000.0).collect();
+        let mut c = vec![0.0; len];
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let t = Instant::now();
+            // SAFETY: n x n arrays with leading dimension n; hidden lengths 1.
+            unsafe {
+                (cpu::CPU.dgemm.f)(
+                    c"N".as_ptr(), c"N".as_ptr(), &n, &n, &n, &1.0, a.as_ptr(), &n, a.as_ptr(), &n, &0.0,
+                    c.as_mut_ptr(), &n, 1, 1,
+                )
+            };
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        best
+    };
+    let mut n: i32 = 128;
+    let mut best = time_cpu(n);
+    while best < 0.02 && n < 2048 {
+        n *= 2;
+        best = time_cpu(n);
     }
     let cpu_gflops = 2.0 * (n as f64).powi(3) / best / 1e9;
     Ok(Rates { cpu_gflops, gpu_gflops, h2d_gbs, launch_s })

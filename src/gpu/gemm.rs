@@ -165,6 +165,7 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
 unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, inject: Option<usize>) -> Result<(), GpuError> {
     let (ta, tb) = (g.trans_a, g.trans_b);
     gpu.kernel(ta, tb)?;
+    let tile_cap = gpu.staging_len();
     for ((r0, rows), (c0, cols), tiles) in &plan.panels {
         let k = g.k;
         // Packed panels: op(A)(r0.., :) as stored, op(B)(:, c0..) as stored.
@@ -172,54 +173,77 @@ unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, i
             if ta { (k, *rows, g.a.wrapping_add(r0 * g.lda)) } else { (*rows, k, g.a.wrapping_add(*r0)) };
         let (b_rows, b_cols, b_ptr) =
             if tb { (*cols, k, g.b.wrapping_add(*c0)) } else { (k, *cols, g.b.wrapping_add(c0 * g.ldb)) };
+        let (lda_p, ldb_p) = (a_rows.max(1), b_rows.max(1));
+        gpu.buffer(0, a_rows * a_cols)?;
+        gpu.buffer(1, b_rows * b_cols)?;
+        gpu.buffer(2, 2 * tile_cap)?;
+        // A whole; B whole if transposed (its columns are scattered in the
+        // packed image), else column by column as the C tiles need them, so
+        // that B's upload overlaps the kernels.
+        let mut b_cols_done = 0;
         // SAFETY: the panels lie inside the caller's A and B.
         unsafe {
             upload(gpu, 0, 0, a_ptr, a_rows, a_cols, g.lda)?;
-            upload(gpu, 1, 0, b_ptr, b_rows, b_cols, g.ldb)?;
-        }
-        gpu.transfer.finish().map_err(cl("clFinish (upload A, B)"))?;
-        let (lda_p, ldb_p) = (a_rows.max(1), b_rows.max(1));
-        let tile_cap = gpu.staging_len();
-        gpu.buffer(2, 2 * tile_cap)?;
-
-        // In flight: (tile, staging slot, read event).
-        let mut pending: Option<(Tile, usize, Event)> = None;
-        for (i, t) in tiles.iter().enumerate() {
-            let slot = i % 2;
-            let c_ptr = g.c.wrapping_add(t.row0 + t.col0 * g.ldc);
-            let mut wait: Vec<cl_event> = Vec::new();
-            if g.beta != 0.0 {
-                // SAFETY: the tile lies inside the caller's C; slot's
-                // staging is free (its last read was unpacked).
-                wait.push(unsafe { stage_and_write(gpu, 2, slot * tile_cap, c_ptr, t.rows, t.cols, g.ldc, slot)? });
+            if tb {
+                upload(gpu, 1, 0, b_ptr, b_rows, b_cols, g.ldb)?;
+                b_cols_done = *cols;
             }
+        }
+        gpu.transfer.finish().map_err(cl("clFinish (upload A)"))?;
+
+        // The uploads tile `i` needs before its kernel: the columns of op(B)
+        // not yet on the device, and C when beta != 0. Returns the last
+        // transfer's event (the transfer queue is in order).
+        let mut inputs = |gpu: &mut Gpu, i: usize| -> Result<Option<cl_event>, GpuError> {
+            let t = &tiles[i];
+            let mut last = None;
+            let need = t.col0 - c0 + t.cols;
+            if need > b_cols_done {
+                let from = b_cols_done;
+                // SAFETY: columns from..need of the B panel, into their
+                // place in the packed panel (sized above).
+                last = unsafe {
+                    upload(gpu, 1, from * ldb_p, b_ptr.wrapping_add(from * g.ldb), b_rows, need - from, g.ldb)?
+                };
+                b_cols_done = need;
+            }
+            if g.beta != 0.0 {
+                let c_ptr = g.c.wrapping_add(t.row0 + t.col0 * g.ldc);
+                let slot = i % 2;
+                // SAFETY: the tile lies inside the caller's C; the slot's
+                // last read was waited for and unpacked.
+                last = Some(unsafe { stage_and_write(gpu, 2, slot * tile_cap, c_ptr, t.rows, t.cols, g.ldc, slot)? });
+            }
+            Ok(last)
+        };
+        let launch_tile = |gpu: &Gpu, i: usize, wait: Option<cl_event>| -> Result<Event, GpuError> {
+            let t = &tiles[i];
             // Offsets of this tile inside the packed panels.
             let off_a = if ta { (t.row0 - r0) * lda_p } else { t.row0 - r0 };
             let off_b = if tb { t.col0 - c0 } else { (t.col0 - c0) * ldb_p };
-            let kernel_event = launch(gpu, g, t, off_a, lda_p, off_b, ldb_p, slot * tile_cap, &wait)?;
-            let read = read_tile(gpu, slot * tile_cap, t.rows * t.cols, slot, &kernel_event)?;
-            if let Some((prev, prev_slot, ev)) = pending.take() {
-                ev.wait().map_err(cl("read C tile"))?;
-                let prev_ptr = g.c.wrapping_add(prev.row0 + prev.col0 * g.ldc);
-                // SAFETY: the previous tile is inside the caller's C; its
-                // staging holds the finished tile.
-                unsafe { unpack(gpu.staging[prev_slot].ptr, prev_ptr, prev.rows, prev.cols, g.ldc) };
-                done.push(prev);
-                if inject == Some(done.len()) {
-                    // Wait for the tile just issued, so that its fate is
-                    // settled: it was not written, and is left to the CPU.
-                    let _ = read.wait();
-                    return Err(GpuError::Injected);
-                }
+            let wait: Vec<cl_event> = wait.into_iter().collect();
+            launch(gpu, g, t, off_a, lda_p, off_b, ldb_p, (i % 2) * tile_cap, &wait)
+        };
+
+        // Software pipeline: tile i+1's uploads and kernel are queued
+        // before tile i is read back and unpacked.
+        let first = inputs(gpu, 0)?;
+        let mut kernel_event = launch_tile(gpu, 0, first)?;
+        for (i, t) in tiles.iter().enumerate() {
+            let next = if i + 1 < tiles.len() { Some(inputs(gpu, i + 1)?) } else { None };
+            let read = read_tile(gpu, (i % 2) * tile_cap, t.rows * t.cols, i % 2, &kernel_event)?;
+            if let Some(wait) = next {
+                kernel_event = launch_tile(gpu, i + 1, wait)?;
             }
-            pending = Some((*t, slot, read));
-        }
-        if let Some((last, slot, ev)) = pending.take() {
-            ev.wait().map_err(cl("read C tile"))?;
-            let ptr = g.c.wrapping_add(last.row0 + last.col0 * g.ldc);
-            // SAFETY: as above.
-            unsafe { unpack(gpu.staging[slot].ptr, ptr, last.rows, last.cols, g.ldc) };
-            done.push(last);
+            read.wait().map_err(cl("read C tile"))?;
+            let c_ptr = g.c.wrapping_add(t.row0 + t.col0 * g.ldc);
+            // SAFETY: the tile is inside the caller's C; its staging slot
+            // holds the finished tile.
+            unsafe { unpack(gpu.staging[i % 2].ptr, c_ptr, t.rows, t.cols, g.ldc) };
+            done.push(*t);
+            if inject == Some(done.len()) && i + 1 < tiles.len() {
+                return Err(GpuError::Injected);
+            }
         }
     }
     Ok(())
@@ -328,13 +352,22 @@ unsafe fn stage_and_write(
 ///
 /// # Safety
 /// `src` valid for the matrix.
-unsafe fn upload(gpu: &mut Gpu, which: usize, offset: usize, src: *const f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+unsafe fn upload(
+    gpu: &mut Gpu,
+    which: usize,
+    offset: usize,
+    src: *const f64,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+) -> Result<Option<cl_event>, GpuError> {
     let total = rows * cols;
     gpu.buffer(which, offset + total)?;
     let cap = gpu.staging_len();
     let Gpu { transfer, buffers, staging, .. } = gpu;
     let mut start = 0;
     let mut slot = 0;
+    let mut last = None;
     while start < total {
         let len = cap.min(total - start);
         if let Some(ev) = staging[slot].pending.take() {
@@ -347,11 +380,13 @@ unsafe fn upload(gpu: &mut Gpu, which: usize, offset: usize, src: *const f64, ro
         let data = unsafe { std::slice::from_raw_parts(staging[slot].ptr, len) };
         let ev = unsafe { transfer.enqueue_write_buffer(dst, CL_NON_BLOCKING, (offset + start) * 8, data, &[]) }
             .map_err(cl("clEnqueueWriteBuffer"))?;
+        last = Some(ev.get());
+        // The event stays alive in `pending` until the slot is reused.
         staging[slot].pending = Some(ev);
         start += len;
         slot = (slot + 1) % staging.len();
     }
-    Ok(())
+    Ok(last)
 }
 
 /// Copies elements `start..start+len` of the packed (column-major,
@@ -401,10 +436,11 @@ unsafe fn unpack(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: u
     parallel(0, rows * cols, &copy);
 }
 
-/// Runs `f(from, count)` over `start..start+len` on up to 8 threads when
-/// the range is large (over 1M doubles).
+/// Runs `f(from, count)` over `start..start+len` on up to 8 threads, each
+/// with at least 64 Ki doubles (512 KiB: a thread start costs about as much
+/// as copying that much).
 fn parallel(start: usize, len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
-    const MIN_PER_THREAD: usize = 1 << 19;
+    const MIN_PER_THREAD: usize = 1 << 16;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(len / MIN_PER_THREAD).max(1);
     if threads == 1 {
         f(start, len);

@@ -10,13 +10,17 @@ use error::GpuError;
 use std::time::Instant;
 
 /// Measures, on the selected device, what the cost model needs: the fixed
-/// cost of one call (s), the host<->device rate through the staging
-/// buffers (GB/s), and the DGEMM rate (GFLOP/s) once transfers are taken
-/// out. Sizes are kept small for CPU devices (PoCL), where this runs only
+/// cost of one call (s), the effective host<->device rate of the DGEMM
+/// path (GB/s: bytes moved over the time not spent computing, so that the
+/// overlap of transfers with kernels is counted as it happens), and the
+/// kernel's rate on device-resident data (GFLOP/s). The host-path probe is
+/// a 4096^3 product on a GPU: smaller probes see fixed costs and gave
+/// 4 to 7 GB/s on the H100 machine where large products move 20 (bench/
+/// RESULTS.md). Sizes are small on CPU devices (PoCL), where this runs only
 /// when `auto` mode is asked for explicitly.
 pub fn calibrate() -> Result<(f64, f64, f64), GpuError> {
     let is_gpu = device::DEVICE.as_ref().map_err(|e| GpuError::NoDevice(e.clone()))?.is_gpu;
-    let time_gemm = |n: usize| -> Result<f64, GpuError> {
+    let time_host = |n: usize, reps: usize| -> Result<f64, GpuError> {
         let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1000) as f64 + 1.0) / 1000.0).collect();
         let mut c = vec![0.0; n * n];
         let g = gemm::Gemm {
@@ -24,7 +28,7 @@ pub fn calibrate() -> Result<(f64, f64, f64), GpuError> {
             b: a.as_ptr(), ldb: n, beta: 0.0, c: c.as_mut_ptr(), ldc: n,
         };
         let mut best = f64::INFINITY;
-        for _ in 0..3 {
+        for _ in 0..reps {
             let t = Instant::now();
             // SAFETY: n x n arrays with leading dimension n.
             unsafe { gemm::dgemm(&g) }.map_err(|f| f.error)?;
@@ -32,28 +36,19 @@ pub fn calibrate() -> Result<(f64, f64, f64), GpuError> {
         }
         Ok(best)
     };
-    let launch = time_gemm(8)?;
-    // Transfer-bound size (k small) and compute-bound size.
-    let (big, small_k) = if is_gpu { (2048usize, 8usize) } else { (256, 4) };
-    let bytes = |m: usize, n: usize, k: usize| 8.0 * (m * k + k * n + m * n) as f64;
-    let h2d = {
-        let (m, n, k) = (big, big, small_k);
-        let a: Vec<f64> = vec![0.5; m * k];
-        let mut c = vec![0.0; m * n];
-        let g = gemm::Gemm {
-            trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a: a.as_ptr(), lda: m,
-            b: a.as_ptr(), ldb: k, beta: 0.0, c: c.as_mut_ptr(), ldc: m,
-        };
-        let t = Instant::now();
-        // SAFETY: A is m x k (lda m), B reuses it as k x n (ldb k) since
-        // k * n <= m * k here; C is m x n.
-        unsafe { gemm::dgemm(&g) }.map_err(|f| f.error)?;
-        let t = (t.elapsed().as_secs_f64() - launch).max(1e-6);
-        bytes(m, n, k) / t / 1e9
-    };
-    let n = if is_gpu { 2048 } else { 192 };
-    let t = time_gemm(n)?;
-    let compute = (t - launch - bytes(n, n, n) / (h2d * 1e9)).max(t * 0.05);
-    let gflops = 2.0 * (n as f64).powi(3) / compute / 1e9;
-    Ok((launch, h2d, gflops))
+    // Two host-path probes, a mid-size and a large one, fit the fixed cost
+    // and the transfer rate of t = launch + bytes/rate (after the kernel's
+    // own time): with one probe, mid-size products (where one thread packs
+    // and unpacks, and fixed costs are a millisecond) were sent to the GPU
+    // at 1.5x the CPU's time on the H100 machine.
+    let (n1, n2) = if is_gpu { (512usize, 4096usize) } else { (64, 192) };
+    let flops = |n: usize| 2.0 * (n as f64).powi(3);
+    let bytes = |n: usize| 8.0 * 3.0 * (n * n) as f64;
+    let kernel2 = gemm::time_device_resident(false, false, n2, n2, n2, 3)?;
+    let rate = flops(n2) / kernel2;
+    let y1 = time_host(n1, 5)? - flops(n1) / rate;
+    let y2 = time_host(n2, 3)? - kernel2;
+    let per_byte = ((y2 - y1) / (bytes(n2) - bytes(n1))).max(1e-12);
+    let launch = (y1 - bytes(n1) * per_byte).max(time_host(8, 5)?);
+    Ok((launch, 1.0 / per_byte / 1e9, rate / 1e9))
 }
