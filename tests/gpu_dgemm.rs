@@ -4,8 +4,9 @@
 //! transpose pair, leading dimensions larger than the rows, sub-matrices at
 //! offsets, special alpha and beta, NaN in C when beta = 0. Small staging
 //! buffers (LAPACK_AI_TEST_STAGING) make these products use many C tiles,
-//! and LAPACK_AI_FAULT_INJECT checks the CPU fallback, also after part of C
-//! was written.
+//! a small device budget (LAPACK_AI_TEST_DEVICE_DOUBLES) makes them run out
+//! of core in panels, and LAPACK_AI_FAULT_INJECT checks the CPU fallback,
+//! also after part of C was written.
 //!
 //! One #[test]: the configuration is read once per process, and the fault
 //! hook is an environment variable.
@@ -170,6 +171,19 @@ fn gpu_dgemm_matches_the_reference() {
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let on_gpu = text.lines().filter(|l| l.contains("-> gpu[")).count();
     assert!(on_gpu > 0, "no call ran on the GPU; log:\n{}", text.lines().take(5).collect::<Vec<_>>().join("\n"));
+
+    // Out of core: a device that holds 12000 doubles splits A into row
+    // panels and B into column panels (every transpose pair).
+    std::env::set_var("LAPACK_AI_TEST_DEVICE_DOUBLES", "12000");
+    for (ta, tb) in [(b'N', b'N'), (b'T', b'N'), (b'N', b'T'), (b'T', b'T')] {
+        let c = Case { ta, tb, m: 131, n: 67, k: 53, alpha: 1.3, beta: 0.3, pad: 1, offset: 2 };
+        let (worst, outside) = check(&mut rng, c, fortran);
+        if !(worst <= 1.0) || outside {
+            failures.push(format!("out of core {c:?}: error/bound {worst:.2}, outside C changed: {outside}"));
+        }
+        cases += 1;
+    }
+    std::env::remove_var("LAPACK_AI_TEST_DEVICE_DOUBLES");
 
     // Fallback: the whole call, and after two of its C tiles were written
     // (m = n = 130 with 3000-double staging: several tiles).
