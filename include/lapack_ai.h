@@ -121,9 +121,9 @@ const char *lapack_ai_info(void);
 
  Returns INFO: 0 success; -i: argument i of this function is illegal (-6
  also when A contains NaN; a required array that is null is illegal too);
- > 0: DBDSQR did not converge; LAPACK_AI_WORK_MEMORY_ERROR; or
- LAPACK_AI_INFO_INTERNAL_ERROR. Nothing is printed and XERBLA is not
- called: errors come back only as INFO.
+ positive: DBDSQR did not converge; LAPACK_AI_WORK_MEMORY_ERROR; or
+ LAPACK_AI_INFO_INTERNAL_ERROR. XERBLA is not called: errors come back as
+ INFO (an internal error also prints one line on stderr).
 
  # Safety
  As for LAPACKE_dgesvd: arrays valid for the dimensions and leading

@@ -11,7 +11,7 @@
 
 /// LAPACK's LSAME for a single character: `ca` equals `cb` ignoring case.
 pub fn lsame(ca: u8, cb: u8) -> bool {
-    ca.to_ascii_uppercase() == cb.to_ascii_uppercase()
+    ca.eq_ignore_ascii_case(&cb)
 }
 
 /// DGEMM (reference BLAS `dgemm.f`): 0, or the position of the first

@@ -40,13 +40,21 @@ pub fn resolve(choice: &CpuLibChoice) -> CpuLapack {
         // program linked against it.
         unsafe {
             match symbol {
-                Symbol::Dgemm => lapack.dgemm = Resolved { f: std::mem::transmute(found.addr), provider: found.provider },
-                Symbol::Dgesv => lapack.dgesv = Resolved { f: std::mem::transmute(found.addr), provider: found.provider },
+                Symbol::Dgemm => {
+                    let f = std::mem::transmute::<*mut c_void, super::DgemmFn>(found.addr);
+                    lapack.dgemm = Resolved { f, provider: found.provider }
+                }
+                Symbol::Dgesv => {
+                    let f = std::mem::transmute::<*mut c_void, super::DgesvFn>(found.addr);
+                    lapack.dgesv = Resolved { f, provider: found.provider }
+                }
                 Symbol::Dgesvd => {
-                    lapack.dgesvd = Resolved { f: std::mem::transmute(found.addr), provider: found.provider }
+                    let f = std::mem::transmute::<*mut c_void, super::DgesvdFn>(found.addr);
+                    lapack.dgesvd = Resolved { f, provider: found.provider }
                 }
                 Symbol::Dgesdd => {
-                    lapack.dgesdd = Resolved { f: std::mem::transmute(found.addr), provider: found.provider }
+                    let f = std::mem::transmute::<*mut c_void, super::DgesddFn>(found.addr);
+                    lapack.dgesdd = Resolved { f, provider: found.provider }
                 }
             }
         }

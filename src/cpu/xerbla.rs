@@ -105,6 +105,10 @@ pub fn report_cblas(e: &CblasError, rout: &str) {
 
 /// XERBLA of the bundled copy (csrc/netlib_xerbla.c): reached only if an
 /// illegal argument got past our checks; reported like any other.
+///
+/// # Safety
+/// `srname` is null or points to `len` readable bytes (the Fortran caller's
+/// CHARACTER argument).
 pub unsafe extern "C" fn from_bundled(srname: *const c_char, len: usize, info: c_int) {
     let name = if srname.is_null() {
         String::from("?")

@@ -232,7 +232,7 @@ impl Gpu {
     pub fn buffer(&mut self, which: usize, len: usize) -> Result<&Buffer<f64>, GpuError> {
         let len = len.max(1);
         if (len as u64) * 8 > self.max_alloc {
-            return Err(GpuError::TooLarge(format!("{} MiB buffer over the device's {} MiB allocation limit", len * 8 >> 20, self.max_alloc >> 20)));
+            return Err(GpuError::TooLarge(format!("{} MiB buffer over the device's {} MiB allocation limit", (len * 8) >> 20, self.max_alloc >> 20)));
         }
         let slot = &mut self.buffers[which];
         if slot.capacity < len {

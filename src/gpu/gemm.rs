@@ -78,8 +78,12 @@ fn split(extent: usize, parts: usize) -> Vec<(usize, usize)> {
 /// and the C tiles inside each (panel, panel) pair, in execution order.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Plan {
-    pub panels: Vec<((usize, usize), (usize, usize), Vec<Tile>)>,
+    pub panels: Vec<Panel>,
 }
+
+/// (first row, rows) of op(A), (first column, columns) of op(B), and the C
+/// tiles of that pair.
+pub type Panel = ((usize, usize), (usize, usize), Vec<Tile>);
 
 /// Plans a product for a device that holds `budget` doubles in all and
 /// `max_buffer` in one buffer, with C tiles of at most `tile_max` doubles.
@@ -152,7 +156,8 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
     // SAFETY: the caller's guarantee, passed on.
     let result = unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) };
     result.map_err(|error| {
-        if matches!(error, GpuError::Cl { code: -4 | -5 | -6, .. }) {
+        // Out of resources or memory: drop the cached buffers.
+        if matches!(error, GpuError::Cl { code: -6..=-4, .. }) {
             gpu.release_buffers();
         }
         let remaining = plan.panels.iter().flat_map(|p| p.2.iter().copied()).filter(|t| !done.contains(t)).collect();
