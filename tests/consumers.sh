@@ -78,6 +78,15 @@ LD_PRELOAD=$LIB LAPACK_AI_LOG=stderr ./your_program
 ) && grep -q " 0 failed" "$WORK/readme.out" && grep -q "^lapack-ai: dgesvd_ " "$WORK/readme.err" \
     && ok "README preload line: runs, and logs to stderr" || bad "README preload line failed"
 
+echo "-- SVD accuracy (DGESVDOCL on DLATMS matrices of known singular values)"
+# lapack-ai first on the link line (DGESVDOCL, and the DGEMM of the checks,
+# resolve to it), then tmglib (DLATMS) and the reference LAPACK/BLAS. Until
+# the GPU SVD exists, DGESVDOCL runs the process's DGESVD: the reference one.
+gfortran -O2 "$ROOT/fortran-tests/svd_accuracy.f90" -L "$LIBDIR" -llapack_ai -Wl,-rpath,"$LIBDIR" \
+    -ltmglib -L "/usr/lib/$MULTIARCH/lapack" -L "/usr/lib/$MULTIARCH/blas" -llapack -lblas \
+    -o "$WORK/f_svd" || bad "SVD accuracy program does not compile"
+expect svd-accuracy "$WORK/svd.log" "/usr/lib/$MULTIARCH/(blas|lapack)/lib[a-z]+\.so\.3[0-9.]*" -- "$WORK/f_svd"
+
 echo "-- configuration errors"
 LAPACK_AI_MODE=fast LAPACK_AI_DEVICE=-2 LAPACK_AI_CPU_LIB=/nonexistent/libx.so \
     "$WORK/c_consumer" > "$WORK/cfg.out" 2> "$WORK/cfg.err"

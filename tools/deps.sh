@@ -7,7 +7,7 @@
 # Rust (cargo) must already be installed (https://rustup.rs).
 set -euo pipefail
 packages=(gfortran cmake binutils gcc make pkg-config libblas-test liblapack-test libblas-dev liblapack-dev
-          libopenblas0-pthread ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd clinfo)
+          libtmglib-dev libopenblas0-pthread ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd clinfo)
 if [ "${1:-}" = demo ]; then packages+=(python3 python3-numpy); fi
 
 missing=()
