@@ -60,21 +60,11 @@ impl Rates {
     }
 }
 
-/// The calibration file for a (device, CPU LAPACK) pair.
+/// The calibration file for a (device, CPU LAPACK) pair, beside the
+/// kernel binaries.
 pub fn cache_file(key: &str) -> Option<PathBuf> {
-    let dir = if let Some(dir) = std::env::var_os("LAPACK_AI_CACHE_DIR") {
-        PathBuf::from(dir)
-    } else if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-        PathBuf::from(dir).join("lapack-ai")
-    } else {
-        PathBuf::from(std::env::var_os("HOME")?).join(".cache/lapack-ai")
-    };
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    Some(dir.join(format!("rates-{h:016x}.txt")))
+    use crate::gpu::context::{cache_dir, fnv1a};
+    Some(cache_dir()?.join(format!("rates-{:016x}.txt", fnv1a(&[key]))))
 }
 
 #[cfg(test)]

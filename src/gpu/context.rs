@@ -92,7 +92,9 @@ fn staging_doubles() -> usize {
 /// A pinned host buffer, mapped for the life of the process, and the event
 /// of the last transfer that used it.
 pub struct Staging {
-    buffer: Buffer<f64>,
+    /// Never unmapped: the mapping lives as long as the process, and the
+    /// driver frees pinned memory with the context.
+    _buffer: Buffer<f64>,
     pub ptr: *mut f64,
     pub pending: Option<Event>,
 }
@@ -172,7 +174,7 @@ impl Gpu {
                 )
             }
             .map_err(cl("clEnqueueMapBuffer (pinned staging)"))?;
-            staging.push(Staging { buffer, ptr: mapped as *mut f64, pending: None });
+            staging.push(Staging { _buffer: buffer, ptr: mapped as *mut f64, pending: None });
         }
         let global_mem = cl_device.global_mem_size().map_err(cl("clGetDeviceInfo"))?;
         let max_alloc = cl_device.max_mem_alloc_size().map_err(cl("clGetDeviceInfo"))?;
@@ -260,16 +262,8 @@ impl Gpu {
     }
 }
 
-impl Drop for Staging {
-    fn drop(&mut self) {
-        // Unmapping needs a queue; the process is ending, and the driver
-        // frees pinned memory with the context.
-        let _ = &self.buffer;
-    }
-}
-
 /// FNV-1a, 64 bits: a stable key for the program cache.
-fn fnv1a(parts: &[&str]) -> u64 {
+pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for b in part.bytes().chain(std::iter::once(0u8)) {
@@ -280,9 +274,9 @@ fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-/// Where compiled kernels are kept: `LAPACK_AI_CACHE_DIR`, else
+/// Where compiled kernels (and the cost model's rates) are kept: `LAPACK_AI_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/lapack-ai`, else `~/.cache/lapack-ai`.
-fn cache_dir() -> Option<PathBuf> {
+pub(crate) fn cache_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("LAPACK_AI_CACHE_DIR") {
         return Some(PathBuf::from(dir));
     }

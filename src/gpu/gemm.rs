@@ -191,9 +191,9 @@ unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, i
         let mut b_cols_done = 0;
         // SAFETY: the panels lie inside the caller's A and B.
         unsafe {
-            upload(gpu, 0, 0, a_ptr, a_rows, a_cols, g.lda)?;
+            upload(gpu, 0, 0, a_ptr, a_rows, a_cols, g.lda, 0)?;
             if tb {
-                upload(gpu, 1, 0, b_ptr, b_rows, b_cols, g.ldb)?;
+                upload(gpu, 1, 0, b_ptr, b_rows, b_cols, g.ldb, 0)?;
                 b_cols_done = *cols;
             }
         }
@@ -211,16 +211,17 @@ unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, i
                 // SAFETY: columns from..need of the B panel, into their
                 // place in the packed panel (sized above).
                 last = unsafe {
-                    upload(gpu, 1, from * ldb_p, b_ptr.wrapping_add(from * g.ldb), b_rows, need - from, g.ldb)?
+                    upload(gpu, 1, from * ldb_p, b_ptr.wrapping_add(from * g.ldb), b_rows, need - from, g.ldb, 0)?
                 };
                 b_cols_done = need;
             }
             if g.beta != 0.0 {
                 let c_ptr = g.c.wrapping_add(t.row0 + t.col0 * g.ldc);
                 let slot = i % 2;
-                // SAFETY: the tile lies inside the caller's C; the slot's
-                // last read was waited for and unpacked.
-                last = Some(unsafe { stage_and_write(gpu, 2, slot * tile_cap, c_ptr, t.rows, t.cols, g.ldc, slot)? });
+                // SAFETY: the tile lies inside the caller's C and fits one
+                // staging slot; that slot's last read was waited for and
+                // unpacked.
+                last = unsafe { upload(gpu, 2, slot * tile_cap, c_ptr, t.rows, t.cols, g.ldc, slot)? };
             }
             Ok(last)
         };
@@ -319,47 +320,15 @@ fn read_tile(gpu: &mut Gpu, offset: usize, len: usize, slot: usize, after: &Even
         .map_err(cl("clEnqueueReadBuffer C tile"))
 }
 
-/// Packs `rows x cols` (leading dimension `ld`) into staging `slot` and
-/// writes it to device buffer `which` at `offset`; returns the write event.
-///
-/// # Safety
-/// `src` valid for the matrix; `rows * cols` <= the staging size.
-#[allow(clippy::too_many_arguments)]
-unsafe fn stage_and_write(
-    gpu: &mut Gpu,
-    which: usize,
-    offset: usize,
-    src: *const f64,
-    rows: usize,
-    cols: usize,
-    ld: usize,
-    slot: usize,
-) -> Result<cl_event, GpuError> {
-    let len = rows * cols;
-    let Gpu { transfer, buffers, staging, .. } = gpu;
-    if let Some(ev) = staging[slot].pending.take() {
-        ev.wait().map_err(cl("staging reuse"))?;
-    }
-    // SAFETY: the caller's matrix; the staging slot is free.
-    unsafe { pack(src, rows, ld, 0, len, staging[slot].ptr) };
-    let dst = buffers[which].buffer.as_mut().ok_or(GpuError::Cl { step: "device buffers", code: -38 })?;
-    // SAFETY: the staging slice holds `len` packed doubles and stays
-    // untouched until the event completes (kept in `pending`).
-    let data = unsafe { std::slice::from_raw_parts(staging[slot].ptr, len) };
-    let ev = unsafe { transfer.enqueue_write_buffer(dst, CL_NON_BLOCKING, offset * 8, data, &[]) }
-        .map_err(cl("clEnqueueWriteBuffer"))?;
-    let handle = ev.get();
-    // The event stays alive in `pending` until the slot is reused, which
-    // is after the kernel that waits on it was enqueued.
-    staging[slot].pending = Some(ev);
-    Ok(handle)
-}
-
 /// Uploads `rows x cols` (leading dimension `ld`) into device buffer
-/// `which`, packed, at `offset`, through the staging buffers in turn.
+/// `which`, packed, at `offset`, through the staging buffers in turn from
+/// `first_slot`. Returns the event of the last write: it stays alive in
+/// its slot's `pending` until that slot is packed again, which is after
+/// any kernel waiting on it was enqueued.
 ///
 /// # Safety
 /// `src` valid for the matrix.
+#[allow(clippy::too_many_arguments)]
 unsafe fn upload(
     gpu: &mut Gpu,
     which: usize,
@@ -368,13 +337,14 @@ unsafe fn upload(
     rows: usize,
     cols: usize,
     ld: usize,
+    first_slot: usize,
 ) -> Result<Option<cl_event>, GpuError> {
     let total = rows * cols;
     gpu.buffer(which, offset + total)?;
     let cap = gpu.staging_len();
     let Gpu { transfer, buffers, staging, .. } = gpu;
     let mut start = 0;
-    let mut slot = 0;
+    let mut slot = first_slot;
     let mut last = None;
     while start < total {
         let len = cap.min(total - start);
@@ -384,12 +354,12 @@ unsafe fn upload(
         // SAFETY: the caller's matrix; the staging slot is free.
         unsafe { pack(src, rows, ld, start, len, staging[slot].ptr) };
         let dst = buffers[which].buffer.as_mut().ok_or(GpuError::Cl { step: "device buffers", code: -38 })?;
-        // SAFETY: as in stage_and_write.
+        // SAFETY: the staging slice holds `len` packed doubles and stays
+        // untouched until the write completes (its event is in `pending`).
         let data = unsafe { std::slice::from_raw_parts(staging[slot].ptr, len) };
         let ev = unsafe { transfer.enqueue_write_buffer(dst, CL_NON_BLOCKING, (offset + start) * 8, data, &[]) }
             .map_err(cl("clEnqueueWriteBuffer"))?;
         last = Some(ev.get());
-        // The event stays alive in `pending` until the slot is reused.
         staging[slot].pending = Some(ev);
         start += len;
         slot = (slot + 1) % staging.len();
@@ -476,9 +446,9 @@ pub fn time_device_resident(trans_a: bool, trans_b: bool, m: usize, n: usize, k:
     let (a, b, c) = (fill(ar * ac, 1), fill(br * bc, 2), fill(m * n, 3));
     // SAFETY: the vectors hold exactly rows x cols elements (ld = rows).
     unsafe {
-        upload(&mut gpu, 0, 0, a.as_ptr(), ar, ac, ar.max(1))?;
-        upload(&mut gpu, 1, 0, b.as_ptr(), br, bc, br.max(1))?;
-        upload(&mut gpu, 2, 0, c.as_ptr(), m, n, m.max(1))?;
+        upload(&mut gpu, 0, 0, a.as_ptr(), ar, ac, ar.max(1), 0)?;
+        upload(&mut gpu, 1, 0, b.as_ptr(), br, bc, br.max(1), 0)?;
+        upload(&mut gpu, 2, 0, c.as_ptr(), m, n, m.max(1), 0)?;
     }
     gpu.transfer.finish().map_err(cl("clFinish"))?;
     gpu.kernel(trans_a, trans_b)?;
