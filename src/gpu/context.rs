@@ -115,6 +115,9 @@ pub struct Gpu {
     pub family: KernelFamily,
     /// Kernels by (TRANS_A, TRANS_B), built on first use.
     kernels: [Option<Kernel>; 4],
+    /// Other kernels (kernels/*.cl besides DGEMM), by (source and options
+    /// hash, kernel name), built on first use.
+    others: Vec<(u64, String, Kernel)>,
     pub staging: Vec<Staging>,
     /// Device buffers for A, B and C panels.
     pub buffers: [DeviceBuffer; 3],
@@ -186,6 +189,7 @@ impl Gpu {
             transfer,
             family,
             kernels: [None, None, None, None],
+            others: Vec::new(),
             staging,
             buffers: [empty(), empty(), empty()],
             global_mem,
@@ -223,6 +227,23 @@ impl Gpu {
             self.kernels[slot] = Some(kernel);
         }
         Ok(self.kernels[slot].as_ref().expect("set above"))
+    }
+
+    /// Kernel `name` of `source` built with `options`, built on first use
+    /// (the program binary is cached on disk as the DGEMM ones are).
+    pub fn other_kernel(&mut self, source: &'static str, options: &str, name: &str) -> Result<&Kernel, GpuError> {
+        let key = fnv1a(&[source, options]);
+        let found = self.others.iter().position(|(k, n, _)| *k == key && n == name);
+        let index = match found {
+            Some(i) => i,
+            None => {
+                let program = build_program(&self.context, &self.device, source, options)?;
+                let kernel = Kernel::create(&program, name).map_err(|e| GpuError::Build(format!("clCreateKernel {name}: {e}")))?;
+                self.others.push((key, name.to_string(), kernel));
+                self.others.len() - 1
+            }
+        };
+        Ok(&self.others[index].2)
     }
 
     /// The kernel for a pair of transposes if [`Gpu::kernel`] built it.
