@@ -42,3 +42,47 @@ pub fn set_xerbla_hook(hook: XerblaHook) {
     // SAFETY: the C function only stores the pointer atomically.
     unsafe { lapack_ai_netlib_set_xerbla_hook(hook) }
 }
+
+/// Routines of the bundled copy that the GPU drivers run on the host for
+/// their small steps (panel factorizations, the bidiagonal SVD). Reference
+/// LAPACK 3.12 arguments, gfortran hidden lengths last.
+pub mod routines {
+    use std::os::raw::{c_char, c_int};
+
+    extern "C" {
+        #[link_name = "lapack_ai_netlib_dgemv_"]
+        pub fn dgemv(
+            trans: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
+            lda: *const c_int, x: *const f64, incx: *const c_int, beta: *const f64, y: *mut f64,
+            incy: *const c_int, trans_len: usize,
+        );
+        #[link_name = "lapack_ai_netlib_dscal_"]
+        pub fn dscal(n: *const c_int, da: *const f64, dx: *mut f64, incx: *const c_int);
+        #[link_name = "lapack_ai_netlib_dlarfg_"]
+        pub fn dlarfg(n: *const c_int, alpha: *mut f64, x: *mut f64, incx: *const c_int, tau: *mut f64);
+        #[link_name = "lapack_ai_netlib_dgebrd_"]
+        pub fn dgebrd(
+            m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, d: *mut f64, e: *mut f64,
+            tauq: *mut f64, taup: *mut f64, work: *mut f64, lwork: *const c_int, info: *mut c_int,
+        );
+        #[link_name = "lapack_ai_netlib_dbdsqr_"]
+        pub fn dbdsqr(
+            uplo: *const c_char, n: *const c_int, ncvt: *const c_int, nru: *const c_int, ncc: *const c_int,
+            d: *mut f64, e: *mut f64, vt: *mut f64, ldvt: *const c_int, u: *mut f64, ldu: *const c_int,
+            c: *mut f64, ldc: *const c_int, work: *mut f64, info: *mut c_int, uplo_len: usize,
+        );
+        #[link_name = "lapack_ai_netlib_dbdsdc_"]
+        pub fn dbdsdc(
+            uplo: *const c_char, compq: *const c_char, n: *const c_int, d: *mut f64, e: *mut f64, u: *mut f64,
+            ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, q: *mut f64, iq: *mut c_int, work: *mut f64,
+            iwork: *mut c_int, info: *mut c_int, uplo_len: usize, compq_len: usize,
+        );
+        #[link_name = "lapack_ai_netlib_dlascl_"]
+        pub fn dlascl(
+            kind: *const c_char, kl: *const c_int, ku: *const c_int, cfrom: *const f64, cto: *const f64,
+            m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, info: *mut c_int, kind_len: usize,
+        );
+        #[link_name = "lapack_ai_netlib_dlamch_"]
+        pub fn dlamch(cmach: *const c_char, cmach_len: usize) -> f64;
+    }
+}

@@ -41,6 +41,12 @@ pub type DgesddFn = unsafe extern "C" fn(
     lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize,
 );
 
+pub type DbdsdcFn = unsafe extern "C" fn(
+    uplo: *const c_char, compq: *const c_char, n: *const c_int, d: *mut f64, e: *mut f64, u: *mut f64,
+    ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, q: *mut f64, iq: *mut c_int, work: *mut f64,
+    iwork: *mut c_int, info: *mut c_int, uplo_len: usize, compq_len: usize,
+);
+
 /// The CPU routines the library calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Symbol {
@@ -48,10 +54,14 @@ pub enum Symbol {
     Dgesv,
     Dgesvd,
     Dgesdd,
+    /// The bidiagonal divide and conquer of the GPU SVD: its merges are
+    /// DGEMMs, so the process's (threaded) LAPACK runs it far faster than
+    /// the bundled reference.
+    Dbdsdc,
 }
 
 impl Symbol {
-    pub const ALL: [Symbol; 4] = [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd];
+    pub const ALL: [Symbol; 5] = [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dbdsdc];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -59,6 +69,7 @@ impl Symbol {
             Symbol::Dgesv => "dgesv_",
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
+            Symbol::Dbdsdc => "dbdsdc_",
         }
     }
 }
@@ -75,6 +86,7 @@ pub struct CpuLapack {
     pub dgesv: Resolved<DgesvFn>,
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
+    pub dbdsdc: Resolved<DbdsdcFn>,
 }
 
 impl CpuLapack {
@@ -85,6 +97,7 @@ impl CpuLapack {
             dgesv: Resolved { f: bundled::DGESV, provider: "bundled".into() },
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
+            dbdsdc: Resolved { f: bundled::routines::dbdsdc, provider: "bundled".into() },
         }
     }
 
@@ -95,6 +108,7 @@ impl CpuLapack {
             Symbol::Dgesv => &self.dgesv.provider,
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
+            Symbol::Dbdsdc => &self.dbdsdc.provider,
         }
     }
 }

@@ -5,7 +5,9 @@ pub mod context;
 pub mod device;
 pub mod error;
 pub mod gemm;
+pub mod gesvd;
 pub mod resident;
+pub mod svd;
 
 use error::GpuError;
 use std::time::Instant;
