@@ -47,6 +47,12 @@ pub type DbdsdcFn = unsafe extern "C" fn(
     iwork: *mut c_int, info: *mut c_int, uplo_len: usize, compq_len: usize,
 );
 
+pub type DgemvFn = unsafe extern "C" fn(
+    trans: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
+    lda: *const c_int, x: *const f64, incx: *const c_int, beta: *const f64, y: *mut f64,
+    incy: *const c_int, trans_len: usize,
+);
+
 /// The CPU routines the library calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Symbol {
@@ -58,10 +64,15 @@ pub enum Symbol {
     /// DGEMMs, so the process's (threaded) LAPACK runs it far faster than
     /// the bundled reference.
     Dbdsdc,
+    /// The small matrix-vector products of the GPU SVD's panels, on the
+    /// host (an optimised BLAS runs them several times faster than the
+    /// bundled reference).
+    Dgemv,
 }
 
 impl Symbol {
-    pub const ALL: [Symbol; 5] = [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dbdsdc];
+    pub const ALL: [Symbol; 6] =
+        [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dbdsdc, Symbol::Dgemv];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -70,6 +81,7 @@ impl Symbol {
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
             Symbol::Dbdsdc => "dbdsdc_",
+            Symbol::Dgemv => "dgemv_",
         }
     }
 }
@@ -87,6 +99,7 @@ pub struct CpuLapack {
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
     pub dbdsdc: Resolved<DbdsdcFn>,
+    pub dgemv: Resolved<DgemvFn>,
 }
 
 impl CpuLapack {
@@ -98,6 +111,7 @@ impl CpuLapack {
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
             dbdsdc: Resolved { f: bundled::routines::dbdsdc, provider: "bundled".into() },
+            dgemv: Resolved { f: bundled::routines::dgemv, provider: "bundled".into() },
         }
     }
 
@@ -109,6 +123,7 @@ impl CpuLapack {
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
             Symbol::Dbdsdc => &self.dbdsdc.provider,
+            Symbol::Dgemv => &self.dgemv.provider,
         }
     }
 }

@@ -110,8 +110,10 @@ pub unsafe fn svd(
     flavor: Flavor,
 ) -> Result<Outcome, GpuError> {
     let (nb, nx, nba) = blocks();
+    let phases = Phases::new();
     // SAFETY: the caller's matrix.
     let bd = unsafe { gebrd(m, n, a, lda, nb, nx)? };
+    phases.mark("bidiagonal reduction");
     let Bidiagonal { mut d, mut e, tauq, taup } = bd;
     let ni = n as c_int;
     let mut info: c_int = 0;
@@ -125,6 +127,7 @@ pub unsafe fn svd(
             )
         };
         s.copy_from_slice(&d[..n]);
+        phases.mark("bidiagonal values (DBDSQR)");
         return Ok(Outcome { info, e });
     }
     // Vectors: divide and conquer on the host.
@@ -162,13 +165,33 @@ pub unsafe fn svd(
         };
     }
     s.copy_from_slice(&d[..n]);
+    phases.mark("bidiagonal SVD (DBDSDC)");
     if info != 0 {
         return Ok(Outcome { info, e });
     }
     let mut g = gpu()?;
     // SAFETY: the reflectors in a, the host factors, the caller's outputs.
     unsafe { back_transform(&mut g, m, n, a, lda, &tauq, &taup, &ub, &vtb, u, vt, nba)? };
+    phases.mark("back-transformations and download");
     Ok(Outcome { info: 0, e })
+}
+
+/// `LAPACK_AI_SVD_PHASES=1`: the time of each step on stderr (for the
+/// benchmark notes: what limits the GPU SVD).
+struct Phases(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Phases {
+    fn new() -> Phases {
+        Phases((std::env::var("LAPACK_AI_SVD_PHASES").as_deref() == Ok("1")).then(|| std::time::Instant::now().into()))
+    }
+
+    fn mark(&self, what: &str) {
+        if let Some(t) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("lapack-ai: svd phase: {what}: {:.3} s", (now - t.get()).as_secs_f64());
+            t.set(now);
+        }
+    }
 }
 
 /// The bidiagonal form: diagonal, superdiagonal, and the scalar factors of
@@ -272,8 +295,8 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, nb: usize, nx: usiz
     Ok(bd)
 }
 
-/// `y := alpha op(A) x + beta y` on the host (reference DGEMV), for the
-/// panel's small products. Strides in elements.
+/// `y := alpha op(A) x + beta y` on the host (the process's DGEMV, else
+/// the bundled one), for the panel's small products. Strides in elements.
 ///
 /// # Safety
 /// As for DGEMV.
@@ -282,7 +305,7 @@ unsafe fn hgemv(trans: bool, m: usize, n: usize, alpha: f64, a: *const f64, lda:
     let t = if trans { c"T" } else { c"N" };
     let (mi, ni, ldi, ix, iy) = (m as c_int, n as c_int, lda.max(1) as c_int, incx as c_int, incy as c_int);
     // SAFETY: the caller's guarantee.
-    unsafe { netlib::dgemv(t.as_ptr(), &mi, &ni, &alpha, a, &ldi, x, &ix, &beta, y, &iy, 1) };
+    unsafe { (crate::cpu::CPU.dgemv.f)(t.as_ptr(), &mi, &ni, &alpha, a, &ldi, x, &ix, &beta, y, &iy, 1) };
 }
 
 /// One column's product with the trailing matrix on the GPU:
