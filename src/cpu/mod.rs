@@ -13,6 +13,7 @@
 //! Every function is called with gfortran's hidden CHARACTER lengths, so a
 //! Fortran LAPACK built with any gfortran >= 8 receives what it expects.
 
+pub mod bdsdc;
 pub mod bundled;
 mod resolve;
 pub mod xerbla;
@@ -41,12 +42,6 @@ pub type DgesddFn = unsafe extern "C" fn(
     lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize,
 );
 
-pub type DbdsdcFn = unsafe extern "C" fn(
-    uplo: *const c_char, compq: *const c_char, n: *const c_int, d: *mut f64, e: *mut f64, u: *mut f64,
-    ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, q: *mut f64, iq: *mut c_int, work: *mut f64,
-    iwork: *mut c_int, info: *mut c_int, uplo_len: usize, compq_len: usize,
-);
-
 pub type DgemvFn = unsafe extern "C" fn(
     trans: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
     lda: *const c_int, x: *const f64, incx: *const c_int, beta: *const f64, y: *mut f64,
@@ -60,10 +55,6 @@ pub enum Symbol {
     Dgesv,
     Dgesvd,
     Dgesdd,
-    /// The bidiagonal divide and conquer of the GPU SVD: its merges are
-    /// DGEMMs, so the process's (threaded) LAPACK runs it far faster than
-    /// the bundled reference.
-    Dbdsdc,
     /// The small matrix-vector products of the GPU SVD's panels, on the
     /// host (an optimised BLAS runs them several times faster than the
     /// bundled reference).
@@ -71,8 +62,7 @@ pub enum Symbol {
 }
 
 impl Symbol {
-    pub const ALL: [Symbol; 6] =
-        [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dbdsdc, Symbol::Dgemv];
+    pub const ALL: [Symbol; 5] = [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgemv];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -80,7 +70,6 @@ impl Symbol {
             Symbol::Dgesv => "dgesv_",
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
-            Symbol::Dbdsdc => "dbdsdc_",
             Symbol::Dgemv => "dgemv_",
         }
     }
@@ -98,7 +87,6 @@ pub struct CpuLapack {
     pub dgesv: Resolved<DgesvFn>,
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
-    pub dbdsdc: Resolved<DbdsdcFn>,
     pub dgemv: Resolved<DgemvFn>,
 }
 
@@ -110,7 +98,6 @@ impl CpuLapack {
             dgesv: Resolved { f: bundled::DGESV, provider: "bundled".into() },
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
-            dbdsdc: Resolved { f: bundled::routines::dbdsdc, provider: "bundled".into() },
             dgemv: Resolved { f: bundled::routines::dgemv, provider: "bundled".into() },
         }
     }
@@ -122,7 +109,6 @@ impl CpuLapack {
             Symbol::Dgesv => &self.dgesv.provider,
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
-            Symbol::Dbdsdc => &self.dbdsdc.provider,
             Symbol::Dgemv => &self.dgemv.provider,
         }
     }

@@ -56,10 +56,6 @@ pub fn resolve(choice: &CpuLibChoice) -> CpuLapack {
                     let f = std::mem::transmute::<*mut c_void, super::DgesddFn>(found.addr);
                     lapack.dgesdd = Resolved { f, provider: found.provider }
                 }
-                Symbol::Dbdsdc => {
-                    let f = std::mem::transmute::<*mut c_void, super::DbdsdcFn>(found.addr);
-                    lapack.dbdsdc = Resolved { f, provider: found.provider }
-                }
                 Symbol::Dgemv => {
                     let f = std::mem::transmute::<*mut c_void, super::DgemvFn>(found.addr);
                     lapack.dgemv = Resolved { f, provider: found.provider }

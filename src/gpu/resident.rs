@@ -269,6 +269,26 @@ pub unsafe fn write_vector(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, 
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
 }
 
+/// [`write_vector`] without waiting: the copy is enqueued, and `src` must
+/// stay unchanged until the returned event completes (a later blocking
+/// read on the same in-order queue implies it).
+///
+/// # Safety
+/// As for [`write_vector`], and `src` outlives the copy.
+pub unsafe fn write_vector_async(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, len: usize) -> Result<Option<Event>, GpuError> {
+    if len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the caller's guarantee.
+    unsafe {
+        opencl3::command_queue::enqueue_write_buffer(
+            gpu.queue.get(), dst, CL_NON_BLOCKING, off * 8, len * 8, src as *const std::ffi::c_void, 0, ptr::null(),
+        )
+    }
+    .map(|ev| Some(Event::new(ev)))
+    .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
+}
+
 /// The inverse of [`write_vector`], after every command enqueued before.
 ///
 /// # Safety
