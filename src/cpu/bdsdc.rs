@@ -259,6 +259,7 @@ unsafe fn lasd0(n: usize, sqre: usize, d: *mut f64, e: *mut f64, u: *mut f64, ld
                     lasd1(
                         nl, nr, sqrei, pd.get().add(nlf - 1), alpha, beta, pu.get().wrapping_add((nlf - 1) + (nlf - 1) * ldu), ldu,
                         pv.get().wrapping_add((nlf - 1) + (nlf - 1) * ldvt), ldvt, pq.get().add(nlf - 1), inner,
+                        outer > 1,
                     )
                 }
             };
@@ -290,6 +291,7 @@ unsafe fn lasd1(
     ldvt: usize,
     idxq: *mut c_int,
     t: usize,
+    serial: bool,
 ) -> c_int {
     let n = nl + nr + 1;
     let m = n + sqre;
@@ -326,7 +328,7 @@ unsafe fn lasd1(
         let mut q = vec![0.0; (ldq * k).max(1)];
         info = lasd3(
             nl, nr, sqre, k, d, q.as_mut_ptr(), ldq, dsigma.as_mut_ptr(), u, ldu, u2.as_mut_ptr(), ldu2, vt, ldvt,
-            vt2.as_mut_ptr(), ldvt2, &idxc, &coltyp, z.as_mut_ptr(), t,
+            vt2.as_mut_ptr(), ldvt2, &idxc, &coltyp, z.as_mut_ptr(), t, serial,
         );
         if info != 0 {
             return info;
@@ -338,17 +340,20 @@ unsafe fn lasd1(
     0
 }
 
-/// `C(m x n) := alpha A(m x k) B(k x n) + beta C`, the process's DGEMM.
+/// `C(m x n) := alpha A(m x k) B(k x n) + beta C`: the process's DGEMM
+/// (threaded) when the merges of a level run one after the other; the
+/// bundled one when they run on one thread each (`serial`), so that a
+/// threaded BLAS does not start its own threads in every one of them (the
+/// products of those lower levels are small: 1/4^level of the top's).
 ///
 /// # Safety
 /// As for DGEMM('N', 'N', ...).
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm(m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
+unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
     let (mi, ni, ki, ldai, ldbi, ldci) = (m as c_int, n as c_int, k as c_int, lda as c_int, ldb as c_int, ldc as c_int);
+    let f = if serial { super::bundled::DGEMM } else { super::CPU.dgemm.f };
     // SAFETY: the caller's guarantee.
-    unsafe {
-        (super::CPU.dgemm.f)(c"N".as_ptr(), c"N".as_ptr(), &mi, &ni, &ki, &1.0, a, &ldai, b, &ldbi, &beta, c, &ldci, 1, 1)
-    };
+    unsafe { f(c"N".as_ptr(), c"N".as_ptr(), &mi, &ni, &ki, &1.0, a, &ldai, b, &ldbi, &beta, c, &ldci, 1, 1) };
 }
 
 /// DLASD3: the secular equations of a merge and the updated singular
@@ -378,6 +383,7 @@ unsafe fn lasd3(
     ctot: &[c_int],
     z: *mut f64,
     t: usize,
+    serial: bool,
 ) -> c_int {
     let n = nl + nr + 1;
     let m = n + sqre;
@@ -473,18 +479,18 @@ unsafe fn lasd3(
         });
         // Update the left singular vector matrix.
         if k == 2 {
-            gemm(n, k, k, u2, ldu2, q, ldq, 0.0, u, ldu);
+            gemm(serial, n, k, k, u2, ldu2, q, ldq, 0.0, u, ldu);
         } else {
             let (c1, c2, c3) = (ctot[0] as usize, ctot[1] as usize, ctot[2] as usize);
             if c1 > 0 {
-                gemm(nl, k, c1, u2m(1, 2), ldu2, qq(2, 1), ldq, 0.0, uu(1, 1), ldu);
+                gemm(serial, nl, k, c1, u2m(1, 2), ldu2, qq(2, 1), ldq, 0.0, uu(1, 1), ldu);
                 if c3 > 0 {
                     let ktemp = 2 + c1 + c2;
-                    gemm(nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 1.0, uu(1, 1), ldu);
+                    gemm(serial, nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 1.0, uu(1, 1), ldu);
                 }
             } else if c3 > 0 {
                 let ktemp = 2 + c1 + c2;
-                gemm(nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(1, 1), ldu);
+                gemm(serial, nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(1, 1), ldu);
             } else {
                 let (nli, ldu2i, ldui) = (nl as c_int, ldu2 as c_int, ldu as c_int);
                 netlib::dlacpy(c"F".as_ptr(), &nli, &ki, u2, &ldu2i, u, &ldui, 1);
@@ -493,7 +499,7 @@ unsafe fn lasd3(
             netlib::dcopy(&ki, qq(1, 1), &ldqi, uu(nlp1, 1), &ldui);
             let ktemp = 2 + c1;
             let ctemp = c2 + c3;
-            gemm(nr, k, ctemp, u2m(nlp2, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(nlp2, 1), ldu);
+            gemm(serial, nr, k, ctemp, u2m(nlp2, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(nlp2, 1), ldu);
         }
         // Right singular vectors (loop 120): row i of Q from column i of Vᵀ.
         par_for(k, t, &|i| {
@@ -510,15 +516,15 @@ unsafe fn lasd3(
             0
         });
         if k == 2 {
-            gemm(k, m, k, q, ldq, vt2, ldvt2, 0.0, vt, ldvt);
+            gemm(serial, k, m, k, q, ldq, vt2, ldvt2, 0.0, vt, ldvt);
             return 0;
         }
         let (c1, c2, c3) = (ctot[0] as usize, ctot[1] as usize, ctot[2] as usize);
         let ktemp = 1 + c1;
-        gemm(k, nlp1, ktemp, qq(1, 1), ldq, v2m(1, 1), ldvt2, 0.0, vv(1, 1), ldvt);
+        gemm(serial, k, nlp1, ktemp, qq(1, 1), ldq, v2m(1, 1), ldvt2, 0.0, vv(1, 1), ldvt);
         let ktemp = 2 + c1 + c2;
         if ktemp <= ldvt2 {
-            gemm(k, nlp1, c3, qq(1, ktemp), ldq, v2m(ktemp, 1), ldvt2, 1.0, vv(1, 1), ldvt);
+            gemm(serial, k, nlp1, c3, qq(1, ktemp), ldq, v2m(ktemp, 1), ldvt2, 1.0, vv(1, 1), ldvt);
         }
         let ktemp = c1 + 1;
         let nrp1 = nr + sqre;
@@ -531,7 +537,7 @@ unsafe fn lasd3(
             }
         }
         let ctemp = 1 + c2 + c3;
-        gemm(k, nrp1, ctemp, qq(1, ktemp), ldq, v2m(ktemp, nlp2), ldvt2, 0.0, vv(1, nlp2), ldvt);
+        gemm(serial, k, nrp1, ctemp, qq(1, ktemp), ldq, v2m(ktemp, nlp2), ldvt2, 0.0, vv(1, nlp2), ldvt);
     }
     0
 }
