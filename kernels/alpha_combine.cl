@@ -6,7 +6,8 @@
 // combine_out (the blocks of C, updated from a batch of products M).
 // Every block is rows x cols, column-major; block q of the inputs starts at
 // in + in_off[q] with leading dimension in_ld, output o at out + out_off[o]
-// with out_ld. coef is row-major: combine_in coef[o * FIXED + q],
+// with out_ld. coef (constant memory: every work-item reads the same
+// coefficient at the same time) is row-major: combine_in coef[o * FIXED + q],
 // combine_out coef[o * nin + q]. Outputs: out_o = beta out_o + sum_q
 // coef * in_q, and with beta = 0 out_o is not read (NaN in it does not
 // leak). Zero coefficients are skipped (the branch is uniform across a
@@ -30,7 +31,7 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void combine_in(int rows, int cols, int nout,
                 __global const double* in, __global const ulong* in_off, int in_ld,
                 __global double* out, __global const ulong* out_off, int out_ld,
-                __global const double* coef, double beta)
+                __constant double* coef, double beta)
 {
     const int i = get_global_id(0);
     const int j = get_global_id(1);
@@ -56,7 +57,7 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void combine_out(int rows, int cols, int nin,
                  __global const double* in, __global const ulong* in_off, int in_ld,
                  __global double* out, __global const ulong* out_off, int out_ld,
-                 __global const double* coef, double beta)
+                 __constant double* coef, double beta)
 {
     const int i = get_global_id(0);
     const int j = get_global_id(1);

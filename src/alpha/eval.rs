@@ -51,6 +51,12 @@ pub trait Machine {
         &mut self, ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f64, a: Self::View, b: Self::View,
         beta: f64, c: Self::View,
     ) -> Result<(), Self::Error>;
+    /// Called before each pass that writes C's blocks (the product's
+    /// output): a machine may finish work it deferred until C is needed
+    /// (the GPU uploads C while the block products run).
+    fn before_output(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
     /// For each output o: outs[o] := beta outs[o] + sum_i coef[o * ins.len() + i] ins[i],
     /// every operand `rows x cols`; with beta = 0 the outputs are not read.
     /// Inputs share one buffer and leading dimension; outputs too.
@@ -136,6 +142,7 @@ pub fn evaluate<M: Machine>(
     let s = scheme.side;
     let per = Compiled::temp_bytes_per_product(p.m, p.n, p.k, s);
     if levels == 0 || p.alpha == 0.0 || p.m < s || p.n < s || p.k < s || per > mach.bytes_free() {
+        mach.before_output()?;
         counts.products += 1;
         counts.product_flops += 2.0 * (p.m * p.n * p.k) as f64;
         return mach.gemm(p.ta, p.tb, p.m, p.n, p.k, p.alpha, p.a, p.b, p.beta, p.c);
@@ -185,6 +192,7 @@ pub fn evaluate<M: Machine>(
         // C side: 16 outputs, g inputs; coefficient (o, q) = alpha W[r0+q][o].
         let coef: Vec<f64> = (0..ss).flat_map(|o| (0..g).map(move |q| (o, q))).map(|(o, q)| p.alpha * scheme.w[(r0 + q) * ss + o]).collect();
         let beta = if first { p.beta } else { 1.0 };
+        mach.before_output()?;
         mach.combine(mb, nb, &m_blk, &c_blocks, &coef, beta)?;
         let nw = coef.iter().filter(|c| **c != 0.0).count();
         counts.add_flops += (nw * mb * nb) as f64;
@@ -196,6 +204,7 @@ pub fn evaluate<M: Machine>(
     // The edges.
     let (m4, n4, k4) = (s * mb, s * nb, s * kb);
     let mut plain = |mach: &mut M, m, n, k, a, b, beta, c| {
+        mach.before_output()?;
         counts.products += 1;
         counts.product_flops += 2.0 * (m * n * k) as f64;
         mach.gemm(p.ta, p.tb, m, n, k, p.alpha, a, b, beta, c)

@@ -27,6 +27,20 @@ pub struct Device<'g> {
     pub gpu: &'g mut Gpu,
     budget: usize,
     used: Rc<Cell<usize>>,
+    /// An upload of C from host memory, started on the transfer queue at
+    /// the first [`Machine::before_output`] (by then the first batch of
+    /// block products is queued, so the host packs C while the GPU
+    /// computes) and waited for before C is written.
+    deferred_c: Option<HostMatrix>,
+}
+
+/// A host matrix to upload: pointer, shape, leading dimension, target.
+struct HostMatrix {
+    src: *const f64,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    dst: View,
 }
 
 /// A temporary on the device.
@@ -47,7 +61,7 @@ impl Drop for DeviceTemp {
 impl<'g> Device<'g> {
     /// Temporaries may take `budget` bytes of device memory.
     pub fn new(gpu: &'g mut Gpu, budget: usize) -> Device<'g> {
-        Device { gpu, budget, used: Rc::new(Cell::new(0)) }
+        Device { gpu, budget, used: Rc::new(Cell::new(0)), deferred_c: None }
     }
 
     /// Waits for everything enqueued.
@@ -73,6 +87,15 @@ impl Machine for Device<'_> {
 
     fn bytes_free(&self) -> usize {
         self.budget.saturating_sub(self.used.get())
+    }
+
+    fn before_output(&mut self) -> Result<(), GpuError> {
+        if let Some(h) = self.deferred_c.take() {
+            // SAFETY: set by `run` from the caller's C, valid for the call.
+            unsafe { upload_on_transfer_queue(self.gpu, h.dst, h.src, h.rows, h.cols, h.ld)? };
+            self.gpu.transfer.finish().map_err(cl("clFinish (upload C)"))?;
+        }
+        Ok(())
     }
 
     fn max_elements(&self) -> usize {
@@ -156,6 +179,50 @@ impl Machine for Device<'_> {
     }
 }
 
+/// [`resident::write`] on the transfer queue: copies the host matrix into
+/// the device sub-matrix `dst` through the pinned staging buffers, while
+/// the compute queue runs. Returns when the data has been handed to the
+/// transfer queue; its events stay in the staging slots.
+///
+/// # Safety
+/// `src` valid for the matrix; `dst`'s buffer holds it.
+unsafe fn upload_on_transfer_queue(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let per = (gpu.staging_len() / rows.max(1)).min(cols);
+    if per == 0 {
+        return Err(GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")));
+    }
+    let Gpu { transfer, staging, .. } = gpu;
+    let (mut col, mut slot) = (0, 0);
+    while col < cols {
+        let cc = per.min(cols - col);
+        if let Some(ev) = staging[slot].pending.take() {
+            ev.wait().map_err(cl("staging reuse"))?;
+        }
+        // SAFETY: columns col..col+cc of the caller's matrix into a free
+        // staging slot of at least rows * cc doubles.
+        unsafe { super::gemm::pack(src.add(col * ld), rows, ld, 0, rows * cc, staging[slot].ptr) };
+        let origin = [(dst.off % dst.ld) * 8, dst.off / dst.ld + col, 0];
+        let region = [rows * 8, cc, 1];
+        // SAFETY: the region lies inside dst's buffer; the slot stays
+        // untouched until its event (kept in `pending`) completes.
+        let ev = unsafe {
+            opencl3::command_queue::enqueue_write_buffer_rect(
+                transfer.get(), dst.mem(), opencl3::types::CL_NON_BLOCKING, origin.as_ptr(), [0usize, 0, 0].as_ptr(),
+                region.as_ptr(), dst.ld * 8, 0, rows * 8, 0, staging[slot].ptr as *const std::ffi::c_void, 0,
+                std::ptr::null(),
+            )
+        }
+        .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBufferRect (C)", code })?;
+        staging[slot].pending = Some(opencl3::event::Event::new(ev));
+        col += cc;
+        slot = (slot + 1) % staging.len();
+    }
+    Ok(())
+}
+
 /// Measures the combination passes' rate on this device, GB/s: 16 blocks
 /// of b x b into 16 (b = 1024 on a GPU, 256 elsewhere), best of three.
 pub fn measure_add_gbs() -> Result<f64, GpuError> {
@@ -224,12 +291,12 @@ unsafe fn run(gpu: &mut Gpu, g: &Gemm, scheme: &Compiled, levels: usize, counts:
     unsafe {
         resident::write(gpu, a.view(), g.a, ar, ac, g.lda)?;
         resident::write(gpu, b.view(), g.b, br, bc, g.ldb)?;
-        if g.beta != 0.0 {
-            resident::write(gpu, c.view(), g.c, g.m, g.n, g.ldc)?;
-        }
     }
     let budget = device_budget(gpu).saturating_sub(8 * (ar * ac + br * bc + g.m * g.n));
     let mut dev = Device::new(gpu, budget);
+    if g.beta != 0.0 {
+        dev.deferred_c = Some(HostMatrix { src: g.c, rows: g.m, cols: g.n, ld: g.ldc, dst: c.view() });
+    }
     let p = Product {
         ta: g.trans_a, tb: g.trans_b, m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: a.view(), b: b.view(), beta: g.beta,
         c: c.view(),
