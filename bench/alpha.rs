@@ -81,7 +81,7 @@ fn row(label: &str, n: usize, t: f64, plain: f64, counts: Option<&Counts>, diff:
         format!("{:>5} {:>9.1} {:>8.2} {:>8.1}", c.products, c.product_flops * 1e-9, c.add_flops * 1e-9, c.add_bytes * 1e-9)
     });
     println!(
-        "{:>6} {:<24} {:>9.4} {:>8.2} {:>7.3} {:>33} {:>10}",
+        "{:>6} {:<30} {:>9.4} {:>8.2} {:>7.3} {:>33} {:>10}",
         n,
         label,
         t,
@@ -95,7 +95,7 @@ fn row(label: &str, n: usize, t: f64, plain: f64, counts: Option<&Counts>, diff:
 fn header(what: &str) {
     println!("\n== {what}");
     println!(
-        "{:>6} {:<24} {:>9} {:>8} {:>7} {:>5} {:>9} {:>8} {:>8} {:>10}",
+        "{:>6} {:<30} {:>9} {:>8} {:>7} {:>5} {:>9} {:>8} {:>8} {:>10}",
         "n", "method", "seconds", "TFLOP/s", "speedup", "prods", "prod_GF", "add_GF", "add_GB", "diff/n·eps"
     );
 }
@@ -171,7 +171,9 @@ fn device(sizes: &[usize]) {
         row("plain DGEMM kernel", n, plain, plain, None, None);
         for s in SCHEMES.iter() {
             for levels in 1..=2 {
-                if n / 4usize.pow(levels as u32) < 256 {
+                // Level 2 at n <= 16384 only: at 32768 its 2304 to 2401
+                // products take seconds per run (the lease is short).
+                if n / 4usize.pow(levels as u32) < 256 || (levels == 2 && n > 16384) {
                     continue;
                 }
                 let (t, counts, out) = run(&mut g, Some(s), levels);
@@ -208,6 +210,24 @@ fn exported(sizes: &[usize], label: &str) {
         row(&format!("dgemm_ ({label})"), n, plain, plain, None, None);
         let t = go(dgemm_alpha_, &mut c_alpha);
         row(&format!("dgemm_alpha_ ({label})"), n, t, plain, None, Some(max_rel_diff(&c_alpha, &c_plain, n)));
+        if label == "gpu" {
+            // The host path with one level forced, whatever the cost model
+            // says: what choosing it would cost.
+            for s in SCHEMES.iter() {
+                let mut counts = Counts::default();
+                let t = best(|| {
+                    c_alpha.copy_from_slice(&c0);
+                    let g = lapack_ai::gpu::gemm::Gemm {
+                        trans_a: false, trans_b: false, m: n, n, k: n, alpha: 1.0, a: a.as_ptr(), lda: n, b: b.as_ptr(),
+                        ldb: n, beta: 0.5, c: c_alpha.as_mut_ptr(), ldc: n,
+                    };
+                    counts = Counts::default();
+                    // SAFETY: n x n arrays.
+                    unsafe { lapack_ai::gpu::alpha::dgemm_alpha(&g, s, 1, &mut counts) }.expect("host path");
+                });
+                row(&format!("{} L1 host path, forced", s.name), n, t, plain, Some(&counts), Some(max_rel_diff(&c_alpha, &c_plain, n)));
+            }
+        }
     }
 }
 
@@ -238,7 +258,9 @@ fn cpu(sizes: &[usize]) {
         row("plain CPU dgemm", n, plain, plain, None, None);
         for s in SCHEMES.iter() {
             for levels in 1..=2 {
-                if n / 4usize.pow(levels as u32) < 128 {
+                // Level 2 on the CPU only below 8192 (thousands of small
+                // OpenBLAS calls: seconds per run).
+                if n / 4usize.pow(levels as u32) < 128 || (levels == 2 && n >= 8192) {
                     continue;
                 }
                 let (t, counts, c) = run(Some(s), levels);

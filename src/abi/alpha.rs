@@ -179,17 +179,29 @@ static HOST_RATES: Lazy<AlphaRates> = Lazy::new(|| AlphaRates {
 });
 
 /// The GPU side's rates: the device kernel's rate from the cost model, the
-/// combination kernel's measured rate. None without a calibration.
-static DEVICE_RATES: OnceCell<Option<AlphaRates>> = OnceCell::new();
+/// combination kernel's measured rate; the cost model's rates for the
+/// plain GPU DGEMM from host memory, and the measured rate of the host
+/// path's copies (A and B in, C out, not overlapped with the products).
+/// None without a calibration.
+#[derive(Clone, Copy, Debug)]
+struct DeviceRates {
+    alpha: AlphaRates,
+    plain: dispatch::cost::Rates,
+    staging_gbs: f64,
+}
 
-fn device_rates() -> Option<AlphaRates> {
+static DEVICE_RATES: OnceCell<Option<DeviceRates>> = OnceCell::new();
+
+fn device_rates() -> Option<DeviceRates> {
     *DEVICE_RATES.get_or_init(|| {
-        let gpu_gflops = dispatch::rates()?.gpu_gflops;
+        let plain = dispatch::rates()?;
         let add_gbs = match CONFIG.add_gbs {
             Some(x) => x,
             None => gpu_alpha::measure_add_gbs().ok()?,
         };
-        Some(AlphaRates { gemm_gflops: gpu_gflops, add_gbs, min_block: CONFIG.min_block.unwrap_or(2048) })
+        let staging_gbs = gpu_alpha::measure_staging_gbs().ok()?;
+        let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: CONFIG.min_block.unwrap_or(2048) };
+        Some(DeviceRates { alpha, plain, staging_gbs })
     })
 }
 
@@ -297,10 +309,23 @@ unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
 /// `g` legal for DGEMM, arrays valid for it.
 unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), crate::gpu::error::GpuError> {
     let rates = device_rates();
-    let planned = rates.map(|r| fast::plan(g.m, g.n, g.k, &r));
+    let planned = rates.map(|r| fast::plan(g.m, g.n, g.k, &r.alpha));
     let fits = crate::gpu::context::gpu().map(|gpu| gpu_alpha::fits(&gpu, g))?;
+    // From host memory: the plain GPU DGEMM overlaps its copies with its
+    // kernels (the cost model's estimate); DGEMM_ALPHA's host path copies
+    // A and B in and C out around the evaluation (C's upload overlaps).
+    // With LAPACK_AI_ALPHA_LEVELS the comparison is skipped.
+    let (mf, nf, kf) = (g.m as f64, g.n as f64, g.k as f64);
+    let host_pays = |tl: f64| -> Option<(f64, f64)> {
+        let r = rates?;
+        let (_, t_plain) = r.plain.estimate(2.0 * mf * nf * kf, 8.0 * (mf * kf + kf * nf + 2.0 * mf * nf));
+        let t_alpha = r.plain.launch_s + 8.0 * (mf * kf + kf * nf + mf * nf) / (r.staging_gbs * 1e9) + tl;
+        Some((t_plain, t_alpha))
+    };
+    let host = planned.and_then(|(_, _, _, tl)| host_pays(tl));
+    let worth = CONFIG.levels.is_some() || host.is_some_and(|(p, a)| a < p * (1.0 - crate::alpha::cost::MARGIN));
     match planned {
-        Some((scheme, levels, t0, tl)) if levels > 0 && fits => {
+        Some((scheme, levels, t0, tl)) if levels > 0 && fits && worth => {
             let mut counts = Counts::default();
             // SAFETY: the caller's guarantee.
             unsafe { gpu_alpha::dgemm_alpha(g, scheme, levels, &mut counts) }?;
@@ -308,10 +333,17 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), crate::gpu
             Ok(())
         }
         _ => {
-            *plan_text.borrow_mut() = match planned {
-                Some((_, _, t0, _)) if fits => describe_plan("", 0, t0, t0, &Counts::default()),
-                Some(_) => " alpha: plain GEMM (operands and temporaries do not fit the device)".into(),
-                None => " alpha: plain GEMM (no calibrated rates)".into(),
+            *plan_text.borrow_mut() = match (planned, host) {
+                (Some((s, levels, _, _)), Some((tp, ta))) if levels > 0 && fits => format!(
+                    " alpha: plain GPU DGEMM ({} levels={levels} would save on the device, but from host memory \
+                     predicted {:.3} ms with its copies vs plain {:.3} ms)",
+                    s.name,
+                    ta * 1e3,
+                    tp * 1e3
+                ),
+                (Some((_, _, t0, _)), _) if fits => describe_plan("", 0, t0, t0, &Counts::default()),
+                (Some(_), _) => " alpha: plain GEMM (operands and temporaries do not fit the device)".into(),
+                (None, _) => " alpha: plain GEMM (no calibrated rates)".into(),
             };
             // SAFETY: the caller's guarantee.
             unsafe { gemm::dgemm(g) }.or_else(|failure| {

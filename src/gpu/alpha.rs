@@ -20,7 +20,9 @@ use std::time::Instant;
 pub const COMBINE_SOURCE: &str = include_str!("../../kernels/alpha_combine.cl");
 /// Blocks of a 4x4 grid: the fixed side of the combination kernels.
 const FIXED: usize = 16;
+/// Work-group size and elements per work-item (kernels/alpha_combine.cl).
 const WG: usize = 64;
+const PER: usize = 4;
 
 /// Device memory as the evaluator's machine, with a budget for temporaries.
 pub struct Device<'g> {
@@ -146,7 +148,7 @@ impl Machine for Device<'_> {
         let in_off: Vec<cl_ulong> = ins.iter().map(|v| v.off as cl_ulong).collect();
         let out_off: Vec<cl_ulong> = outs.iter().map(|v| v.off as cl_ulong).collect();
         let (b_in, b_out, b_coef) = (constants(self.gpu, &in_off)?, constants(self.gpu, &out_off)?, constants(self.gpu, coef)?);
-        let kernel: *const Kernel = self.gpu.other_kernel(COMBINE_SOURCE, &format!("-DFIXED={FIXED}"), name)?;
+        let kernel: *const Kernel = self.gpu.other_kernel(COMBINE_SOURCE, &format!("-DFIXED={FIXED} -DPER={PER}"), name)?;
         let (rows_i, cols_i, count_i) = (rows as i32, cols as i32, count as i32);
         let (in_ld, out_ld) = (ins[0].ld as i32, outs[0].ld as i32);
         let (in_mem, out_mem) = (ins[0].mem(), outs[0].mem());
@@ -170,7 +172,7 @@ impl Machine for Device<'_> {
                 .set_arg(&out_ld)
                 .set_arg(&p_coef)
                 .set_arg(&beta)
-                .set_global_work_sizes(&[rows.div_ceil(WG) * WG, cols])
+                .set_global_work_sizes(&[rows.div_ceil(WG * PER) * WG, cols])
                 .set_local_work_sizes(&[WG, 1])
                 .enqueue_nd_range(&self.gpu.queue)
         }
@@ -224,10 +226,10 @@ unsafe fn upload_on_transfer_queue(gpu: &mut Gpu, dst: View, src: *const f64, ro
 }
 
 /// Measures the combination passes' rate on this device, GB/s: 16 blocks
-/// of b x b into 16 (b = 1024 on a GPU, 256 elsewhere), best of three.
+/// of b x b into 16 (b = 2048 on a GPU, 256 elsewhere), best of three.
 pub fn measure_add_gbs() -> Result<f64, GpuError> {
     let mut g = gpu()?;
-    let b = if g.device.is_gpu { 1024 } else { 256 };
+    let b = if g.device.is_gpu { 2048 } else { 256 };
     let src = DeviceMatrix::new(&g, b, 16 * b)?;
     let dst = DeviceMatrix::new(&g, b, 16 * b)?;
     let mut dev = Device::new(&mut g, 0);
@@ -244,6 +246,29 @@ pub fn measure_add_gbs() -> Result<f64, GpuError> {
         }
     }
     Ok(32.0 * (b * b * 8) as f64 / best / 1e9)
+}
+
+/// Measures the rate of [`resident::write`] plus [`resident::read`] of a
+/// host matrix (the copies of DGEMM_ALPHA's host path, which are not
+/// overlapped with the products, except C's upload), GB/s: a 2048 x 4096
+/// matrix (64 MiB) each way on a GPU, 256 x 256 elsewhere, best of two.
+pub fn measure_staging_gbs() -> Result<f64, GpuError> {
+    let mut g = gpu()?;
+    let (rows, cols) = if g.device.is_gpu { (2048, 4096) } else { (256, 256) };
+    let host: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
+    let mut back = vec![0.0; rows * cols];
+    let m = DeviceMatrix::new(&g, rows, cols)?;
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        // SAFETY: host vectors of rows x cols, leading dimension rows.
+        unsafe {
+            resident::write(&mut g, m.view(), host.as_ptr(), rows, cols, rows)?;
+            resident::read(&mut g, m.view(), back.as_mut_ptr(), rows, cols, rows)?;
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok(2.0 * (rows * cols * 8) as f64 / best / 1e9)
 }
 
 /// Device memory the library lets DGEMM_ALPHA use (80% of the device's,
