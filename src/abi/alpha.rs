@@ -179,10 +179,11 @@ static HOST_RATES: Lazy<AlphaRates> = Lazy::new(|| AlphaRates {
 });
 
 /// The GPU side's rates: the device kernel's rate from the cost model, the
-/// combination kernel's measured rate; the cost model's rates for the
-/// plain GPU DGEMM from host memory, and the measured rate of the host
-/// path's copies (A and B in, C out, not overlapped with the products).
-/// None without a calibration.
+/// combination kernel's measured rate, the smallest block (default 4096:
+/// on the H100 one level lost 10-15% at blocks of 2048 (n = 8192) and
+/// gained 8-11% at 4096, 22-23% at 8192, bench/RESULTS.md); the cost
+/// model's rates, and the measured rate of host <-> device copies through
+/// the staging buffers. None without a calibration.
 #[derive(Clone, Copy, Debug)]
 struct DeviceRates {
     alpha: AlphaRates,
@@ -200,7 +201,7 @@ fn device_rates() -> Option<DeviceRates> {
             None => gpu_alpha::measure_add_gbs().ok()?,
         };
         let staging_gbs = gpu_alpha::measure_staging_gbs().ok()?;
-        let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: CONFIG.min_block.unwrap_or(2048) };
+        let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: CONFIG.min_block.unwrap_or(4096) };
         Some(DeviceRates { alpha, plain, staging_gbs })
     })
 }
@@ -315,14 +316,20 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), crate::gpu
     // kernels (the cost model's estimate); DGEMM_ALPHA's host path copies
     // A and B in and C out around the evaluation (C's upload overlaps).
     // With LAPACK_AI_ALPHA_LEVELS the comparison is skipped.
+    // Model: the plain path takes the longer of its copies and its
+    // kernels (they overlap), DGEMM_ALPHA the sum of its copies (the same
+    // bytes: C's upload overlaps the products but takes the host's time
+    // to pack) and its evaluation. So DGEMM_ALPHA from host memory pays
+    // only where the products take longer than all the copies, which on
+    // the H100 machine (PCIe, pageable memory) no size does: measured
+    // 0.79x to 0.94x the plain path at 16384 and 32768 (bench/RESULTS.md).
     let (mf, nf, kf) = (g.m as f64, g.n as f64, g.k as f64);
-    let host_pays = |tl: f64| -> Option<(f64, f64)> {
+    let host_pays = |t0: f64, tl: f64| -> Option<(f64, f64)> {
         let r = rates?;
-        let (_, t_plain) = r.plain.estimate(2.0 * mf * nf * kf, 8.0 * (mf * kf + kf * nf + 2.0 * mf * nf));
-        let t_alpha = r.plain.launch_s + 8.0 * (mf * kf + kf * nf + mf * nf) / (r.staging_gbs * 1e9) + tl;
-        Some((t_plain, t_alpha))
+        let copies = 8.0 * (mf * kf + kf * nf + 2.0 * mf * nf) / (r.staging_gbs * 1e9);
+        Some((r.plain.launch_s + copies.max(t0), r.plain.launch_s + copies + tl))
     };
-    let host = planned.and_then(|(_, _, _, tl)| host_pays(tl));
+    let host = planned.and_then(|(_, _, t0, tl)| host_pays(t0, tl));
     let worth = CONFIG.levels.is_some() || host.is_some_and(|(p, a)| a < p * (1.0 - crate::alpha::cost::MARGIN));
     match planned {
         Some((scheme, levels, t0, tl)) if levels > 0 && fits && worth => {

@@ -23,7 +23,7 @@
 //! (`dps48`, `strassen49`; default: the one the cost model predicts
 //! fastest), `LAPACK_AI_ALPHA_LEVELS` (force a number of levels, 0 to 3),
 //! `LAPACK_AI_ALPHA_MIN_BLOCK` (smallest block dimension worth a level;
-//! default 2048 on a GPU, 512 on the CPU), `LAPACK_AI_ALPHA_ADD_GBS` (rate
+//! default 4096 on a GPU, 512 on the CPU), `LAPACK_AI_ALPHA_ADD_GBS` (rate
 //! of the combination passes instead of measuring it).
 
 pub mod cost;

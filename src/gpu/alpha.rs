@@ -250,11 +250,12 @@ pub fn measure_add_gbs() -> Result<f64, GpuError> {
 
 /// Measures the rate of [`resident::write`] plus [`resident::read`] of a
 /// host matrix (the copies of DGEMM_ALPHA's host path, which are not
-/// overlapped with the products, except C's upload), GB/s: a 2048 x 4096
-/// matrix (64 MiB) each way on a GPU, 256 x 256 elsewhere, best of two.
+/// overlapped with the products, except C's upload), GB/s: a 4096 x 8192
+/// matrix (256 MiB, several staging chunks) each way on a GPU, 256 x 256
+/// elsewhere, best of three.
 pub fn measure_staging_gbs() -> Result<f64, GpuError> {
     let mut g = gpu()?;
-    let (rows, cols) = if g.device.is_gpu { (2048, 4096) } else { (256, 256) };
+    let (rows, cols) = if g.device.is_gpu { (4096, 8192) } else { (256, 256) };
     let host: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
     let mut back = vec![0.0; rows * cols];
     let m = DeviceMatrix::new(&g, rows, cols)?;
