@@ -57,6 +57,9 @@ pub unsafe extern "C" fn dgemm_alpha_(
     boundary("DGEMM_ALPHA", || {
         // SAFETY: the caller passes valid (or null) scalar pointers.
         let (ta, tb) = unsafe { (read_char(transa), read_char(transb)) };
+        // A null integer makes the argument illegal (-1 is illegal for all
+        // of DGEMM's dimensions and leading dimensions).
+        // SAFETY: the caller passes valid (or null) scalar pointers.
         let int = |p: *const c_int| unsafe { read(p) }.unwrap_or(-1);
         let (m, n, k, lda, ldb, ldc) = (int(m), int(n), int(k), int(lda), int(ldb), int(ldc));
         let info = check::dgemm(ta, tb, m, n, k, lda, ldb, ldc);
@@ -153,7 +156,7 @@ pub unsafe extern "C" fn lapack_ai_dgemm_alpha(
         if reads_ab && b.is_null() {
             return -10;
         }
-        if m > 0 && n > 0 && c.is_null() && !(beta == 1.0 && !reads_ab) {
+        if m > 0 && n > 0 && c.is_null() && (beta != 1.0 || reads_ab) {
             return -13;
         }
         // SAFETY: legal arguments, the caller's arrays. Row major is the
@@ -173,9 +176,14 @@ pub unsafe extern "C" fn lapack_ai_dgemm_alpha(
 /// The CPU side's rates: the cost model's CPU rate when it has one, else
 /// measured here; the combination rate measured (or configured).
 static HOST_RATES: Lazy<AlphaRates> = Lazy::new(|| AlphaRates {
-    gemm_gflops: dispatch::rates().map_or_else(host::measure_gemm_gflops, |r| r.cpu_gflops),
+    // LAPACK_AI_MODE=cpu: the GPU is not touched, not even to calibrate.
+    gemm_gflops: if dispatch::config::CONFIG.mode == dispatch::config::Mode::Cpu {
+        host::measure_gemm_gflops()
+    } else {
+        dispatch::rates().map_or_else(host::measure_gemm_gflops, |r| r.cpu_gflops)
+    },
     add_gbs: CONFIG.add_gbs.unwrap_or_else(host::measure_add_gbs),
-    min_block: CONFIG.min_block.unwrap_or(512),
+    min_block: CONFIG.min_block.unwrap_or(CPU_MIN_BLOCK),
 });
 
 /// The GPU side's rates: the device kernel's rate from the cost model, the
@@ -201,9 +209,22 @@ fn device_rates() -> Option<DeviceRates> {
             None => gpu_alpha::measure_add_gbs().ok()?,
         };
         let staging_gbs = gpu_alpha::measure_staging_gbs().ok()?;
-        let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: CONFIG.min_block.unwrap_or(4096) };
+        let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: CONFIG.min_block.unwrap_or(GPU_MIN_BLOCK) };
         Some(DeviceRates { alpha, plain, staging_gbs })
     })
+}
+
+/// Default smallest block dimension of a level (`LAPACK_AI_ALPHA_MIN_BLOCK`
+/// overrides): on the GPU, see [`DeviceRates`]; on the CPU, OpenBLAS on the
+/// H100 machine's 16 cores runs 512^3 products at 60% and 1024^3 at 80% of
+/// its 8192^3 rate (bench/RESULTS.md, DGEMM entry).
+const GPU_MIN_BLOCK: usize = 4096;
+const CPU_MIN_BLOCK: usize = 512;
+
+/// Whether no level can run (blocks below the smallest block), unless
+/// levels are forced: then the cost model's rates are not needed.
+fn too_small(g: &Gemm, default_min_block: usize) -> bool {
+    CONFIG.levels.is_none() && g.m.min(g.n).min(g.k) / 4 < CONFIG.min_block.unwrap_or(default_min_block)
 }
 
 /// What a call did, for the log line.
@@ -286,6 +307,12 @@ unsafe fn product(
 /// # Safety
 /// `g` legal for DGEMM, arrays valid for it.
 unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
+    if too_small(g, CPU_MIN_BLOCK) {
+        // SAFETY: the caller's guarantee.
+        unsafe { plain_cpu(g) };
+        *plan_text.borrow_mut() = " alpha: plain GEMM (blocks would be below the smallest block)".into();
+        return;
+    }
     let (scheme, levels, t0, tl) = fast::plan(g.m, g.n, g.k, &HOST_RATES);
     let mut host = Host::new(Host::default_budget());
     let view = |p: *const f64, ld: usize| HostView { ptr: p as *mut f64, ld };
@@ -309,7 +336,9 @@ unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
 /// # Safety
 /// `g` legal for DGEMM, arrays valid for it.
 unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), crate::gpu::error::GpuError> {
-    let rates = device_rates();
+    // Small products skip the rates (whose first use measures them).
+    let small = too_small(g, GPU_MIN_BLOCK);
+    let rates = if small { None } else { device_rates() };
     let planned = rates.map(|r| fast::plan(g.m, g.n, g.k, &r.alpha));
     let fits = crate::gpu::context::gpu().map(|gpu| gpu_alpha::fits(&gpu, g))?;
     // From host memory: the plain GPU DGEMM overlaps its copies with its
@@ -350,6 +379,7 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), crate::gpu
                 ),
                 (Some((_, _, t0, _)), _) if fits => describe_plan("", 0, t0, t0, &Counts::default()),
                 (Some(_), _) => " alpha: plain GEMM (operands and temporaries do not fit the device)".into(),
+                (None, _) if small => " alpha: plain GEMM (blocks would be below the smallest block)".into(),
                 (None, _) => " alpha: plain GEMM (no calibrated rates)".into(),
             };
             // SAFETY: the caller's guarantee.

@@ -49,11 +49,11 @@ impl Rational {
         Rational { num: n, den: 1 }
     }
 
-    pub fn add(self, o: Rational) -> Rational {
+    pub fn plus(self, o: Rational) -> Rational {
         Rational::new(self.num * o.den + o.num * self.den, self.den * o.den)
     }
 
-    pub fn mul(self, o: Rational) -> Rational {
+    pub fn times(self, o: Rational) -> Rational {
         Rational::new(self.num * o.num, self.den * o.den)
     }
 
@@ -163,8 +163,8 @@ impl Scheme {
         for (i, j, k, l, m, n) in tuples(s) {
             let mut sum = Rational::ZERO;
             for r in 0..self.rank {
-                let t = self.u[r][s * i + j].mul(self.v[r][s * k + l]).mul(self.w[r][s * m + n]);
-                sum = reduce(sum.add(t));
+                let t = self.u[r][s * i + j].times(self.v[r][s * k + l]).times(self.w[r][s * m + n]);
+                sum = reduce(sum.plus(t));
             }
             let want = Rational::int((j == k && i == m && l == n) as i128);
             if reduce(sum) != want {
@@ -236,11 +236,11 @@ mod tests {
         for (x2, x4) in [(&s2.u, &s4.u), (&s2.v, &s4.v), (&s2.w, &s4.w)] {
             for r1 in 0..7 {
                 for r2 in 0..7 {
-                    for e in 0..16 {
+                    for (e, &got) in x4[7 * r1 + r2].iter().enumerate() {
                         let (i, j) = (e / 4, e % 4);
                         let outer = x2[r1][2 * (i / 2) + j / 2];
                         let inner = x2[r2][2 * (i % 2) + j % 2];
-                        assert_eq!(x4[7 * r1 + r2][e], outer.mul(inner), "r=({r1},{r2}) entry {e}");
+                        assert_eq!(got, outer.times(inner), "r=({r1},{r2}) entry {e}");
                     }
                 }
             }
@@ -270,10 +270,10 @@ mod tests {
     #[test]
     fn a_corrupted_scheme_is_rejected() {
         let mut s = load("strassen49", 4, STRASSEN_SQUARED_49);
-        s.w[10][3] = s.w[10][3].add(Rational::int(1));
+        s.w[10][3] = s.w[10][3].plus(Rational::int(1));
         assert!(s.brent_defects(None) > 0);
         let mut s = load("dps48", 4, DPS_48);
-        s.u[0][0] = s.u[0][0].add(Rational::new(1, 8));
+        s.u[0][0] = s.u[0][0].plus(Rational::new(1, 8));
         assert!(s.brent_defects(None) > 0);
     }
 

@@ -297,6 +297,7 @@ pub unsafe fn dgemm_alpha(g: &Gemm, scheme: &Compiled, levels: usize, counts: &m
     let mut gpu = gpu()?;
     // The host DGEMM's cached panels are not needed here and take memory.
     gpu.release_buffers();
+    // SAFETY: the caller's guarantee, passed on.
     let result = unsafe { run(&mut gpu, g, scheme, levels, counts) };
     if result.is_err() {
         let _ = gpu.queue.finish();
