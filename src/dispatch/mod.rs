@@ -321,7 +321,7 @@ mod tests {
                 assert_eq!(decide(r, mode, 1e12, 1e6, never, no_rates).reason, Reason::NoGpuPath);
             }
         }
-        for r in [Routine::Dgemm, Routine::CblasDgemm] {
+        for r in [Routine::Dgemm, Routine::CblasDgemm, Routine::DgemmAlpha] {
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
             assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, || true, || None).reason, Reason::NoRates);
