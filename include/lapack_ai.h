@@ -35,9 +35,80 @@
 
 
 
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ DGEMM_ALPHA: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T,
+ computed through a fast 4x4 block scheme (rank 48 or 49 instead of 64
+ block products) where the cost model predicts it faster, else as DGEMM.
+
+ Arguments exactly as reference BLAS DGEMM: TRANSA, TRANSB ('N', 'T' or
+ 'C'), M, N, K (>= 0), ALPHA, A(LDA,*), LDA (>= max(1, rows of A as
+ stored)), B(LDB,*), LDB, BETA, C(LDC,*) (when BETA = 0, C need not be
+ set on input), LDC (>= max(1, M)). Illegal arguments are reported
+ through XERBLA('DGEMM_ALPHA', position), with DGEMM's positions.
+
+ Accuracy: normwise, not componentwise: |C - C_exact| is bounded by a
+ multiple of eps * max|A| * max|B| that grows with the levels applied
+ (measured in tests/alpha.rs, documented in the README), not
+ by eps * (|A| |B|) element by element as for DGEMM. Inf and NaN in A or B
+ can reach more elements of C than in DGEMM.
+
+ # Safety
+ Pointers as for reference DGEMM.
+ */
+void dgemm_alpha_(const char *transa,
+                  const char *transb,
+                  const int *m,
+                  const int *n,
+                  const int *k,
+                  const double *alpha,
+                  const double *a,
+                  const int *lda,
+                  const double *b,
+                  const int *ldb,
+                  const double *beta,
+                  double *c,
+                  const int *ldc,
+                  size_t transa_len,
+                  size_t transb_len);
+
+/*
+ DGEMM_ALPHA in LAPACKE's style: `layout` LAPACK_AI_ROW_MAJOR (101) or
+ LAPACK_AI_COL_MAJOR (102) first, scalars by value, INFO returned.
+
+ C := alpha*op(A)*op(B) + beta*C with op(A) m x k, op(B) k x n, C m x n,
+ stored in `layout` order; `transa`/`transb` 'N', 'T' or 'C'. Leading
+ dimensions: column major as DGEMM; row major lda >= max(1, k) ('N') or
+ max(1, m) ('T'), ldb >= max(1, n) ('N') or max(1, k) ('T'),
+ ldc >= max(1, n).
+
+ Returns 0, or -i when argument i (1-based, in this function's list:
+ 1 layout, 2 transa, 3 transb, 4 m, 5 n, 6 k, 8 a, 9 lda, 10 b, 11 ldb,
+ 13 c, 14 ldc) is illegal (a null array that the product reads or writes
+ is illegal), or LAPACK_AI_INFO_INTERNAL_ERROR. XERBLA is not called.
+
+ # Safety
+ Arrays valid for the dimensions and leading dimensions given.
+ */
+int lapack_ai_dgemm_alpha(int layout,
+                          char transa,
+                          char transb,
+                          int m,
+                          int n,
+                          int k,
+                          double alpha,
+                          const double *a,
+                          int lda,
+                          const double *b,
+                          int ldb,
+                          double beta,
+                          double *c,
+                          int ldc);
 
 /*
  DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.
@@ -202,8 +273,9 @@ void dgesvd_(const char *jobu,
 /*
  DGESVDOCL: the GPU SVD, with exactly DGESVD's arguments, semantics,
  workspace query and INFO codes (argument errors are reported as
- XERBLA('DGESVDOCL', -INFO)). Until the GPU SVD exists it runs the CPU
- DGESVD, which remains its fallback when the GPU cannot run it.
+ XERBLA('DGESVDOCL', -INFO)). Routed as `dgesvd_` is (src/gpu/svd.rs
+ describes the algorithm); the CPU DGESVD is its fallback when the GPU
+ cannot run it, and runs it for NaN or infinity in A.
 
  # Safety
  As for reference DGESVD.

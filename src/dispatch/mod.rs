@@ -27,6 +27,7 @@ pub enum Routine {
     Dgesvd,
     Dgesdd,
     Dgesvdocl,
+    DgemmAlpha,
 }
 
 impl Routine {
@@ -38,6 +39,7 @@ impl Routine {
             Routine::Dgesvd => "dgesvd_",
             Routine::Dgesdd => "dgesdd_",
             Routine::Dgesvdocl => "dgesvdocl_",
+            Routine::DgemmAlpha => "dgemm_alpha_",
         }
     }
 
@@ -45,14 +47,19 @@ impl Routine {
     pub fn has_gpu_path(self) -> bool {
         matches!(
             self,
-            Routine::Dgemm | Routine::CblasDgemm | Routine::Dgesvd | Routine::Dgesdd | Routine::Dgesvdocl
+            Routine::Dgemm
+                | Routine::CblasDgemm
+                | Routine::Dgesvd
+                | Routine::Dgesdd
+                | Routine::Dgesvdocl
+                | Routine::DgemmAlpha
         )
     }
 
     /// The CPU routine that does the work on the CPU path.
     fn cpu_symbol(self) -> cpu::Symbol {
         match self {
-            Routine::Dgemm | Routine::CblasDgemm => cpu::Symbol::Dgemm,
+            Routine::Dgemm | Routine::CblasDgemm | Routine::DgemmAlpha => cpu::Symbol::Dgemm,
             Routine::Dgesv => cpu::Symbol::Dgesv,
             Routine::Dgesvd | Routine::Dgesvdocl => cpu::Symbol::Dgesvd,
             Routine::Dgesdd => cpu::Symbol::Dgesdd,
@@ -161,6 +168,12 @@ pub type GpuPath<'a, R> = Box<dyn FnOnce() -> Result<R, GpuFailure<'a, R>> + 'a>
 /// The cost model's rates for this process: `LAPACK_AI_RATES`, else the
 /// calibration cache, else a calibration now (see [`calibrate`]).
 static RATES: Lazy<Option<Rates>> = Lazy::new(rates_now);
+
+/// The cost model's rates (from the environment, the cache or a
+/// calibration now), or None without a device or a calibration.
+pub fn rates() -> Option<Rates> {
+    *RATES
+}
 
 /// The process's usable OpenCL device, looked up once.
 fn device_usable() -> bool {
@@ -322,7 +335,14 @@ mod tests {
                 assert_eq!(decide(r, mode, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::NoGpuPath);
             }
         }
-        for r in [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl] {
+        for r in [
+            Routine::Dgemm,
+            Routine::CblasDgemm,
+            Routine::Dgesvd,
+            Routine::Dgesdd,
+            Routine::Dgesvdocl,
+            Routine::DgemmAlpha,
+        ] {
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
             assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, 1.0, || true, || None).reason, Reason::NoRates);

@@ -1,6 +1,7 @@
 //! The OpenCL backend: device selection, the process's OpenCL state, and
 //! one file per routine family (DGEMM so far).
 
+pub mod alpha;
 pub mod context;
 pub mod device;
 pub mod error;
