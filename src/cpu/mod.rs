@@ -35,6 +35,13 @@ pub type DgesvdFn = unsafe extern "C" fn(
     lda: *const c_int, s: *mut f64, u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int,
     work: *mut f64, lwork: *const c_int, info: *mut c_int, jobu_len: usize, jobvt_len: usize,
 );
+pub type DgetrfFn = unsafe extern "C" fn(
+    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, info: *mut c_int,
+);
+pub type DgetrsFn = unsafe extern "C" fn(
+    trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
+    ipiv: *const c_int, b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize,
+);
 pub type DgesddFn = unsafe extern "C" fn(
     jobz: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, s: *mut f64,
     u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, work: *mut f64,
@@ -48,10 +55,13 @@ pub enum Symbol {
     Dgesv,
     Dgesvd,
     Dgesdd,
+    Dgetrf,
+    Dgetrs,
 }
 
 impl Symbol {
-    pub const ALL: [Symbol; 4] = [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd];
+    pub const ALL: [Symbol; 6] =
+        [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgetrf, Symbol::Dgetrs];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -59,6 +69,8 @@ impl Symbol {
             Symbol::Dgesv => "dgesv_",
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
+            Symbol::Dgetrf => "dgetrf_",
+            Symbol::Dgetrs => "dgetrs_",
         }
     }
 }
@@ -75,6 +87,8 @@ pub struct CpuLapack {
     pub dgesv: Resolved<DgesvFn>,
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
+    pub dgetrf: Resolved<DgetrfFn>,
+    pub dgetrs: Resolved<DgetrsFn>,
 }
 
 impl CpuLapack {
@@ -85,6 +99,8 @@ impl CpuLapack {
             dgesv: Resolved { f: bundled::DGESV, provider: "bundled".into() },
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
+            dgetrf: Resolved { f: bundled::DGETRF, provider: "bundled".into() },
+            dgetrs: Resolved { f: bundled::DGETRS, provider: "bundled".into() },
         }
     }
 
@@ -95,6 +111,8 @@ impl CpuLapack {
             Symbol::Dgesv => &self.dgesv.provider,
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
+            Symbol::Dgetrf => &self.dgetrf.provider,
+            Symbol::Dgetrs => &self.dgetrs.provider,
         }
     }
 }

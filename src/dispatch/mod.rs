@@ -27,6 +27,8 @@ pub enum Routine {
     Dgesvd,
     Dgesdd,
     Dgesvdocl,
+    Dgetrf,
+    Dgetrs,
 }
 
 impl Routine {
@@ -38,12 +40,14 @@ impl Routine {
             Routine::Dgesvd => "dgesvd_",
             Routine::Dgesdd => "dgesdd_",
             Routine::Dgesvdocl => "dgesvdocl_",
+            Routine::Dgetrf => "dgetrf_",
+            Routine::Dgetrs => "dgetrs_",
         }
     }
 
     /// Whether a GPU implementation exists for this routine.
     pub fn has_gpu_path(self) -> bool {
-        matches!(self, Routine::Dgemm | Routine::CblasDgemm)
+        matches!(self, Routine::Dgemm | Routine::CblasDgemm | Routine::Dgesv | Routine::Dgetrf | Routine::Dgetrs)
     }
 
     /// The CPU routine that does the work on the CPU path.
@@ -53,6 +57,8 @@ impl Routine {
             Routine::Dgesv => cpu::Symbol::Dgesv,
             Routine::Dgesvd | Routine::Dgesvdocl => cpu::Symbol::Dgesvd,
             Routine::Dgesdd => cpu::Symbol::Dgesdd,
+            Routine::Dgetrf => cpu::Symbol::Dgetrf,
+            Routine::Dgetrs => cpu::Symbol::Dgetrs,
         }
     }
 }
@@ -294,8 +300,10 @@ fn calibrate() -> Result<Rates, GpuError> {
 mod tests {
     use super::*;
 
-    const ALL: [Routine; 6] =
-        [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl];
+    const ALL: [Routine; 8] = [
+        Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl,
+        Routine::Dgetrf, Routine::Dgetrs,
+    ];
 
     fn rates() -> Option<Rates> {
         Some(Rates { cpu_gflops: 100.0, gpu_gflops: 10_000.0, h2d_gbs: 10.0, launch_s: 1e-4 })
@@ -308,12 +316,12 @@ mod tests {
         for r in ALL {
             assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, never, no_rates).reason, Reason::ModeCpu);
         }
-        for r in [Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl] {
+        for r in [Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl] {
             for mode in [Mode::Auto, Mode::Gpu] {
                 assert_eq!(decide(r, mode, 1e12, 1e6, never, no_rates).reason, Reason::NoGpuPath);
             }
         }
-        for r in [Routine::Dgemm, Routine::CblasDgemm] {
+        for r in [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgetrf, Routine::Dgetrs] {
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
             assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, || true, || None).reason, Reason::NoRates);

@@ -5,6 +5,7 @@ pub mod context;
 pub mod device;
 pub mod error;
 pub mod gemm;
+pub mod lu;
 pub mod resident;
 
 use error::GpuError;
