@@ -29,6 +29,15 @@
 
 #define AT(p, off, ld, i, j) ((p)[(off) + (long)(i) + (long)(j) * (long)(ld)])
 
+/* Makes this work-item's earlier global writes visible to the whole device before its later
+ * ones (the release/acquire of getf2_step's last-work-group protocol). OpenCL 1.2's mem_fence
+ * does not promise device scope; on NVIDIA (-DLAPACK_AI_NVIDIA) the PTX `membar.gl` does. */
+#ifdef LAPACK_AI_NVIDIA
+#define DEVICE_FENCE() asm volatile("membar.gl;" ::: "memory")
+#else
+#define DEVICE_FENCE() mem_fence(CLK_GLOBAL_MEM_FENCE)
+#endif
+
 /* Index of the largest |A(i, j)|, i in [from, m), first one on ties (IDAMAX), reduced by
  * the whole work-group; `bv`/`bi` are local scratch of WG entries. Every work-item gets
  * the result. Returns `from` when no entry exceeds -1 (impossible unless all are NaN). */
@@ -67,7 +76,7 @@ static int wg_argmax(global const double *A, long off, int ld, int m, int j, int
 /* Records the pivot of column j (row p) and swaps rows j and p over the n columns of the
  * panel. A zero pivot sets *info to col0 + j + 1 if it is still 0 (columns are factored
  * in order, so the first zero wins, as in DGETRF). */
-static void wg_pivot(global double *A, long off, int ld, int n, int j, int p,
+static void wg_pivot(volatile global double *A, long off, int ld, int n, int j, int p,
                      global int *ipiv, int ipiv_off, int row0, int col0, global int *info)
 {
     int lid = get_local_id(0);
@@ -100,6 +109,95 @@ static void row_update(global double *A, long off, int ld, int n, int j, int i)
     AT(A, off, ld, i, j) = l;
     for (int k = j + 1; k < n; k++)
         AT(A, off, ld, i, k) = fma(-l, AT(A, off, ld, j, k), AT(A, off, ld, i, k));
+}
+
+/* Step j of a tall m x n panel in one launch, after column j's pivot is in place: every
+ * work-item scales and updates its row (row_update), the work-group proposes the largest
+ * |A(i, j+1)| of its rows, and the last work-group to finish (an atomic counter; each one
+ * fences its writes before counting) reduces the proposals and does column j+1's pivot
+ * (record, swap) -- so a column costs one launch, not two. `pval`/`pidx` hold one proposal
+ * per work-group; `counter` is 0 before the launch and left 0 after it. The last work-group
+ * reads what the others wrote through volatile loads (not from a stale L1).
+ * Launch: global = roundup(m - j - 1, WG), local = WG; only when j + 1 < m. */
+kernel void getf2_step(global double *A, long off, int ld, int m, int n, int j,
+                       global int *ipiv, int ipiv_off, int row0, int col0, global int *info,
+                       global double *pval, global int *pidx, volatile global int *counter)
+{
+    local double bv[WG];
+    local int bi[WG];
+    local int last;
+    int lid = get_local_id(0);
+    int i = j + 1 + (int)get_global_id(0);
+    int next = j + 1;
+    double best = -1.0;
+    int besti = 0x7fffffff;
+    if (i < m) {
+        row_update(A, off, ld, n, j, i);
+        if (next < n) {
+            best = fabs(AT(A, off, ld, i, next));
+            besti = i;
+        }
+    }
+    bv[lid] = best;
+    bi[lid] = besti;
+    barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) {
+            double ov = bv[lid + s];
+            int oi = bi[lid + s];
+            if (ov > bv[lid] || (ov == bv[lid] && oi < bi[lid])) {
+                bv[lid] = ov;
+                bi[lid] = oi;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) {
+        int g = get_group_id(0);
+        pval[g] = bv[0];
+        pidx[g] = bi[0];
+        DEVICE_FENCE();
+        last = atomic_inc(counter) == (int)get_num_groups(0) - 1;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (!last)
+        return;
+    DEVICE_FENCE();
+    if (next >= min(m, n)) {
+        if (lid == 0)
+            *counter = 0;
+        return;
+    }
+    volatile global double *vval = pval;
+    volatile global int *vidx = pidx;
+    best = -1.0;
+    besti = 0x7fffffff;
+    for (int g = lid; g < (int)get_num_groups(0); g += WG) {
+        double v = vval[g];
+        int ix = vidx[g];
+        if (v > best || (v == best && ix < besti)) {
+            best = v;
+            besti = ix;
+        }
+    }
+    bv[lid] = best;
+    bi[lid] = besti;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) {
+            double ov = bv[lid + s];
+            int oi = bi[lid + s];
+            if (ov > bv[lid] || (ov == bv[lid] && oi < bi[lid])) {
+                bv[lid] = ov;
+                bi[lid] = oi;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    int p = bi[0] == 0x7fffffff ? next : bi[0];
+    wg_pivot(A, off, ld, n, next, p, ipiv, ipiv_off, row0, col0, info);
+    if (lid == 0)
+        *counter = 0;
 }
 
 /* One work-group: pivot of column j of the m x n panel (search over rows j..m-1, record,

@@ -148,6 +148,15 @@ fn gpu_lu_matches_the_reference() {
     if let Ok(extra) = std::env::var("LAPACK_AI_TEST_LU_SIZES") {
         sizes.extend(extra.split(',').filter_map(|s| s.trim().parse::<usize>().ok()));
     }
+    // Twice: with the device's default panels (on PoCL: one work-group per
+    // panel), then with 8-column leaves factored by one launch per column
+    // over the device (the path large matrices take on a GPU).
+    for tall_panels in [false, true] {
+    if tall_panels {
+        std::env::set_var("LAPACK_AI_LU_PANEL_ROWS", "0");
+        std::env::set_var("LAPACK_AI_LU_LEAF", "8");
+        sizes.retain(|&n| n <= 300);
+    }
     for &n in &sizes {
         for kind in 0..3 {
             for &nrhs in &[0usize, 1, 7] {
@@ -164,7 +173,7 @@ fn gpu_lu_matches_the_reference() {
                 let (ni, ri, lai, lbi) = (n as i32, nrhs as i32, lda as i32, ldb as i32);
                 // SAFETY: arrays sized for the arguments.
                 unsafe { dgesv_(&ni, &ri, a.as_mut_ptr(), &lai, ipiv.as_mut_ptr(), b.as_mut_ptr(), &lbi, &mut info) };
-                let what = format!("dgesv n={n} nrhs={nrhs} kind={kind}");
+                let what = format!("dgesv n={n} nrhs={nrhs} kind={kind} tall panels {tall_panels}");
                 if info != 0 {
                     failures.push(format!("{what}: INFO {info}"));
                     continue;
@@ -188,6 +197,7 @@ fn gpu_lu_matches_the_reference() {
                 }
             }
         }
+    }
     }
 
     // DGETRF on rectangular matrices: IPIV, INFO, factors.
@@ -241,6 +251,9 @@ fn gpu_lu_matches_the_reference() {
             ));
         }
     }
+
+    std::env::remove_var("LAPACK_AI_LU_PANEL_ROWS");
+    std::env::remove_var("LAPACK_AI_LU_LEAF");
 
     // DGETRS on the reference's factors, every TRANS.
     for &(n, nrhs) in &[(1usize, 1usize), (37, 1), (70, 5), (131, 40)] {

@@ -50,6 +50,18 @@ impl Routine {
         matches!(self, Routine::Dgemm | Routine::CblasDgemm | Routine::Dgesv | Routine::Dgetrf | Routine::Dgetrs)
     }
 
+    /// GPU time of a call that does not shrink with the device's rate, in
+    /// seconds: the LU's panels cost one launch per column (about n of
+    /// them for n^3 flops), measured once per process on the device
+    /// (`gpu::lu::step_seconds`) and added to the cost model's fixed cost.
+    fn sequential_gpu_s(self, flops: f64) -> f64 {
+        static LU_STEP_S: Lazy<f64> = Lazy::new(|| crate::gpu::lu::step_seconds().unwrap_or(0.0));
+        match self {
+            Routine::Dgesv | Routine::Dgetrf => (1.5 * flops).cbrt() * *LU_STEP_S,
+            _ => 0.0,
+        }
+    }
+
     /// The CPU routine that does the work on the CPU path.
     fn cpu_symbol(self) -> cpu::Symbol {
         match self {
@@ -168,7 +180,13 @@ fn device_usable() -> bool {
 /// `cpu` runs the whole call on the CPU backend; `gpu`, where the routine
 /// has one, runs it on the GPU.
 pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<GpuPath<'a, R>>) -> R {
-    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, device_usable, || *RATES);
+    let rates = || {
+        (*RATES).map(|mut r| {
+            r.launch_s += call.routine.sequential_gpu_s(call.flops);
+            r
+        })
+    };
+    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, device_usable, rates);
     let logging = log::enabled();
     let start = logging.then(Instant::now);
     let mut fell_back: Option<GpuError> = None;
