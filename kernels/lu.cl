@@ -374,3 +374,36 @@ kernel void trsm_leaf_upper(global const double *T, long toff, int ldt, int k, i
         if (i < k)
             AT(B, boff, ldb, i, c) = x[i];
 }
+
+/* B := op(T)^-1 B, op(T) k x k triangular (k <= WG), for a few columns of B: one work-group
+ * per column, work-item j holding x_j; step i makes x_i final (dividing by the diagonal
+ * unless `unit`) and every later row subtracts op(T)(j, i) x_i. 2k barriers per column,
+ * but one launch per WG x WG triangle instead of the (WG/TB)^2 launches of the register
+ * leaves and the products between them: for the solves with one or a few right-hand sides,
+ * which are launch-bound. `lower`: op(T) lower (forward substitution), else upper.
+ * Launch: global = (WG * ncols), local = WG. */
+kernel void trsm_wg(global const double *T, long toff, int ldt, int k, int lower, int trans, int unit,
+                    global double *B, long boff, int ldb)
+{
+    local double xi;
+    int j = get_local_id(0);
+    int c = get_group_id(0);
+    double x = j < k ? AT(B, boff, ldb, j, c) : 0.0;
+    for (int s = 0; s < k; s++) {
+        int i = lower ? s : k - 1 - s;
+        if (j == i) {
+            if (!unit)
+                x /= AT(T, toff, ldt, i, i);
+            xi = x;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        double v = xi;
+        if (j < k && (lower ? j > i : j < i)) {
+            double t = trans ? AT(T, toff, ldt, i, j) : AT(T, toff, ldt, j, i);
+            x = fma(-t, v, x);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (j < k)
+        AT(B, boff, ldb, j, c) = x;
+}

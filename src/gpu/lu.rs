@@ -67,6 +67,9 @@ pub const LU_SOURCE: &str = include_str!("../../kernels/lu.cl");
 const WG: usize = 256;
 /// Largest triangle of the trsm leaf kernels (`TB` of lu.cl).
 const TB: usize = 32;
+/// Solves with at most this many right-hand sides use the one-work-group
+/// leaves (`trsm_wg`, triangles up to WG) instead of the register leaves.
+const FEW_RHS: usize = 16;
 
 /// Tuning of the factorization, from the environment (for measurements;
 /// the defaults are what the H100 runs chose, bench/RESULTS.md).
@@ -120,6 +123,7 @@ struct Kernels {
     permute: cl_kernel,
     trsm_lower: cl_kernel,
     trsm_upper: cl_kernel,
+    trsm_wg: cl_kernel,
 }
 
 impl Kernels {
@@ -136,6 +140,7 @@ impl Kernels {
             permute: get("permute_rows")?,
             trsm_lower: get("trsm_leaf_lower")?,
             trsm_upper: get("trsm_leaf_upper")?,
+            trsm_wg: get("trsm_wg")?,
         })
     }
 }
@@ -500,6 +505,14 @@ impl<'g> DeviceLu<'g> {
         if k == 0 || ncols == 0 {
             return Ok(());
         }
+        if k <= WG && ncols <= FEW_RHS {
+            let args = [
+                Arg::Mem(t.mem()), Arg::Long(t.off as i64), int(t.ld), int(k), int(lower as usize), int(trans as usize),
+                int(unit as usize), Arg::Mem(b.mem()), Arg::Long(b.off as i64), int(b.ld),
+            ];
+            // SAFETY: the caller's views; arguments as trsm_wg takes them.
+            return unsafe { launch(self.gpu, self.kernels.trsm_wg, &args, &[WG * ncols], &[WG]) };
+        }
         if k <= TB {
             let kernel = if lower { self.kernels.trsm_lower } else { self.kernels.trsm_upper };
             let args = [
@@ -509,7 +522,7 @@ impl<'g> DeviceLu<'g> {
             // SAFETY: the caller's views; arguments as trsm_leaf_* takes them.
             return unsafe { launch(self.gpu, kernel, &args, &[ncols], &[64]) };
         }
-        let k1 = split(k, TB);
+        let k1 = if ncols <= FEW_RHS { split(k, WG) } else { split(k, TB) };
         let k2 = k - k1;
         // The off-diagonal block of op(T) below (lower) or right of
         // (upper) the first diagonal block, as stored, and whether the
