@@ -62,6 +62,35 @@ impl Routine {
         }
     }
 
+    /// The CPU LAPACK's own rate for this routine where it differs much
+    /// from its DGEMM's (GFLOP/s): LU factorizations, whose panels run at a
+    /// fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
+    /// machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where
+    /// its DGEMM runs at 470; bench/RESULTS.md). Measured once per process:
+    /// the CPU DGETRF of a 512 x 512 matrix, best of three.
+    fn cpu_gflops(self) -> Option<f64> {
+        static CPU_LU_GFLOPS: Lazy<Option<f64>> = Lazy::new(|| {
+            let n: i32 = 512;
+            let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+            let mut best = f64::INFINITY;
+            for _ in 0..3 {
+                let mut work = a.clone();
+                let mut ipiv = vec![0; n as usize];
+                let mut info = 0;
+                let t = Instant::now();
+                // SAFETY: an n x n matrix with leading dimension n, n pivots.
+                unsafe { (cpu::CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let flops = 2.0 / 3.0 * (n as f64).powi(3);
+            (best > 0.0).then(|| flops / best / 1e9)
+        });
+        match self {
+            Routine::Dgesv | Routine::Dgetrf => *CPU_LU_GFLOPS,
+            _ => None,
+        }
+    }
+
     /// The CPU routine that does the work on the CPU path.
     fn cpu_symbol(self) -> cpu::Symbol {
         match self {
@@ -183,6 +212,9 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
     let rates = || {
         (*RATES).map(|mut r| {
             r.launch_s += call.routine.sequential_gpu_s(call.flops);
+            if let Some(gflops) = call.routine.cpu_gflops() {
+                r.cpu_gflops = gflops;
+            }
             r
         })
     };
