@@ -1,5 +1,5 @@
 //! The OpenCL backend: device selection, the process's OpenCL state, and
-//! one file per routine family (DGEMM so far).
+//! one file per routine family (DGEMM, LU).
 
 pub mod context;
 pub mod device;
