@@ -152,52 +152,52 @@ fn gpu_lu_matches_the_reference() {
     // panel), then with 8-column leaves factored by one launch per column
     // over the device (the path large matrices take on a GPU).
     for tall_panels in [false, true] {
-    if tall_panels {
-        std::env::set_var("LAPACK_AI_LU_PANEL_ROWS", "0");
-        std::env::set_var("LAPACK_AI_LU_LEAF", "8");
-        sizes.retain(|&n| n <= 300);
-    }
-    for &n in &sizes {
-        for kind in 0..3 {
-            for &nrhs in &[0usize, 1, 7] {
-                if n > 300 && (kind > 0 || nrhs == 7) {
-                    continue;
-                }
-                cases += 1;
-                let (lda, ldb) = (n + kind, n + 2 * kind);
-                let a0 = make(&mut rng, kind, n, lda);
-                let b0 = rng.matrix(n, nrhs, ldb);
-                let (mut a, mut b) = (a0.clone(), b0.clone());
-                let mut ipiv = vec![0i32; n];
-                let mut info = -77;
-                let (ni, ri, lai, lbi) = (n as i32, nrhs as i32, lda as i32, ldb as i32);
-                // SAFETY: arrays sized for the arguments.
-                unsafe { dgesv_(&ni, &ri, a.as_mut_ptr(), &lai, ipiv.as_mut_ptr(), b.as_mut_ptr(), &lbi, &mut info) };
-                let what = format!("dgesv n={n} nrhs={nrhs} kind={kind} tall panels {tall_panels}");
-                if info != 0 {
-                    failures.push(format!("{what}: INFO {info}"));
-                    continue;
-                }
-                let r = residual(false, n, nrhs, &a0, lda, &b, &b0, ldb);
-                if !(r < threshold) {
-                    failures.push(format!("{what}: residual ratio {r:.2}"));
-                }
-                if n <= 300 {
-                    let mut reference = a0.clone();
-                    let (rpiv, rinfo) = reference_getrf(n, n, &mut reference, lda);
-                    let d = factor_difference(n, n, &a, &reference, lda);
-                    if rinfo != 0 || rpiv[..n] != ipiv[..] || !(d < 1e-8) {
-                        failures.push(format!("{what}: factors differ from reference DGETRF (INFO {rinfo}, IPIV equal {}, difference {d:.1e})", rpiv[..n] == ipiv[..]));
+        if tall_panels {
+            std::env::set_var("LAPACK_AI_LU_PANEL_ROWS", "0");
+            std::env::set_var("LAPACK_AI_LU_LEAF", "8");
+            sizes.retain(|&n| n <= 300);
+        }
+        for &n in &sizes {
+            for kind in 0..3 {
+                for &nrhs in &[0usize, 1, 7] {
+                    if n > 300 && (kind > 0 || nrhs == 7) {
+                        continue;
                     }
-                }
-                // Outside the matrices nothing changed (NaN padding).
-                let pad_kept = |x: &[f64], rows: usize, ld: usize| x.iter().enumerate().all(|(i, v)| i % ld < rows || v.is_nan());
-                if !pad_kept(&a, n, lda) || !pad_kept(&b, n, ldb) {
-                    failures.push(format!("{what}: wrote outside A or B"));
+                    cases += 1;
+                    let (lda, ldb) = (n + kind, n + 2 * kind);
+                    let a0 = make(&mut rng, kind, n, lda);
+                    let b0 = rng.matrix(n, nrhs, ldb);
+                    let (mut a, mut b) = (a0.clone(), b0.clone());
+                    let mut ipiv = vec![0i32; n];
+                    let mut info = -77;
+                    let (ni, ri, lai, lbi) = (n as i32, nrhs as i32, lda as i32, ldb as i32);
+                    // SAFETY: arrays sized for the arguments.
+                    unsafe { dgesv_(&ni, &ri, a.as_mut_ptr(), &lai, ipiv.as_mut_ptr(), b.as_mut_ptr(), &lbi, &mut info) };
+                    let what = format!("dgesv n={n} nrhs={nrhs} kind={kind} tall panels {tall_panels}");
+                    if info != 0 {
+                        failures.push(format!("{what}: INFO {info}"));
+                        continue;
+                    }
+                    let r = residual(false, n, nrhs, &a0, lda, &b, &b0, ldb);
+                    if !(r < threshold) {
+                        failures.push(format!("{what}: residual ratio {r:.2}"));
+                    }
+                    if n <= 300 {
+                        let mut reference = a0.clone();
+                        let (rpiv, rinfo) = reference_getrf(n, n, &mut reference, lda);
+                        let d = factor_difference(n, n, &a, &reference, lda);
+                        if rinfo != 0 || rpiv[..n] != ipiv[..] || !(d < 1e-8) {
+                            failures.push(format!("{what}: factors differ from reference DGETRF (INFO {rinfo}, IPIV equal {}, difference {d:.1e})", rpiv[..n] == ipiv[..]));
+                        }
+                    }
+                    // Outside the matrices nothing changed (NaN padding).
+                    let pad_kept = |x: &[f64], rows: usize, ld: usize| x.iter().enumerate().all(|(i, v)| i % ld < rows || v.is_nan());
+                    if !pad_kept(&a, n, lda) || !pad_kept(&b, n, ldb) {
+                        failures.push(format!("{what}: wrote outside A or B"));
+                    }
                 }
             }
         }
-    }
     }
 
     // DGETRF on rectangular matrices: IPIV, INFO, factors.
