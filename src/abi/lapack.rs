@@ -83,8 +83,11 @@ pub unsafe extern "C" fn dgesv_(
             let (nu, ru) = (n as usize, nrhs as usize);
             // SAFETY: legal arguments; arrays valid for them (caller).
             match unsafe { lu::dgesv_host(nu, ru, a, lda as usize, ipiv, b, ldb as usize) } {
-                // SAFETY: INFO is the caller's.
-                Ok(i) => Ok(unsafe { set_info(info, i) }),
+                Ok(i) => {
+                    // SAFETY: INFO is the caller's.
+                    unsafe { set_info(info, i) };
+                    Ok(())
+                }
                 Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
             }
         });
@@ -137,8 +140,11 @@ pub unsafe extern "C" fn dgetrf_(
         let gpu: GpuPath<()> = Box::new(move || {
             // SAFETY: legal arguments; arrays valid for them (caller).
             match unsafe { lu::dgetrf_host(m as usize, n as usize, a, lda as usize, ipiv) } {
-                // SAFETY: INFO is the caller's.
-                Ok(i) => Ok(unsafe { set_info(info, i) }),
+                Ok(i) => {
+                    // SAFETY: INFO is the caller's.
+                    unsafe { set_info(info, i) };
+                    Ok(())
+                }
                 Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
             }
         });
