@@ -241,8 +241,9 @@ void dgesvd_(const char *jobu,
 /*
  DGESVDOCL: the GPU SVD, with exactly DGESVD's arguments, semantics,
  workspace query and INFO codes (argument errors are reported as
- XERBLA('DGESVDOCL', -INFO)). Until the GPU SVD exists it runs the CPU
- DGESVD, which remains its fallback when the GPU cannot run it.
+ XERBLA('DGESVDOCL', -INFO)). Routed as `dgesvd_` is (src/gpu/svd.rs
+ describes the algorithm); the CPU DGESVD is its fallback when the GPU
+ cannot run it, and runs it for NaN or infinity in A.
 
  # Safety
  As for reference DGESVD.

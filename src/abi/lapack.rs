@@ -5,7 +5,9 @@ use super::{boundary, read, read_char, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
 use crate::cpu::{xerbla, CPU};
 use crate::dispatch::{self, Call, GpuPath, Routine};
+use crate::gpu::gesvd::{self, Part};
 use crate::gpu::lu;
+use crate::gpu::svd::{Flavor, Outcome};
 use std::os::raw::{c_char, c_int};
 
 /// Sets INFO if the pointer is usable.
@@ -76,6 +78,8 @@ pub unsafe extern "C" fn dgesv_(
             flops: 2.0 / 3.0 * (n as f64).powi(3) + 2.0 * (n as f64).powi(2) * nrhs as f64,
             // A up and its factors back; B up and X back.
             bytes: 16.0 * (n as f64) * (n as f64 + nrhs as f64),
+            // The pivots come back before the solve, everything at the end.
+            launches: 2.0,
         };
         // SAFETY: legal arguments; the caller's arrays.
         let cpu = move || unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) };
@@ -134,6 +138,7 @@ pub unsafe extern "C" fn dgetrf_(
             describe: || format!("m={m} n={n} lda={lda}"),
             flops: big * small * small - small.powi(3) / 3.0,
             bytes: 16.0 * mf * nf,
+            launches: 1.0,
         };
         // SAFETY: legal arguments; the caller's arrays.
         let cpu = move || unsafe { (CPU.dgetrf.f)(&m, &n, a, &lda, ipiv, info) };
@@ -200,6 +205,7 @@ pub unsafe extern "C" fn dgetrs_(
             flops: 2.0 * nf * nf * rf,
             // The factors up; B up and X back.
             bytes: 8.0 * nf * (nf + 2.0 * rf),
+            launches: 1.0,
         };
         let tc = t as c_char;
         // SAFETY: legal arguments; the caller's arrays; hidden length 1.
@@ -319,9 +325,70 @@ pub(crate) unsafe fn gesvd_checked(
             )
         },
         flops: svd_flops(m, n, vectors),
-        bytes: 8.0 * (m as f64) * (n as f64) * 2.0,
+        bytes: svd_bytes(m, n, vectors),
+        launches: svd_launches(m, n),
     };
-    dispatch::run(call, call_cpu, None);
+    let (up, vp) = (Part::from_job(ju as u8), Part::from_job(jv as u8));
+    let gpu: GpuPath<'_, ()> = Box::new(move || {
+        // SAFETY: legal arguments; the caller's arrays.
+        let done = unsafe {
+            gesvd::gesvd(Flavor::Gesvd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
+        };
+        match done {
+            Ok(outcome) => {
+                // SAFETY: INFO and WORK are the caller's; LWORK >= the
+                // minimum, which exceeds min(m, n).
+                unsafe { finish_svd_work(outcome, m.min(n), work, call_cpu_query(ju, jv, m, n, lda, ldu, ldvt), info) };
+                Ok(())
+            }
+            Err(error) => Err((error, Box::new(call_cpu) as Box<dyn FnOnce()>)),
+        }
+    });
+    dispatch::run(call, call_cpu, Some(gpu));
+}
+
+/// Bytes the GPU SVD moves: A up, U and Vᵀ down.
+fn svd_bytes(m: i32, n: i32, vectors: bool) -> f64 {
+    let (big, small) = (m.max(n) as f64, m.min(n) as f64);
+    8.0 * (big * small + if vectors { big * big + small * small } else { 0.0 })
+}
+
+/// Synchronous round trips of the GPU SVD: two per column of the panels.
+fn svd_launches(m: i32, n: i32) -> f64 {
+    2.0 * m.min(n) as f64 + 1.0
+}
+
+/// A DGESVD workspace query (LWORK = -1) to the CPU LAPACK, for the
+/// WORK(1) that DGESVD returns on exit (MAXWRK).
+fn call_cpu_query(ju: c_char, jv: c_char, m: c_int, n: c_int, lda: c_int, ldu: c_int, ldvt: c_int) -> impl FnOnce() -> f64 {
+    move || {
+        let mut w = [0.0f64; 1];
+        let mut info = 0;
+        let mut dummy = [0.0f64; 1];
+        let d = dummy.as_mut_ptr();
+        // SAFETY: a workspace query reads only the scalars; the arrays are
+        // not referenced (reference DGESVD returns before touching them).
+        unsafe { (CPU.dgesvd.f)(&ju, &jv, &m, &n, d, &lda, d, d, &ldu, d, &ldvt, w.as_mut_ptr(), &-1, &mut info, 1, 1) };
+        w[0]
+    }
+}
+
+/// INFO, WORK(1) (the optimal LWORK, as the reference leaves it) and, for
+/// INFO > 0, WORK(2:min(m,n)) = the unconverged superdiagonal.
+///
+/// # Safety
+/// `work` holds at least `k` doubles; `info` is writable.
+unsafe fn finish_svd_work(outcome: Outcome, k: c_int, work: *mut f64, maxwrk: impl FnOnce() -> f64, info: *mut c_int) {
+    // SAFETY (all writes): the caller's guarantee.
+    unsafe {
+        set_info(info, outcome.info);
+        if outcome.info > 0 {
+            for (i, e) in outcome.e.iter().take((k - 1).max(0) as usize).enumerate() {
+                *work.add(i + 1) = *e;
+            }
+        }
+        *work = maxwrk();
+    }
 }
 
 /// DGESVD computes the singular value decomposition A = U * SIGMA * V**T
@@ -368,8 +435,9 @@ pub unsafe extern "C" fn dgesvd_(
 
 /// DGESVDOCL: the GPU SVD, with exactly DGESVD's arguments, semantics,
 /// workspace query and INFO codes (argument errors are reported as
-/// XERBLA('DGESVDOCL', -INFO)). Until the GPU SVD exists it runs the CPU
-/// DGESVD, which remains its fallback when the GPU cannot run it.
+/// XERBLA('DGESVDOCL', -INFO)). Routed as `dgesvd_` is (src/gpu/svd.rs
+/// describes the algorithm); the CPU DGESVD is its fallback when the GPU
+/// cannot run it, and runs it for NaN or infinity in A.
 ///
 /// # Safety
 /// As for reference DGESVD.
@@ -461,12 +529,43 @@ pub unsafe extern "C" fn dgesdd_(
             unsafe { *work = 1.0 };
             return;
         }
+        let vectors = !check::lsame(jz as u8, b'N');
         let call = Call {
             routine: Routine::Dgesdd,
             describe: || format!("jobz={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}", jz as u8 as char),
-            flops: svd_flops(m, n, !check::lsame(jz as u8, b'N')),
-            bytes: 8.0 * (m as f64) * (n as f64) * 2.0,
+            flops: svd_flops(m, n, vectors),
+            bytes: svd_bytes(m, n, vectors),
+            launches: svd_launches(m, n),
         };
-        dispatch::run(call, call_cpu, None);
+        let (up, vp) = Part::from_jobz(jz as u8, m as usize, n as usize);
+        let gpu: GpuPath<'_, ()> = Box::new(move || {
+            // SAFETY: legal arguments; the caller's arrays.
+            let done = unsafe {
+                gesvd::gesvd(Flavor::Gesdd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
+            };
+            match done {
+                Ok(outcome) => {
+                    let maxwrk = move || {
+                        let mut w = [0.0f64; 1];
+                        let mut i = 0;
+                        let mut dummy = [0.0f64; 1];
+                        let mut idummy = [0 as c_int; 1];
+                        let d = dummy.as_mut_ptr();
+                        // SAFETY: a workspace query; arrays not referenced.
+                        unsafe {
+                            (CPU.dgesdd.f)(&jz, &m, &n, d, &lda, d, d, &ldu, d, &ldvt, w.as_mut_ptr(), &-1, idummy.as_mut_ptr(), &mut i, 1)
+                        };
+                        w[0]
+                    };
+                    // SAFETY: INFO and WORK are the caller's (DGESDD's
+                    // INFO > 0 has no WORK(2:) contents: e is empty).
+                    let outcome = Outcome { e: Vec::new(), ..outcome };
+                    unsafe { finish_svd_work(outcome, 0, work, maxwrk, info) };
+                    Ok(())
+                }
+                Err(error) => Err((error, Box::new(call_cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, call_cpu, Some(gpu));
     });
 }

@@ -13,6 +13,7 @@
 //! Every function is called with gfortran's hidden CHARACTER lengths, so a
 //! Fortran LAPACK built with any gfortran >= 8 receives what it expects.
 
+pub mod bdsdc;
 pub mod bundled;
 mod resolve;
 pub mod xerbla;
@@ -48,6 +49,12 @@ pub type DgesddFn = unsafe extern "C" fn(
     lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize,
 );
 
+pub type DgemvFn = unsafe extern "C" fn(
+    trans: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
+    lda: *const c_int, x: *const f64, incx: *const c_int, beta: *const f64, y: *mut f64,
+    incy: *const c_int, trans_len: usize,
+);
+
 /// The CPU routines the library calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Symbol {
@@ -55,13 +62,18 @@ pub enum Symbol {
     Dgesv,
     Dgesvd,
     Dgesdd,
+    /// The small matrix-vector products of the GPU SVD's panels, on the
+    /// host (an optimised BLAS runs them several times faster than the
+    /// bundled reference).
+    Dgemv,
     Dgetrf,
     Dgetrs,
 }
 
 impl Symbol {
-    pub const ALL: [Symbol; 6] =
-        [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgetrf, Symbol::Dgetrs];
+    pub const ALL: [Symbol; 7] = [
+        Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgemv, Symbol::Dgetrf, Symbol::Dgetrs,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -69,6 +81,7 @@ impl Symbol {
             Symbol::Dgesv => "dgesv_",
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
+            Symbol::Dgemv => "dgemv_",
             Symbol::Dgetrf => "dgetrf_",
             Symbol::Dgetrs => "dgetrs_",
         }
@@ -87,6 +100,7 @@ pub struct CpuLapack {
     pub dgesv: Resolved<DgesvFn>,
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
+    pub dgemv: Resolved<DgemvFn>,
     pub dgetrf: Resolved<DgetrfFn>,
     pub dgetrs: Resolved<DgetrsFn>,
 }
@@ -99,6 +113,7 @@ impl CpuLapack {
             dgesv: Resolved { f: bundled::DGESV, provider: "bundled".into() },
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
+            dgemv: Resolved { f: bundled::routines::dgemv, provider: "bundled".into() },
             dgetrf: Resolved { f: bundled::DGETRF, provider: "bundled".into() },
             dgetrs: Resolved { f: bundled::DGETRS, provider: "bundled".into() },
         }
@@ -111,6 +126,7 @@ impl CpuLapack {
             Symbol::Dgesv => &self.dgesv.provider,
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
+            Symbol::Dgemv => &self.dgemv.provider,
             Symbol::Dgetrf => &self.dgetrf.provider,
             Symbol::Dgetrs => &self.dgetrs.provider,
         }

@@ -47,7 +47,17 @@ impl Routine {
 
     /// Whether a GPU implementation exists for this routine.
     pub fn has_gpu_path(self) -> bool {
-        matches!(self, Routine::Dgemm | Routine::CblasDgemm | Routine::Dgesv | Routine::Dgetrf | Routine::Dgetrs)
+        matches!(
+            self,
+            Routine::Dgemm
+                | Routine::CblasDgemm
+                | Routine::Dgesvd
+                | Routine::Dgesdd
+                | Routine::Dgesvdocl
+                | Routine::Dgesv
+                | Routine::Dgetrf
+                | Routine::Dgetrs
+        )
     }
 
     /// GPU time of a call that does not shrink with the device's rate, in
@@ -153,6 +163,7 @@ pub fn decide(
     mode: Mode,
     flops: f64,
     bytes: f64,
+    launches: f64,
     device: impl FnOnce() -> bool,
     rates: impl FnOnce() -> Option<Rates>,
 ) -> Decision {
@@ -173,6 +184,8 @@ pub fn decide(
         None => cpu(Reason::NoRates),
         Some(r) => {
             let (t_cpu, t_gpu) = r.estimate(flops, bytes);
+            // Each further round trip host <-> device costs a launch.
+            let t_gpu = t_gpu + (launches - 1.0).max(0.0) * r.launch_s;
             let backend = if t_gpu < t_cpu { Backend::Gpu } else { Backend::Cpu };
             Decision { backend, reason: Reason::CostModel { t_cpu, t_gpu } }
         }
@@ -180,13 +193,16 @@ pub fn decide(
 }
 
 /// A call about to be routed: its routine, a description of its arguments
-/// for the log (only formatted when logging), its flop count and the bytes
-/// the GPU path moves between host and device.
+/// for the log (only formatted when logging), its flop count, the bytes
+/// the GPU path moves between host and device, and the number of
+/// synchronous host <-> device round trips it makes (1 for DGEMM; the
+/// SVD's panel steps make two per column).
 pub struct Call<D: FnOnce() -> String> {
     pub routine: Routine,
     pub describe: D,
     pub flops: f64,
     pub bytes: f64,
+    pub launches: f64,
 }
 
 /// What a failed GPU attempt leaves: why, and the closure that finishes
@@ -218,7 +234,7 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
             r
         })
     };
-    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, device_usable, rates);
+    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
     let logging = log::enabled();
     let start = logging.then(Instant::now);
     let mut fell_back: Option<GpuError> = None;
@@ -364,20 +380,19 @@ mod tests {
         let never = || -> bool { panic!("device looked up without need") };
         let no_rates = || -> Option<Rates> { panic!("rates asked without need") };
         for r in ALL {
-            assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, never, no_rates).reason, Reason::ModeCpu);
+            assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::ModeCpu);
         }
-        for r in [Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl] {
-            for mode in [Mode::Auto, Mode::Gpu] {
-                assert_eq!(decide(r, mode, 1e12, 1e6, never, no_rates).reason, Reason::NoGpuPath);
-            }
-        }
-        for r in [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgetrf, Routine::Dgetrs] {
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, || true, || None).reason, Reason::NoRates);
+        // Every routine has a GPU path now.
+        for r in ALL {
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, 1.0, || true, || None).reason, Reason::NoRates);
             // Large: the GPU; small: the CPU.
-            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, || true, rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, || true, rates).backend, Backend::Cpu);
+            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, 1.0, || true, rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, 1.0, || true, rates).backend, Backend::Cpu);
         }
+        // Round trips count: 10^4 of them (0.1 ms each) outweigh the
+        // 2e12-flop product's gain (20 s on the CPU against 0.28 s).
+        assert_eq!(decide(Routine::Dgesvd, Mode::Auto, 2e12, 8e8, 1e6, || true, rates).backend, Backend::Cpu);
     }
 }

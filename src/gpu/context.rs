@@ -232,18 +232,27 @@ impl Gpu {
     /// Kernel `name` of `source` built with `options`, built on first use
     /// (the program binary is cached on disk as the DGEMM ones are).
     pub fn other_kernel(&mut self, source: &'static str, options: &str, name: &str) -> Result<&Kernel, GpuError> {
+        let index = self.prepare_other(source, options, name)?;
+        Ok(self.other(index))
+    }
+
+    /// Builds kernel `name` of `source` with `options` if not yet built;
+    /// returns its index for [`Gpu::other`] (which borrows the context
+    /// immutably, so that the queues can be used beside it).
+    pub fn prepare_other(&mut self, source: &'static str, options: &str, name: &str) -> Result<usize, GpuError> {
         let key = fnv1a(&[source, options]);
-        let found = self.others.iter().position(|(k, n, _)| *k == key && n == name);
-        let index = match found {
-            Some(i) => i,
-            None => {
-                let program = build_program(&self.context, &self.device, source, options)?;
-                let kernel = Kernel::create(&program, name).map_err(|e| GpuError::Build(format!("clCreateKernel {name}: {e}")))?;
-                self.others.push((key, name.to_string(), kernel));
-                self.others.len() - 1
-            }
-        };
-        Ok(&self.others[index].2)
+        if let Some(i) = self.others.iter().position(|(k, n, _)| *k == key && n == name) {
+            return Ok(i);
+        }
+        let program = build_program(&self.context, &self.device, source, options)?;
+        let kernel = Kernel::create(&program, name).map_err(|e| GpuError::Build(format!("clCreateKernel {name}: {e}")))?;
+        self.others.push((key, name.to_string(), kernel));
+        Ok(self.others.len() - 1)
+    }
+
+    /// A kernel built by [`Gpu::prepare_other`].
+    pub fn other(&self, index: usize) -> &Kernel {
+        &self.others[index].2
     }
 
     /// The kernel for a pair of transposes if [`Gpu::kernel`] built it.

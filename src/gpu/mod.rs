@@ -5,8 +5,10 @@ pub mod context;
 pub mod device;
 pub mod error;
 pub mod gemm;
+pub mod gesvd;
 pub mod lu;
 pub mod resident;
+pub mod svd;
 
 use error::GpuError;
 use std::time::Instant;
