@@ -238,6 +238,45 @@ void dgesv_(const int *n,
             int *info);
 
 /*
+ DGETRF computes an LU factorization of a general M-by-N matrix A
+ using partial pivoting with row interchanges: A = P * L * U.
+
+ Arguments as reference DGETRF: M, N (>= 0), A(LDA,N) (on exit L and U),
+ LDA (>= max(1,M)), IPIV(min(M,N)) (row i was interchanged with row
+ IPIV(i)), INFO: 0 success; < 0: argument -INFO illegal
+ (XERBLA('DGETRF', -INFO)); > 0: U(INFO,INFO) is exactly zero, the
+ factorization has been completed, but U is singular.
+
+ # Safety
+ As for reference DGETRF.
+ */
+void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+
+/*
+ DGETRS solves A * X = B or A**T * X = B with the LU factorization
+ computed by DGETRF.
+
+ Arguments as reference DGETRS: TRANS ('N': A*X = B; 'T' or 'C':
+ A**T*X = B), N, NRHS (>= 0), A(LDA,N) (the factors L and U), LDA
+ (>= max(1,N)), IPIV(N) (the pivot indices from DGETRF), B(LDB,NRHS) (on
+ exit X), LDB (>= max(1,N)), INFO: 0 success; < 0: argument -INFO
+ illegal (XERBLA('DGETRS', -INFO)).
+
+ # Safety
+ As for reference DGETRS.
+ */
+void dgetrs_(const char *trans,
+             const int *n,
+             const int *nrhs,
+             const double *a,
+             const int *lda,
+             const int *ipiv,
+             double *b,
+             const int *ldb,
+             int *info,
+             size_t trans_len);
+
+/*
  DGESVD computes the singular value decomposition A = U * SIGMA * V**T
  of a real M-by-N matrix A.
 

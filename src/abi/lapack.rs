@@ -1,4 +1,4 @@
-//! `dgesv_`, `dgesvd_`, `dgesdd_` and the extension `dgesvdocl_`
+//! `dgesv_`, `dgetrf_`, `dgetrs_`, `dgesvd_`, `dgesdd_` and the extension `dgesvdocl_`
 //! (Fortran ABI, LP64 integers, gfortran's hidden CHARACTER lengths).
 
 use super::{boundary, read, read_char, LAPACK_AI_INFO_INTERNAL_ERROR};
@@ -6,6 +6,7 @@ use crate::check;
 use crate::cpu::{xerbla, CPU};
 use crate::dispatch::{self, Call, GpuPath, Routine};
 use crate::gpu::gesvd::{self, Part};
+use crate::gpu::lu;
 use crate::gpu::svd::{Flavor, Outcome};
 use std::os::raw::{c_char, c_int};
 
@@ -75,17 +76,149 @@ pub unsafe extern "C" fn dgesv_(
             routine: Routine::Dgesv,
             describe: || format!("n={n} nrhs={nrhs} lda={lda} ldb={ldb}"),
             flops: 2.0 / 3.0 * (n as f64).powi(3) + 2.0 * (n as f64).powi(2) * nrhs as f64,
-            bytes: 8.0 * (n as f64) * (n as f64 + nrhs as f64),
+            // A up and its factors back; B up and X back.
+            bytes: 16.0 * (n as f64) * (n as f64 + nrhs as f64),
+            // The pivots come back before the solve, everything at the end.
+            launches: 2.0,
+        };
+        // SAFETY: legal arguments; the caller's arrays.
+        let cpu = move || unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) };
+        let gpu: GpuPath<()> = Box::new(move || {
+            let (nu, ru) = (n as usize, nrhs as usize);
+            // SAFETY: legal arguments; arrays valid for them (caller).
+            match unsafe { lu::dgesv_host(nu, ru, a, lda as usize, ipiv, b, ldb as usize) } {
+                Ok(i) => {
+                    // SAFETY: INFO is the caller's.
+                    unsafe { set_info(info, i) };
+                    Ok(())
+                }
+                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, cpu, Some(gpu));
+    });
+}
+
+/// DGETRF computes an LU factorization of a general M-by-N matrix A
+/// using partial pivoting with row interchanges: A = P * L * U.
+///
+/// Arguments as reference DGETRF: M, N (>= 0), A(LDA,N) (on exit L and U),
+/// LDA (>= max(1,M)), IPIV(min(M,N)) (row i was interchanged with row
+/// IPIV(i)), INFO: 0 success; < 0: argument -INFO illegal
+/// (XERBLA('DGETRF', -INFO)); > 0: U(INFO,INFO) is exactly zero, the
+/// factorization has been completed, but U is singular.
+///
+/// # Safety
+/// As for reference DGETRF.
+#[no_mangle]
+pub unsafe extern "C" fn dgetrf_(
+    m: *const c_int,
+    n: *const c_int,
+    a: *mut f64,
+    lda: *const c_int,
+    ipiv: *mut c_int,
+    info: *mut c_int,
+) {
+    guarded("DGETRF", info, || {
+        let (m, n, lda) = (int(m, -1), int(n, -1), int(lda, 0));
+        let err = check::dgetrf(m, n, lda);
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, err) };
+        if err != 0 {
+            xerbla::report("DGETRF", -err);
+            return;
+        }
+        if m == 0 || n == 0 {
+            return;
+        }
+        let (mf, nf) = (m as f64, n as f64);
+        let (big, small) = (mf.max(nf), mf.min(nf));
+        let call = Call {
+            routine: Routine::Dgetrf,
+            describe: || format!("m={m} n={n} lda={lda}"),
+            flops: big * small * small - small.powi(3) / 3.0,
+            bytes: 16.0 * mf * nf,
             launches: 1.0,
         };
-        dispatch::run(
-            call,
-            || {
-                // SAFETY: legal arguments; the caller's arrays.
-                unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) }
-            },
-            None,
-        );
+        // SAFETY: legal arguments; the caller's arrays.
+        let cpu = move || unsafe { (CPU.dgetrf.f)(&m, &n, a, &lda, ipiv, info) };
+        let gpu: GpuPath<()> = Box::new(move || {
+            // SAFETY: legal arguments; arrays valid for them (caller).
+            match unsafe { lu::dgetrf_host(m as usize, n as usize, a, lda as usize, ipiv) } {
+                Ok(i) => {
+                    // SAFETY: INFO is the caller's.
+                    unsafe { set_info(info, i) };
+                    Ok(())
+                }
+                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, cpu, Some(gpu));
+    });
+}
+
+/// DGETRS solves A * X = B or A**T * X = B with the LU factorization
+/// computed by DGETRF.
+///
+/// Arguments as reference DGETRS: TRANS ('N': A*X = B; 'T' or 'C':
+/// A**T*X = B), N, NRHS (>= 0), A(LDA,N) (the factors L and U), LDA
+/// (>= max(1,N)), IPIV(N) (the pivot indices from DGETRF), B(LDB,NRHS) (on
+/// exit X), LDB (>= max(1,N)), INFO: 0 success; < 0: argument -INFO
+/// illegal (XERBLA('DGETRS', -INFO)).
+///
+/// # Safety
+/// As for reference DGETRS.
+#[no_mangle]
+pub unsafe extern "C" fn dgetrs_(
+    trans: *const c_char,
+    n: *const c_int,
+    nrhs: *const c_int,
+    a: *const f64,
+    lda: *const c_int,
+    ipiv: *const c_int,
+    b: *mut f64,
+    ldb: *const c_int,
+    info: *mut c_int,
+    trans_len: usize,
+) {
+    // The hidden CHARACTER length is not read: only the first character
+    // matters, and C callers of the Fortran ABI often omit it.
+    let _ = trans_len;
+    guarded("DGETRS", info, || {
+        // SAFETY: the caller's CHARACTER argument (or null).
+        let t = unsafe { read_char(trans) };
+        let (n, nrhs, lda, ldb) = (int(n, -1), int(nrhs, -1), int(lda, 0), int(ldb, 0));
+        let err = check::dgetrs(t, n, nrhs, lda, ldb);
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, err) };
+        if err != 0 {
+            xerbla::report("DGETRS", -err);
+            return;
+        }
+        if n == 0 || nrhs == 0 {
+            return;
+        }
+        let (nf, rf) = (n as f64, nrhs as f64);
+        let call = Call {
+            routine: Routine::Dgetrs,
+            describe: || format!("trans={} n={n} nrhs={nrhs} lda={lda} ldb={ldb}", t as char),
+            flops: 2.0 * nf * nf * rf,
+            // The factors up; B up and X back.
+            bytes: 8.0 * nf * (nf + 2.0 * rf),
+            launches: 1.0,
+        };
+        let tc = t as c_char;
+        // SAFETY: legal arguments; the caller's arrays; hidden length 1.
+        let cpu = move || unsafe { (CPU.dgetrs.f)(&tc, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1) };
+        let gpu: GpuPath<()> = Box::new(move || {
+            let transposed = !check::lsame(t, b'N');
+            // SAFETY: legal arguments; arrays valid for them (caller).
+            match unsafe { lu::dgetrs_host(transposed, n as usize, nrhs as usize, a, lda as usize, ipiv, b, ldb as usize) } {
+                Ok(()) => Ok(()),
+                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, cpu, Some(gpu));
     });
 }
 

@@ -25,6 +25,8 @@ pub const EXPORTED_SYMBOLS: &[&str] = &[
     "dgesv_",
     "dgesvd_",
     "dgesvdocl_",
+    "dgetrf_",
+    "dgetrs_",
     "lapack_ai_dgemm_alpha",
     "lapack_ai_dgesvdocl",
     "lapack_ai_info",

@@ -36,6 +36,13 @@ pub type DgesvdFn = unsafe extern "C" fn(
     lda: *const c_int, s: *mut f64, u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int,
     work: *mut f64, lwork: *const c_int, info: *mut c_int, jobu_len: usize, jobvt_len: usize,
 );
+pub type DgetrfFn = unsafe extern "C" fn(
+    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, info: *mut c_int,
+);
+pub type DgetrsFn = unsafe extern "C" fn(
+    trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
+    ipiv: *const c_int, b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize,
+);
 pub type DgesddFn = unsafe extern "C" fn(
     jobz: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, s: *mut f64,
     u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, work: *mut f64,
@@ -59,10 +66,14 @@ pub enum Symbol {
     /// host (an optimised BLAS runs them several times faster than the
     /// bundled reference).
     Dgemv,
+    Dgetrf,
+    Dgetrs,
 }
 
 impl Symbol {
-    pub const ALL: [Symbol; 5] = [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgemv];
+    pub const ALL: [Symbol; 7] = [
+        Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgemv, Symbol::Dgetrf, Symbol::Dgetrs,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -71,6 +82,8 @@ impl Symbol {
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
             Symbol::Dgemv => "dgemv_",
+            Symbol::Dgetrf => "dgetrf_",
+            Symbol::Dgetrs => "dgetrs_",
         }
     }
 }
@@ -88,6 +101,8 @@ pub struct CpuLapack {
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
     pub dgemv: Resolved<DgemvFn>,
+    pub dgetrf: Resolved<DgetrfFn>,
+    pub dgetrs: Resolved<DgetrsFn>,
 }
 
 impl CpuLapack {
@@ -99,6 +114,8 @@ impl CpuLapack {
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
             dgemv: Resolved { f: bundled::routines::dgemv, provider: "bundled".into() },
+            dgetrf: Resolved { f: bundled::DGETRF, provider: "bundled".into() },
+            dgetrs: Resolved { f: bundled::DGETRS, provider: "bundled".into() },
         }
     }
 
@@ -110,6 +127,8 @@ impl CpuLapack {
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
             Symbol::Dgemv => &self.dgemv.provider,
+            Symbol::Dgetrf => &self.dgetrf.provider,
+            Symbol::Dgetrs => &self.dgetrs.provider,
         }
     }
 }

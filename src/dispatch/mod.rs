@@ -28,6 +28,8 @@ pub enum Routine {
     Dgesdd,
     Dgesvdocl,
     DgemmAlpha,
+    Dgetrf,
+    Dgetrs,
 }
 
 impl Routine {
@@ -40,6 +42,8 @@ impl Routine {
             Routine::Dgesdd => "dgesdd_",
             Routine::Dgesvdocl => "dgesvdocl_",
             Routine::DgemmAlpha => "dgemm_alpha_",
+            Routine::Dgetrf => "dgetrf_",
+            Routine::Dgetrs => "dgetrs_",
         }
     }
 
@@ -53,7 +57,51 @@ impl Routine {
                 | Routine::Dgesdd
                 | Routine::Dgesvdocl
                 | Routine::DgemmAlpha
+                | Routine::Dgesv
+                | Routine::Dgetrf
+                | Routine::Dgetrs
         )
+    }
+
+    /// GPU time of a call that does not shrink with the device's rate, in
+    /// seconds: the LU's panels cost one launch per column (about n of
+    /// them for n^3 flops), measured once per process on the device
+    /// (`gpu::lu::step_seconds`) and added to the cost model's fixed cost.
+    fn sequential_gpu_s(self, flops: f64) -> f64 {
+        static LU_STEP_S: Lazy<f64> = Lazy::new(|| crate::gpu::lu::step_seconds().unwrap_or(0.0));
+        match self {
+            Routine::Dgesv | Routine::Dgetrf => (1.5 * flops).cbrt() * *LU_STEP_S,
+            _ => 0.0,
+        }
+    }
+
+    /// The CPU LAPACK's own rate for this routine where it differs much
+    /// from its DGEMM's (GFLOP/s): LU factorizations, whose panels run at a
+    /// fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
+    /// machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where
+    /// its DGEMM runs at 470; bench/RESULTS.md). Measured once per process:
+    /// the CPU DGETRF of a 512 x 512 matrix, best of three.
+    fn cpu_gflops(self) -> Option<f64> {
+        static CPU_LU_GFLOPS: Lazy<Option<f64>> = Lazy::new(|| {
+            let n: i32 = 512;
+            let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+            let mut best = f64::INFINITY;
+            for _ in 0..3 {
+                let mut work = a.clone();
+                let mut ipiv = vec![0; n as usize];
+                let mut info = 0;
+                let t = Instant::now();
+                // SAFETY: an n x n matrix with leading dimension n, n pivots.
+                unsafe { (cpu::CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let flops = 2.0 / 3.0 * (n as f64).powi(3);
+            (best > 0.0).then(|| flops / best / 1e9)
+        });
+        match self {
+            Routine::Dgesv | Routine::Dgetrf => *CPU_LU_GFLOPS,
+            _ => None,
+        }
     }
 
     /// The CPU routine that does the work on the CPU path.
@@ -63,6 +111,8 @@ impl Routine {
             Routine::Dgesv => cpu::Symbol::Dgesv,
             Routine::Dgesvd | Routine::Dgesvdocl => cpu::Symbol::Dgesvd,
             Routine::Dgesdd => cpu::Symbol::Dgesdd,
+            Routine::Dgetrf => cpu::Symbol::Dgetrf,
+            Routine::Dgetrs => cpu::Symbol::Dgetrs,
         }
     }
 }
@@ -184,7 +234,16 @@ fn device_usable() -> bool {
 /// `cpu` runs the whole call on the CPU backend; `gpu`, where the routine
 /// has one, runs it on the GPU.
 pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<GpuPath<'a, R>>) -> R {
-    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, || *RATES);
+    let rates = || {
+        (*RATES).map(|mut r| {
+            r.launch_s += call.routine.sequential_gpu_s(call.flops);
+            if let Some(gflops) = call.routine.cpu_gflops() {
+                r.cpu_gflops = gflops;
+            }
+            r
+        })
+    };
+    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
     let logging = log::enabled();
     let start = logging.then(Instant::now);
     let mut fell_back: Option<GpuError> = None;
@@ -316,8 +375,10 @@ fn calibrate() -> Result<Rates, GpuError> {
 mod tests {
     use super::*;
 
-    const ALL: [Routine; 6] =
-        [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl];
+    const ALL: [Routine; 9] = [
+        Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl,
+        Routine::Dgetrf, Routine::Dgetrs, Routine::DgemmAlpha,
+    ];
 
     fn rates() -> Option<Rates> {
         Some(Rates { cpu_gflops: 100.0, gpu_gflops: 10_000.0, h2d_gbs: 10.0, launch_s: 1e-4 })
@@ -330,19 +391,8 @@ mod tests {
         for r in ALL {
             assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::ModeCpu);
         }
-        for r in [Routine::Dgesv] {
-            for mode in [Mode::Auto, Mode::Gpu] {
-                assert_eq!(decide(r, mode, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::NoGpuPath);
-            }
-        }
-        for r in [
-            Routine::Dgemm,
-            Routine::CblasDgemm,
-            Routine::Dgesvd,
-            Routine::Dgesdd,
-            Routine::Dgesvdocl,
-            Routine::DgemmAlpha,
-        ] {
+        // Every routine has a GPU path now.
+        for r in ALL {
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
             assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
             assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, 1.0, || true, || None).reason, Reason::NoRates);

@@ -1,5 +1,5 @@
 //! The OpenCL backend: device selection, the process's OpenCL state, and
-//! one file per routine family (DGEMM so far).
+//! one file per routine family (DGEMM, LU).
 
 pub mod alpha;
 pub mod context;
@@ -7,6 +7,7 @@ pub mod device;
 pub mod error;
 pub mod gemm;
 pub mod gesvd;
+pub mod lu;
 pub mod resident;
 pub mod svd;
 
