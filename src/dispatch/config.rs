@@ -5,7 +5,7 @@
 //! | variable            | values                                  | default |
 //! |---------------------|-----------------------------------------|---------|
 //! | `LAPACK_AI_MODE`    | `auto`, `cpu`, `gpu`                    | `auto`  |
-//! | `LAPACK_AI_DEVICE`  | OpenCL device index, or a substring of its device name, platform name or platform vendor (`pocl`, `h100`) | first GPU with fp64 |
+//! | `LAPACK_AI_DEVICE`  | OpenCL device index, or a substring of its device name, platform name or platform vendor (`pocl`, `h100`); a comma-separated list of those (`0,1`), or `all` (every GPU with fp64), for DGEMM on several devices | first GPU with fp64 |
 //! | `LAPACK_AI_LOG`     | `stderr`, or a file path (appended to)  | off     |
 //! | `LAPACK_AI_CPU_LIB` | path of a BLAS/LAPACK shared library, or `bundled` | next in process |
 
@@ -41,6 +41,10 @@ pub enum DeviceSpec {
     /// The first device whose name, platform name or platform vendor contains this text
     /// (compared in lower case).
     Name(String),
+    /// Every GPU with `cl_khr_fp64` (`all`).
+    AllFp64Gpus,
+    /// Several devices (`0,1`, `h100,1`): DGEMM spreads over them.
+    List(Vec<DeviceSpec>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,20 +112,32 @@ impl Config {
             }
         }
         if let Some(v) = non_empty("LAPACK_AI_DEVICE") {
-            config.device = if let Ok(i) = v.parse::<usize>() {
-                DeviceSpec::Index(i)
-            } else if v.starts_with('-') || v.starts_with('+') {
+            let one = |item: &str| -> Option<DeviceSpec> {
+                if let Ok(i) = item.parse::<usize>() {
+                    Some(DeviceSpec::Index(i))
+                } else if item.is_empty() || item.starts_with('-') || item.starts_with('+') {
+                    None
+                } else {
+                    Some(DeviceSpec::Name(item.to_lowercase()))
+                }
+            };
+            let parsed = if v.eq_ignore_ascii_case("all") {
+                Some(DeviceSpec::AllFp64Gpus)
+            } else if v.contains(',') {
+                v.split(',').map(|item| one(item.trim())).collect::<Option<Vec<_>>>().map(DeviceSpec::List)
+            } else {
+                one(&v)
+            };
+            config.device = parsed.unwrap_or_else(|| {
                 bad.push(BadValue {
                     variable: "LAPACK_AI_DEVICE",
                     message: format!(
-                        "LAPACK_AI_DEVICE={v:?} is neither a device index (0, 1, ...) nor a name; \
-                         using the first GPU with fp64"
+                        "LAPACK_AI_DEVICE={v:?} is neither a device index (0, 1, ...), a name, a list of them \
+                         (0,1) nor all; using the first GPU with fp64"
                     ),
                 });
                 DeviceSpec::FirstFp64Gpu
-            } else {
-                DeviceSpec::Name(v.to_lowercase())
-            };
+            });
         }
         if let Some(v) = non_empty("LAPACK_AI_LOG") {
             config.log = match v.as_str() {
@@ -191,6 +207,12 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_and_defaulted() {
+        let (c, _) = parse(&[("LAPACK_AI_DEVICE", "0, PoCL")]);
+        assert_eq!(c.device, DeviceSpec::List(vec![DeviceSpec::Index(0), DeviceSpec::Name("pocl".into())]));
+        let (c, _) = parse(&[("LAPACK_AI_DEVICE", "ALL")]);
+        assert_eq!(c.device, DeviceSpec::AllFp64Gpus);
+        let (c, bad) = parse(&[("LAPACK_AI_DEVICE", "0,,1")]);
+        assert_eq!((c.device, bad.len()), (DeviceSpec::FirstFp64Gpu, 1));
         let (c, bad) = parse(&[("LAPACK_AI_MODE", "fast"), ("LAPACK_AI_DEVICE", "-3")]);
         assert_eq!(c.mode, Mode::Auto);
         assert_eq!(c.device, DeviceSpec::FirstFp64Gpu);

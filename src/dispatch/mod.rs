@@ -285,7 +285,11 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
 }
 
 fn gpu_name() -> String {
-    crate::gpu::device::DEVICE.as_ref().map(|d| d.name.clone()).unwrap_or_else(|_| "none".into())
+    match crate::gpu::device::DEVICES.as_ref() {
+        Ok(all) if all.len() > 1 => format!("{} +{} more", all[0].name, all.len() - 1),
+        Ok(all) => all[0].name.clone(),
+        Err(_) => "none".into(),
+    }
 }
 
 /// One warning per routine and kind of failure, so that a long job that

@@ -133,9 +133,77 @@ pub fn plan(m: usize, n: usize, k: usize, budget: usize, max_buffer: usize, tile
 
 /// Runs `g` on the GPU. `Err` lists the tiles of C left for the CPU.
 ///
+/// With several selected devices (`LAPACK_AI_DEVICE=0,1` or `all`), C is
+/// cut into as many column ranges, each computed on its own device by its
+/// own thread (own context, queues and staging); the ranges are disjoint
+/// parts of the caller's C. One device runs exactly the one-device path.
+///
 /// # Safety
 /// `g`'s arguments are legal for DGEMM and its arrays valid for them.
 pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
+    let devices = super::context::device_count().max(1).min(g.n.max(1));
+    if devices == 1 {
+        // SAFETY: the caller's guarantee, passed on.
+        return unsafe { dgemm_on(0, g) };
+    }
+    /// A sub-product for another thread: its columns of C belong to it alone.
+    struct Part(Gemm);
+    // SAFETY: the parts address disjoint column ranges of C and only read
+    // A and B; the caller's arrays outlive the scope below.
+    unsafe impl Send for Part {}
+    let ranges = split(g.n, devices);
+    let results: Vec<(usize, Result<(), Failure>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(c0, cols))| {
+                let part = Part(g.tile(Tile { row0: 0, rows: g.m, col0: c0, cols }));
+                s.spawn(move || {
+                    let part = part;
+                    // SAFETY: a legal sub-product of the caller's (see Part).
+                    (c0, unsafe { dgemm_on(i, &part.0) })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(&ranges)
+            .map(|(h, &(c0, cols))| {
+                h.join().unwrap_or_else(|_| {
+                    let error = GpuError::Cl { step: "device thread panicked", code: -9999 };
+                    (c0, Err(Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols }] }))
+                })
+            })
+            .collect()
+    });
+    let mut failure: Option<Failure> = None;
+    for (c0, result) in results {
+        if let Err(f) = result {
+            let shifted = f.remaining.into_iter().map(|t| Tile { col0: t.col0 + c0, ..t });
+            match &mut failure {
+                Some(all) => all.remaining.extend(shifted),
+                None => failure = Some(Failure { error: f.error, remaining: shifted.collect() }),
+            }
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// Products run per selected device (tests read it to see that every
+/// device took part).
+pub fn calls_per_device() -> Vec<usize> {
+    CALLS.iter().map(|c| c.load(std::sync::atomic::Ordering::Relaxed)).collect()
+}
+
+static CALLS: once_cell::sync::Lazy<Vec<std::sync::atomic::AtomicUsize>> = once_cell::sync::Lazy::new(|| {
+    (0..super::context::device_count().max(1)).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect()
+});
+
+/// [`dgemm`] on the `which`-th selected device.
+///
+/// # Safety
+/// As for [`dgemm`].
+unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     let everything = || vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
     // Test hook: `dgemm` fails the call before it starts, `dgemm@N` after
     // N tiles of C are written (the partial-fallback path).
@@ -145,7 +213,10 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
     if inject == Some(0) {
         return Err(Failure { error: GpuError::Injected, remaining: everything() });
     }
-    let mut gpu = gpu().map_err(|error| Failure { error, remaining: everything() })?;
+    let mut gpu = super::context::gpu_at(which).map_err(|error| Failure { error, remaining: everything() })?;
+    if let Some(c) = CALLS.get(which) {
+        c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     // Test hook: `LAPACK_AI_TEST_DEVICE_DOUBLES=N` plans as if the device
     // held N doubles, so that the out-of-core panels run on small products.
     let test_budget = std::env::var("LAPACK_AI_TEST_DEVICE_DOUBLES").ok().and_then(|v| v.parse::<usize>().ok());
