@@ -138,8 +138,8 @@ pub unsafe fn gesvd(
         };
         let mut ut = vec![0.0; n * vrows];
         let mut vtt = vec![0.0; if up == Part::None { 0 } else { m * m }];
-        let uo = (vrows > 0).then(|| (Out { ptr: ut.as_mut_ptr(), ld: n }, vrows));
-        let vo = (up != Part::None).then(|| Out { ptr: vtt.as_mut_ptr(), ld: m });
+        let uo = (vrows > 0).then_some((Out { ptr: ut.as_mut_ptr(), ld: n }, vrows));
+        let vo = (up != Part::None).then_some(Out { ptr: vtt.as_mut_ptr(), ld: m });
         // SAFETY: w is n x m packed; ut and vtt have the sizes given.
         let outcome = unsafe { svd(mt, nt, w.as_mut_ptr(), mt, s, uo, vo, flavor)? };
         if outcome.info == 0 {
