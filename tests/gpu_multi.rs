@@ -31,15 +31,22 @@ fn dgemm_over_two_devices_matches_the_reference() {
     if want.to_lowercase() == "pocl" {
         std::env::set_var("POCL_DEVICES", "pthread pthread");
     }
-    let devices = lapack_ai::gpu::device::list().expect("OpenCL devices");
-    let ids: Vec<String> = devices
-        .iter()
-        .filter(|d| d.fp64 && [&d.name, &d.platform, &d.vendor].iter().any(|s| s.to_lowercase().contains(&want.to_lowercase())))
-        .map(|d| d.index.to_string())
-        .take(2)
-        .collect();
-    assert_eq!(ids.len(), 2, "two devices matching {want:?}: {devices:?}");
-    std::env::set_var("LAPACK_AI_DEVICE", ids.join(","));
+    // LAPACK_AI_TEST_MULTI_DEVICES=i,j names the pair (on the GPU machine:
+    // the H100 and PoCL); else the first two devices matching the test
+    // device's name.
+    let list = std::env::var("LAPACK_AI_TEST_MULTI_DEVICES").unwrap_or_else(|_| {
+        let devices = lapack_ai::gpu::device::list().expect("OpenCL devices");
+        let ids: Vec<String> = devices
+            .iter()
+            .filter(|d| d.fp64 && [&d.name, &d.platform, &d.vendor].iter().any(|s| s.to_lowercase().contains(&want.to_lowercase())))
+            .map(|d| d.index.to_string())
+            .take(2)
+            .collect();
+        assert_eq!(ids.len(), 2, "two devices matching {want:?}: {devices:?}");
+        ids.join(",")
+    });
+    eprintln!("LAPACK_AI_DEVICE={list}");
+    std::env::set_var("LAPACK_AI_DEVICE", &list);
     std::env::set_var("LAPACK_AI_MODE", "gpu");
     std::env::set_var("LAPACK_AI_TEST_STAGING", "2000");
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
