@@ -9,6 +9,8 @@
 pub mod config;
 pub mod cost;
 pub mod log;
+pub mod monitor;
+pub mod stats;
 
 use crate::cpu;
 use crate::gpu::error::GpuError;
@@ -33,6 +35,17 @@ pub enum Routine {
 }
 
 impl Routine {
+    /// Every routine, in declaration order: `ALL[r.index()] == r`. The
+    /// statistics tables are sized and labelled from this list, so a new
+    /// routine is added to the enum, here, and to the matches below.
+    pub const ALL: [Routine; 6] =
+        [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl];
+
+    /// Position in [`Routine::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Routine::Dgemm => "dgemm_",
@@ -244,12 +257,20 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
         })
     };
     let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
+    stats::start_once();
     let logging = log::enabled();
-    let start = logging.then(Instant::now);
+    // Always timed: the counters (stats.rs) need it; Instant::now is a vDSO
+    // clock read (bench/RESULTS.md, "Profiling overhead").
+    let scope = stats::Scope::enter(call.routine);
+    let start = Instant::now();
     let mut fell_back: Option<GpuError> = None;
+    let mut ran_on = Backend::Cpu;
     let result = match (decision.backend, gpu) {
         (Backend::Gpu, Some(gpu)) => match gpu() {
-            Ok(r) => r,
+            Ok(r) => {
+                ran_on = Backend::Gpu;
+                r
+            }
             Err((error, finish_on_cpu)) => {
                 warn_fallback(call.routine, &error);
                 fell_back = Some(error);
@@ -258,8 +279,10 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
         },
         _ => cpu(),
     };
-    if let Some(start) = start {
-        let elapsed = start.elapsed().as_secs_f64();
+    let nanos = start.elapsed().as_nanos() as u64;
+    scope.record(ran_on, fell_back.is_some(), nanos, call.flops);
+    if logging {
+        let elapsed = nanos as f64 * 1e-9;
         let rate = if call.flops > 0.0 && elapsed > 0.0 {
             format!(" {:.2} GFLOP/s", call.flops / elapsed * 1e-9)
         } else {

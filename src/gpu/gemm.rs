@@ -436,6 +436,7 @@ fn read_tile(gpu: &mut Gpu, offset: usize, len: usize, slot: usize, after: &Even
     let dst = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, len) };
     // SAFETY: the read stays inside the C buffer (2 tiles of staging size).
     unsafe { transfer.enqueue_read_buffer(c, CL_NON_BLOCKING, offset * 8, dst, &[after.get()]) }
+        .inspect(|_| crate::dispatch::stats::add_transfer(0, len as u64 * 8))
         .map_err(cl("clEnqueueReadBuffer C tile"))
 }
 
@@ -483,6 +484,7 @@ unsafe fn upload(
         start += len;
         slot = (slot + 1) % staging.len();
     }
+    crate::dispatch::stats::add_transfer(total as u64 * 8, 0);
     Ok(last)
 }
 
