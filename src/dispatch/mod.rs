@@ -257,12 +257,11 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
         })
     };
     let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
-    stats::start_once();
     let logging = log::enabled();
-    // Always timed: the counters (stats.rs) need it; Instant::now is a vDSO
-    // clock read (bench/RESULTS.md, "Profiling overhead").
-    let scope = stats::Scope::enter(call.routine);
-    let start = Instant::now();
+    // Small CPU calls are timed only now and then (stats.rs: a clock read
+    // costs a good part of a small DGEMM).
+    let exact = logging || decision.backend == Backend::Gpu || call.flops >= stats::EXACT_FLOPS;
+    let scope = stats::Scope::enter(call.routine, exact, decision.backend == Backend::Gpu);
     let mut fell_back: Option<GpuError> = None;
     let mut ran_on = Backend::Cpu;
     let result = match (decision.backend, gpu) {
@@ -279,9 +278,8 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
         },
         _ => cpu(),
     };
-    let nanos = start.elapsed().as_nanos() as u64;
-    scope.record(ran_on, fell_back.is_some(), nanos, call.flops);
-    if logging {
+    let nanos = scope.finish(ran_on, fell_back.is_some(), call.flops);
+    if let (true, Some(nanos)) = (logging, nanos) {
         let elapsed = nanos as f64 * 1e-9;
         let rate = if call.flops > 0.0 && elapsed > 0.0 {
             format!(" {:.2} GFLOP/s", call.flops / elapsed * 1e-9)

@@ -17,8 +17,20 @@
 //! block of counters: plain loads and stores of relaxed atomics that only
 //! that thread writes, no locked instruction and no shared cache line on
 //! the call path. Readers sum the blocks of live threads and of those that
-//! have exited ([`RETIRED`]) under [`REGISTRY`]'s lock. Measured overhead:
-//! bench/RESULTS.md, "Profiling overhead".
+//! have exited ([`RETIRED`]) under [`REGISTRY`]'s lock.
+//!
+//! Time: reading the clock twice costs about 110 ns on the project's
+//! 2-core VM (clock_gettime 56 ns, bench/RESULTS.md), a third of a 16^3
+//! DGEMM on OpenBLAS. So every call is counted, but not every call is
+//! timed: calls routed to the GPU, calls of at least [`EXACT_FLOPS`], and
+//! every call while the log is on are timed exactly, and so are the first
+//! [`TIME_FIRST`] calls of each routine in each thread; the other (small,
+//! CPU) calls are timed one in about [`SAMPLE_EVERY`], per thread and
+//! routine, at random intervals (so that a periodic pattern of sizes is
+//! not aliased). Their total time is estimated as their count times the
+//! mean of the timed ones. Calls, flops, bytes and
+//! fallbacks are exact. Measured overhead: bench/RESULTS.md, "Profiling
+//! overhead".
 
 use super::config::{ProfileTarget, CONFIG};
 use super::{Backend, Routine};
@@ -27,36 +39,77 @@ use parking_lot::Mutex;
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Once};
+use std::sync::Once;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// Calls of at least this many flops are always timed (4 MFLOP: 8 us or
+/// more at 500 GFLOP/s, against about 0.1 us for the two clock reads).
+pub const EXACT_FLOPS: f64 = 4e6;
+/// Smaller CPU calls are timed one in this many, on average, ...
+pub const SAMPLE_EVERY: u32 = 256;
+/// ... after the first this many of each routine in each thread, which are
+/// all timed (so that a short run is timed exactly, and the first, cold
+/// call is not taken as typical).
+pub const TIME_FIRST: u32 = 256;
+
+/// How a call is timed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timing {
+    Exact,
+    /// One of the sampled calls.
+    Sampled,
+    /// Counted with the sampled calls, not timed.
+    Untimed,
+}
+
+const FIELDS: usize = 15;
+
 /// The counters of one routine, in one thread's block (or the retired sum).
-#[derive(Default)]
+/// Arrays by backend: index 0 CPU, 1 GPU.
 struct Cells {
-    /// Index 0: CPU, 1: GPU.
     calls: [AtomicU64; 2],
-    nanos: [AtomicU64; 2],
     flops: [AtomicU64; 2],
+    /// The exactly timed calls and their time.
+    exact_calls: [AtomicU64; 2],
+    nanos: [AtomicU64; 2],
+    /// The calls of the sampled kind (calls - exact_calls) that were
+    /// timed, and their time.
+    small_timed: [AtomicU64; 2],
+    small_nanos: [AtomicU64; 2],
     fallbacks: AtomicU64,
     h2d: AtomicU64,
     d2h: AtomicU64,
 }
 
+// Constants used only as initial values (each use is a fresh zero).
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO: AtomicU64 = AtomicU64::new(0);
+#[allow(clippy::declare_interior_mutable_const)]
+const ZEROS: Cells = Cells {
+    calls: [ZERO; 2],
+    flops: [ZERO; 2],
+    exact_calls: [ZERO; 2],
+    nanos: [ZERO; 2],
+    small_timed: [ZERO; 2],
+    small_nanos: [ZERO; 2],
+    fallbacks: ZERO,
+    h2d: ZERO,
+    d2h: ZERO,
+};
+#[allow(clippy::declare_interior_mutable_const)]
+const NO_SKIP: Cell<u32> = Cell::new(0);
+#[allow(clippy::declare_interior_mutable_const)]
+const WARM: Cell<u32> = Cell::new(TIME_FIRST);
+
 impl Cells {
-    fn fields(&self) -> [&AtomicU64; 9] {
+    fn fields(&self) -> [&AtomicU64; FIELDS] {
         let [c0, c1] = &self.calls;
-        let [n0, n1] = &self.nanos;
         let [f0, f1] = &self.flops;
-        [c0, c1, n0, n1, f0, f1, &self.fallbacks, &self.h2d, &self.d2h]
-    }
-}
-
-/// One block of counters: a [`Cells`] per routine.
-struct Counters([Cells; Routine::ALL.len()]);
-
-impl Counters {
-    fn new() -> Counters {
-        Counters(std::array::from_fn(|_| Cells::default()))
+        let [n0, n1] = &self.nanos;
+        let [s0, s1] = &self.exact_calls;
+        let [t0, t1] = &self.small_timed;
+        let [m0, m1] = &self.small_nanos;
+        [c0, c1, f0, f1, n0, n1, s0, s1, t0, t1, m0, m1, &self.fallbacks, &self.h2d, &self.d2h]
     }
 }
 
@@ -67,82 +120,216 @@ fn bump(counter: &AtomicU64, v: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(v), Relaxed);
 }
 
-/// The blocks of the live threads that have counted something.
-static REGISTRY: Mutex<Vec<Arc<Counters>>> = Mutex::new(Vec::new());
-/// The sums of the blocks of threads that have exited.
-static RETIRED: Lazy<Counters> = Lazy::new(Counters::new);
-
-/// A thread's block and the routine it is running (for [`add_transfer`]).
-struct Local {
-    counters: Arc<Counters>,
+/// A thread's block: its counters, the routine it is running (for
+/// [`add_transfer`]), and the sampling state (calls to skip before the
+/// next timed one, per routine; a xorshift state for the intervals).
+///
+/// A constant-initialised thread-local without destructor, so that the
+/// call path reaches it with one TLS address lookup and no
+/// initialisation check; [`Guard`], a second thread-local touched once per
+/// thread, deregisters it when the thread exits.
+struct Block {
+    cells: [Cells; Routine::ALL.len()],
     current: Cell<Option<Routine>>,
+    skip: [Cell<u32>; Routine::ALL.len()],
+    /// Calls still to be timed exactly before sampling starts.
+    warm: [Cell<u32>; Routine::ALL.len()],
+    random: Cell<u32>,
+    registered: Cell<bool>,
 }
 
-impl Local {
-    fn new() -> Local {
-        let counters = Arc::new(Counters::new());
-        REGISTRY.lock().push(counters.clone());
-        Local { counters, current: Cell::new(None) }
-    }
-}
-
-impl Drop for Local {
-    /// At thread exit: the block's counts move to [`RETIRED`], under the
-    /// registry's lock, so that a reader sees them exactly once.
-    fn drop(&mut self) {
-        let mut registry = REGISTRY.lock();
-        for (mine, retired) in self.counters.0.iter().zip(RETIRED.0.iter()) {
-            for (m, r) in mine.fields().into_iter().zip(retired.fields()) {
-                r.fetch_add(m.load(Relaxed), Relaxed);
+impl Block {
+    /// Timing for a call that may be sampled: the first [`TIME_FIRST`]
+    /// exactly, then one after every 128..383 (mean [`SAMPLE_EVERY`])
+    /// skipped.
+    #[inline]
+    fn sample(&self, routine: Routine) -> Timing {
+        let skip = &self.skip[routine.index()];
+        match skip.get() {
+            0 => {
+                let warm = &self.warm[routine.index()];
+                if warm.get() > 0 {
+                    warm.set(warm.get() - 1);
+                    return Timing::Exact;
+                }
+                let mut x = self.random.get();
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                self.random.set(x);
+                skip.set(SAMPLE_EVERY / 2 + x % SAMPLE_EVERY);
+                Timing::Sampled
+            }
+            n => {
+                skip.set(n - 1);
+                Timing::Untimed
             }
         }
-        registry.retain(|c| !Arc::ptr_eq(c, &self.counters));
+    }
+
+    /// Counts one finished call.
+    #[inline]
+    fn add(&self, routine: Routine, ran_on: Backend, timing: Timing, nanos: u64, flops: f64, fell_back: bool) {
+        let b = match ran_on {
+            Backend::Cpu => 0,
+            Backend::Gpu => 1,
+        };
+        let cells = &self.cells[routine.index()];
+        bump(&cells.calls[b], 1);
+        // `as` saturates; 2^64 flops is five hours at 1 PFLOP/s.
+        bump(&cells.flops[b], flops as u64);
+        match timing {
+            Timing::Exact => {
+                bump(&cells.exact_calls[b], 1);
+                bump(&cells.nanos[b], nanos);
+            }
+            Timing::Sampled => {
+                bump(&cells.small_timed[b], 1);
+                bump(&cells.small_nanos[b], nanos);
+            }
+            Timing::Untimed => {}
+        }
+        if fell_back {
+            bump(&cells.fallbacks, 1);
+        }
+    }
+
+    /// Puts this thread's block in [`REGISTRY`] (once per thread).
+    #[cold]
+    #[inline(never)]
+    fn register(&'static self) {
+        // Touching GUARD makes its destructor run at thread exit; if this
+        // thread is already exiting, the block is not registered (its few
+        // last counts are lost rather than read after it is gone).
+        if GUARD.try_with(|_| ()).is_ok() {
+            self.registered.set(true);
+            REGISTRY.lock().push(BlockRef(self));
+        }
+        // Every routed call registers its thread first: the first of all
+        // starts the profile and the monitor.
+        start_once();
     }
 }
 
 thread_local! {
-    static LOCAL: Local = Local::new();
+    static BLOCK: Block = const {
+        Block {
+            cells: [ZEROS; Routine::ALL.len()],
+            current: Cell::new(None),
+            skip: [NO_SKIP; Routine::ALL.len()],
+            warm: [WARM; Routine::ALL.len()],
+            random: Cell::new(0x9e37_79b9),
+            registered: Cell::new(false),
+        }
+    };
+    static GUARD: Guard = const { Guard };
+}
+
+/// A registered block. Only read under [`REGISTRY`]'s lock; a thread
+/// removes its own under that lock before its thread-locals are freed.
+struct BlockRef(*const Block);
+// SAFETY: the pointee is only read (atomics) by other threads, and only
+// while it is registered, that is while its thread has not finished
+// exiting (Guard::drop removes it first, under the same lock).
+unsafe impl Send for BlockRef {}
+
+/// The blocks of the live threads that have counted something.
+static REGISTRY: Mutex<Vec<BlockRef>> = Mutex::new(Vec::new());
+/// The sums of the blocks of threads that have exited.
+static RETIRED: [Cells; Routine::ALL.len()] = [ZEROS; Routine::ALL.len()];
+
+/// Its drop, at thread exit, moves the thread's counts to [`RETIRED`] and
+/// deregisters its block, under the registry's lock, so that a reader
+/// sees them exactly once.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = BLOCK.try_with(|block| {
+            let mut registry = REGISTRY.lock();
+            for (mine, retired) in block.cells.iter().zip(RETIRED.iter()) {
+                for (m, r) in mine.fields().into_iter().zip(retired.fields()) {
+                    r.fetch_add(m.swap(0, Relaxed), Relaxed);
+                }
+            }
+            registry.retain(|r| !std::ptr::eq(r.0, block));
+            block.registered.set(false);
+        });
+    }
+}
+
+/// This thread's block, registered; `None` while the thread is exiting.
+#[inline(always)]
+fn block() -> Option<&'static Block> {
+    // SAFETY: the block lives as long as the thread, and the reference
+    // never leaves it: Scope, which keeps it, is neither Send nor Sync.
+    let block: &'static Block = BLOCK.try_with(|b| unsafe { &*(b as *const Block) }).ok()?;
+    if !block.registered.get() {
+        block.register();
+    }
+    Some(block)
 }
 
 /// When counting started: the first routed call or the first read.
 static EPOCH: Lazy<Instant> = Lazy::new(Instant::now);
 
-/// The routine running on this thread while a call is routed, restored
-/// when the call ends (a driver's CPU LAPACK calls `dgemm_` inside it).
+/// A call being routed: its routine is this thread's current one (a
+/// driver's CPU LAPACK calls `dgemm_` inside it: restored at the end), and
+/// its clock, if it is timed.
 pub(crate) struct Scope {
+    block: Option<&'static Block>,
     routine: Routine,
     previous: Option<Routine>,
+    timing: Timing,
+    gpu: bool,
+    start: Option<Instant>,
+    finished: bool,
+    /// Not Send: the block is this thread's.
+    _thread: std::marker::PhantomData<*const ()>,
 }
 
 impl Scope {
-    pub(crate) fn enter(routine: Routine) -> Scope {
-        let previous = LOCAL.try_with(|l| l.current.replace(Some(routine))).ok().flatten();
-        Scope { routine, previous }
+    /// `time_exactly`: time this call whatever its size (the log needs its
+    /// time, or it goes to the GPU, or it is at least [`EXACT_FLOPS`]).
+    /// `gpu`: the call is routed to the GPU, whose transfers
+    /// ([`add_transfer`]) are then this routine's (a CPU call moves none:
+    /// the current routine is left as it is, which saves a few stores).
+    pub(crate) fn enter(routine: Routine, time_exactly: bool, gpu: bool) -> Scope {
+        let block = block();
+        let (previous, timing) = match block {
+            Some(b) => {
+                let previous = if gpu { b.current.replace(Some(routine)) } else { b.current.get() };
+                (previous, if time_exactly { Timing::Exact } else { b.sample(routine) })
+            }
+            None => (None, Timing::Untimed),
+        };
+        let start = (timing != Timing::Untimed || time_exactly).then(Instant::now);
+        Scope { block, routine, previous, timing, gpu, start, finished: false, _thread: std::marker::PhantomData }
     }
 
     /// Counts the finished call: where it ran, whether it fell back from
-    /// the GPU, its time and its flops.
-    pub(crate) fn record(&self, ran_on: Backend, fell_back: bool, nanos: u64, flops: f64) {
-        let b = match ran_on {
-            Backend::Cpu => 0,
-            Backend::Gpu => 1,
-        };
-        let _ = LOCAL.try_with(|l| {
-            let cells = &l.counters.0[self.routine.index()];
-            bump(&cells.calls[b], 1);
-            bump(&cells.nanos[b], nanos);
-            // `as` saturates; 2^64 flops is five hours at 1 PFLOP/s.
-            bump(&cells.flops[b], flops as u64);
-            if fell_back {
-                bump(&cells.fallbacks, 1);
+    /// the GPU, and its flops. Returns its time in nanoseconds if it was
+    /// timed.
+    pub(crate) fn finish(mut self, ran_on: Backend, fell_back: bool, flops: f64) -> Option<u64> {
+        let nanos = self.start.map(|s| s.elapsed().as_nanos() as u64);
+        self.finished = true;
+        if let Some(b) = self.block {
+            if self.gpu {
+                b.current.set(self.previous);
             }
-        });
+            b.add(self.routine, ran_on, self.timing, nanos.unwrap_or(0), flops, fell_back);
+        }
+        nanos
     }
 }
 
 impl Drop for Scope {
+    /// Restores the current routine when the call did not finish (a panic
+    /// unwinding to the FFI boundary).
     fn drop(&mut self) {
-        let _ = LOCAL.try_with(|l| l.current.set(self.previous));
+        if let (false, true, Some(b)) = (self.finished, self.gpu, self.block) {
+            b.current.set(self.previous);
+        }
     }
 }
 
@@ -151,13 +338,13 @@ impl Drop for Scope {
 /// are not a routine's). Called by the GPU backend where it enqueues a
 /// transfer.
 pub fn add_transfer(h2d_bytes: u64, d2h_bytes: u64) {
-    let _ = LOCAL.try_with(|l| {
-        if let Some(r) = l.current.get() {
-            let cells = &l.counters.0[r.index()];
+    if let Some(b) = block() {
+        if let Some(r) = b.current.get() {
+            let cells = &b.cells[r.index()];
             bump(&cells.h2d, h2d_bytes);
             bump(&cells.d2h, d2h_bytes);
         }
-    });
+    }
 }
 
 /// One routine's totals at the time of a [`snapshot`].
@@ -199,15 +386,27 @@ fn gflops(flops: u64, nanos: u64) -> f64 {
     }
 }
 
+/// The estimated time of `calls` sampled calls of which `timed` took
+/// `nanos`: `calls` times their mean.
+fn estimate(calls: u64, timed: u64, nanos: u64) -> u64 {
+    if timed == 0 {
+        0
+    } else {
+        (u128::from(nanos) * u128::from(calls) / u128::from(timed)).min(u128::from(u64::MAX)) as u64
+    }
+}
+
 /// The counters summed over every thread, one entry per routine of
 /// [`Routine::ALL`], and the seconds since counting started.
 pub fn snapshot() -> (Vec<RoutineStats>, f64) {
     let uptime = EPOCH.elapsed().as_secs_f64();
-    let mut sums = [[0u64; 9]; Routine::ALL.len()];
+    let mut sums = [[0u64; FIELDS]; Routine::ALL.len()];
     {
         let registry = REGISTRY.lock();
-        for block in registry.iter().map(|c| &**c).chain(std::iter::once(&*RETIRED)) {
-            for (sum, cells) in sums.iter_mut().zip(block.0.iter()) {
+        // SAFETY: registered blocks are alive while the lock is held (BlockRef).
+        let live = registry.iter().map(|r| unsafe { &(*r.0).cells });
+        for block in live.chain(std::iter::once(&RETIRED)) {
+            for (sum, cells) in sums.iter_mut().zip(block.iter()) {
                 for (s, f) in sum.iter_mut().zip(cells.fields()) {
                     *s = s.wrapping_add(f.load(Relaxed));
                 }
@@ -217,12 +416,12 @@ pub fn snapshot() -> (Vec<RoutineStats>, f64) {
     let stats = Routine::ALL
         .iter()
         .zip(sums)
-        .map(|(&r, [c0, c1, n0, n1, f0, f1, fallbacks, h2d, d2h])| RoutineStats {
+        .map(|(&r, [c0, c1, f0, f1, n0, n1, s0, s1, t0, t1, m0, m1, fallbacks, h2d, d2h])| RoutineStats {
             routine: Some(r),
             cpu_calls: c0,
             gpu_calls: c1,
-            cpu_nanos: n0,
-            gpu_nanos: n1,
+            cpu_nanos: n0 + estimate(c0 - s0.min(c0), t0, m0),
+            gpu_nanos: n1 + estimate(c1 - s1.min(c1), t1, m1),
             cpu_flops: f0,
             gpu_flops: f1,
             fallbacks,
@@ -506,38 +705,47 @@ mod tests {
     }
 
     /// Counts exactly, nested scopes attribute transfers to the innermost
-    /// routine, and a thread's counts survive its exit. Runs on fresh
-    /// threads, so that other tests in this process (which share the
-    /// totals) do not disturb it: it compares differences of snapshots
-    /// taken while only its own threads count Dgesdd.
+    /// routine, sampled times are scaled up, and a thread's counts survive
+    /// its exit. Runs on fresh threads, so that other tests in this
+    /// process (which share the totals) do not disturb it: it compares
+    /// differences of snapshots taken while only its own threads count
+    /// Dgesdd.
     #[test]
     fn scripted_counts_are_exact_and_survive_thread_exit() {
         let before = mine(Routine::Dgesdd);
         let before_gemm = mine(Routine::Dgemm);
         std::thread::spawn(|| {
-            let outer = Scope::enter(Routine::Dgesdd);
+            let outer = Scope::enter(Routine::Dgesdd, true, true);
             add_transfer(100, 10);
             {
-                let inner = Scope::enter(Routine::Dgemm);
+                let inner = Scope::enter(Routine::Dgemm, true, true);
                 add_transfer(7, 3);
-                inner.record(Backend::Gpu, false, 500, 64.0);
+                assert!(inner.finish(Backend::Gpu, false, 64.0).is_some());
             }
             add_transfer(1, 2);
-            outer.record(Backend::Cpu, true, 2_000, 1000.0);
-            let s2 = Scope::enter(Routine::Dgesdd);
-            s2.record(Backend::Gpu, false, 1_000, 3000.0);
+            // The counts of two calls with given times, added directly.
+            let l = block().unwrap();
+            l.add(Routine::Dgesdd, Backend::Cpu, Timing::Exact, 2_000, 1000.0, true);
+            l.add(Routine::Dgesdd, Backend::Gpu, Timing::Exact, 1_000, 3000.0, false);
+            // Ten small CPU calls, two of them timed: 10 x mean 300.
+            l.add(Routine::Dgesdd, Backend::Cpu, Timing::Sampled, 200, 10.0, false);
+            l.add(Routine::Dgesdd, Backend::Cpu, Timing::Sampled, 400, 10.0, false);
+            for _ in 0..8 {
+                l.add(Routine::Dgesdd, Backend::Cpu, Timing::Untimed, 999_999, 10.0, false);
+            }
+            drop(outer); // unfinished: restores, counts nothing
         })
         .join()
         .unwrap();
         add_transfer(1 << 40, 1 << 40); // outside any routine: not counted
         let after = mine(Routine::Dgesdd);
         let d = |a: u64, b: u64| a - b;
-        assert_eq!(d(after.cpu_calls, before.cpu_calls), 1);
+        assert_eq!(d(after.cpu_calls, before.cpu_calls), 11);
         assert_eq!(d(after.gpu_calls, before.gpu_calls), 1);
         assert_eq!(d(after.fallbacks, before.fallbacks), 1);
-        assert_eq!(d(after.cpu_nanos, before.cpu_nanos), 2_000);
+        assert_eq!(d(after.cpu_nanos, before.cpu_nanos), 2_000 + 3_000);
         assert_eq!(d(after.gpu_nanos, before.gpu_nanos), 1_000);
-        assert_eq!(d(after.cpu_flops, before.cpu_flops), 1000);
+        assert_eq!(d(after.cpu_flops, before.cpu_flops), 1100);
         assert_eq!(d(after.gpu_flops, before.gpu_flops), 3000);
         assert_eq!(d(after.h2d_bytes, before.h2d_bytes), 101);
         assert_eq!(d(after.d2h_bytes, before.d2h_bytes), 12);
@@ -552,7 +760,7 @@ mod tests {
             .map(|_| {
                 std::thread::spawn(|| {
                     for _ in 0..1000 {
-                        Scope::enter(Routine::Dgesvdocl).record(Backend::Cpu, false, 1, 1.0);
+                        Scope::enter(Routine::Dgesvdocl, false, false).finish(Backend::Cpu, false, 1.0);
                     }
                 })
             })
@@ -566,6 +774,31 @@ mod tests {
         }
         threads.into_iter().for_each(|t| t.join().unwrap());
         assert_eq!(mine(Routine::Dgesvdocl).calls() - before, 8000);
+    }
+
+    #[test]
+    fn small_calls_are_sampled_at_random_intervals() {
+        std::thread::spawn(|| {
+            let mut timed = Vec::new();
+            let n = 256 * 1000;
+            for i in 0..TIME_FIRST as usize + n {
+                match block().unwrap().sample(Routine::Dgesv) {
+                    Timing::Exact => assert!(i < TIME_FIRST as usize, "call {i} timed exactly"),
+                    Timing::Sampled => timed.push(i),
+                    Timing::Untimed => assert!(i >= TIME_FIRST as usize, "call {i} not timed"),
+                }
+            }
+            assert_eq!(timed[0], TIME_FIRST as usize, "sampling starts with a timed call");
+            let gaps: Vec<usize> = timed.windows(2).map(|w| w[1] - w[0]).collect();
+            assert!(gaps.iter().all(|&g| (129..=384).contains(&g)), "{gaps:?}");
+            let mean = n as f64 / timed.len() as f64;
+            assert!((240.0..272.0).contains(&mean), "one in {mean}");
+            assert!(gaps.iter().any(|&g| g != gaps[0]), "intervals vary");
+        })
+        .join()
+        .unwrap();
+        assert_eq!(estimate(10, 2, 600), 3000);
+        assert_eq!(estimate(5, 0, 0), 0);
     }
 
     #[test]
