@@ -12,7 +12,9 @@
  * BLAS directly), in an order that rotates with the round. Prints the
  * median ns per call of each, and the candidate's overhead over the
  * baseline: the median over rounds of (candidate / baseline - 1), with its
- * quartiles, in wall-clock time and in the CPU time of the whole process
+ * quartiles, and the ratio of the totals over all rounds (which counts
+ * rare costs, such as serving a scrape, that a median skips), in
+ * wall-clock time and in the CPU time of the whole process
  * (which counts the monitor's thread, and not the time this process waits
  * while other programs run: the lower-noise figure on a shared machine).
  * With SCRAPE_PORT set, a thread fetches /api/stats and /metrics from
@@ -106,6 +108,7 @@ int main(int argc, char **argv)
     }
     dgemm_fn *f[3] = {load(blas), load(argv[4]), load(argv[5])};
     double *a = malloc(sizeof(double) * n * n), *b = malloc(sizeof(double) * n * n), *c = malloc(sizeof(double) * n * n);
+    double sum[2][3] = {{0}}; /* [wall, cpu][library] */
     double *t[3], *cpu[3], *ratio = malloc(sizeof(double) * rounds), *cratio = malloc(sizeof(double) * rounds);
     for (int i = 0; i < n * n; i++) {
         a[i] = (i % 17) * 0.25 - 2.0;
@@ -133,6 +136,8 @@ int main(int argc, char **argv)
                 f[l]("N", "N", &n, &n, &n, &alpha, a, &n, b, &n, &beta, c, &n, 1, 1);
             t[l][r] = (clock_of(CLOCK_MONOTONIC) - start) / calls * 1e9;
             cpu[l][r] = (clock_of(CLOCK_PROCESS_CPUTIME_ID) - scraper_cpu - cpu_start) / calls * 1e9;
+            sum[0][l] += t[l][r];
+            sum[1][l] += cpu[l][r];
         }
         ratio[r] = t[2][r] / t[1][r] - 1.0;
         cratio[r] = cpu[2][r] / cpu[1][r] - 1.0;
@@ -148,10 +153,11 @@ int main(int argc, char **argv)
     qsort(ratio, rounds, sizeof(double), by_value);
     qsort(cratio, rounds, sizeof(double), by_value);
     int h = rounds / 2, q1 = rounds / 4, q3 = 3 * rounds / 4;
-    printf("n=%-3d wall ns/call: blas %7.1f base %7.1f new %7.1f overhead %+6.2f%% [%+.2f, %+.2f]"
-           " | cpu ns/call: base %7.1f new %7.1f overhead %+6.2f%% [%+.2f, %+.2f]",
+    printf("n=%-3d wall ns/call: blas %7.1f base %7.1f new %7.1f overhead %+5.2f%% [%+.2f, %+.2f] total %+5.2f%%"
+           " | cpu ns/call: base %7.1f new %7.1f overhead %+5.2f%% [%+.2f, %+.2f] total %+5.2f%%",
            n, t[0][h], t[1][h], t[2][h], 100 * ratio[h], 100 * ratio[q1], 100 * ratio[q3],
-           cpu[1][h], cpu[2][h], 100 * cratio[h], 100 * cratio[q1], 100 * cratio[q3]);
+           100 * (sum[0][2] / sum[0][1] - 1), cpu[1][h], cpu[2][h], 100 * cratio[h], 100 * cratio[q1],
+           100 * cratio[q3], 100 * (sum[1][2] / sum[1][1] - 1));
     if (port)
         printf("  scrapes %d", scrapes);
     printf("\n");
