@@ -97,7 +97,13 @@ else
     ok "monitor: serving on 127.0.0.1:$port (port 0: the system chose)"
     URL=http://127.0.0.1:$port
     calls() { curl -sf --max-time 5 "$URL/metrics" | awk '/^lapack_ai_calls_total\{routine="dgemm_"/ { s += $2 } END { print s + 0 }'; }
-    sleep 3  # the load reaches the sizes that go to the GPU
+    gpu_calls() { curl -sf --max-time 5 "$URL/metrics" | awk '/^lapack_ai_calls_total\{routine="dgemm_",backend="gpu"/ { print $2 }'; }
+    # Until the load reaches the sizes that go to the GPU (2 s) and PoCL
+    # has built the kernel (longer on a cold cache): at most 60 s.
+    for _ in $(seq 120); do
+        [ "$(gpu_calls)" -gt 0 ] 2>/dev/null && break
+        sleep 0.5
+    done
     first=$(calls)
     sleep 1.5
     second=$(calls)

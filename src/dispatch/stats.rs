@@ -44,13 +44,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Calls of at least this many flops are always timed (4 MFLOP: 8 us or
 /// more at 500 GFLOP/s, against about 0.1 us for the two clock reads).
-pub const EXACT_FLOPS: f64 = 4e6;
+pub(crate) const EXACT_FLOPS: f64 = 4e6;
 /// Smaller CPU calls are timed one in this many, on average, ...
-pub const SAMPLE_EVERY: u32 = 256;
+pub(crate) const SAMPLE_EVERY: u32 = 256;
 /// ... after the first this many of each routine in each thread, which are
 /// all timed (so that a short run is timed exactly, and the first, cold
 /// call is not taken as typical).
-pub const TIME_FIRST: u32 = 256;
+pub(crate) const TIME_FIRST: u32 = 256;
 
 /// How a call is timed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
