@@ -289,6 +289,7 @@ pub unsafe fn write_vector_async(gpu: &Gpu, dst: cl_mem, off: usize, src: *const
         )
     }
     .map(|ev| Some(Event::new(ev)))
+    .inspect(|_| crate::dispatch::stats::add_transfer(len as u64 * 8, 0))
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
 }
 
