@@ -39,8 +39,15 @@ impl Routine {
     /// statistics (stats.rs) are sized and labelled from this list, so a
     /// new routine is added to the enum, here, and to the matches below
     /// (a test in stats.rs fails to compile until it is listed there too).
-    pub const ALL: &'static [Routine] =
-        &[Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl];
+    pub const ALL: &'static [Routine] = &[
+        Routine::Dgemm,
+        Routine::CblasDgemm,
+        Routine::Dgesv,
+        Routine::Dgesvd,
+        Routine::Dgesdd,
+        Routine::Dgesvdocl,
+        Routine::DgemmAlpha,
+    ];
 
     /// Position in [`Routine::ALL`].
     pub fn index(self) -> usize {
