@@ -141,7 +141,12 @@ fn counters_are_exact_and_served_over_loopback() {
     } else {
         assert_eq!((sv_row.cpu_calls, sv_row.h2d_bytes, sv_row.d2h_bytes), (1, 0, 0), "{sv_row:?}");
     }
-    assert_eq!(row(Routine::Dgesv).cpu_calls, 1);
+    let lu = row(Routine::Dgesv);
+    assert_eq!((lu.calls(), lu.gpu_calls), (1, if gpu.is_some() { 1 } else { 0 }), "{lu:?}");
+    if gpu.is_some() {
+        // A and B go up, the factors and X come back (gpu/lu.rs).
+        assert!(lu.h2d_bytes >= 8 * 12 && lu.d2h_bytes >= 8 * 12, "{lu:?}");
+    }
     assert_eq!(row(Routine::Dgesdd).calls() + row(Routine::Dgesvdocl).calls(), 0);
 
     // lapack_ai_stats_json: snprintf's contract.
@@ -189,7 +194,8 @@ fn counters_are_exact_and_served_over_loopback() {
     assert_eq!(sample("lapack_ai_flops_total{routine=\"cblas_dgemm\",backend=\"cpu\"}"), cb.cpu_flops as f64);
     assert_eq!(sample("lapack_ai_transfer_bytes_total{routine=\"dgemm_\",direction=\"host_to_device\"}"), d.h2d_bytes as f64);
     assert_eq!(sample("lapack_ai_transfer_bytes_total{routine=\"dgemm_\",direction=\"device_to_host\"}"), d.d2h_bytes as f64);
-    assert!(sample("lapack_ai_call_seconds_total{routine=\"dgesv_\",backend=\"cpu\"}") > 0.0);
+    let lu_backend = if gpu.is_some() { "gpu" } else { "cpu" };
+    assert!(sample(&format!("lapack_ai_call_seconds_total{{routine=\"dgesv_\",backend=\"{lu_backend}\"}}")) > 0.0);
     let (status, api) = get(addr, "/api/stats?t=1");
     assert_eq!(status, 200);
     assert!(api.contains(&dgemm_json), "{api}");

@@ -47,6 +47,8 @@ impl Routine {
         Routine::Dgesdd,
         Routine::Dgesvdocl,
         Routine::DgemmAlpha,
+        Routine::Dgetrf,
+        Routine::Dgetrs,
     ];
 
     /// Position in [`Routine::ALL`].

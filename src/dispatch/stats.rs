@@ -347,6 +347,24 @@ pub fn add_transfer(h2d_bytes: u64, d2h_bytes: u64) {
     }
 }
 
+/// The routine whose GPU work this thread is doing, to hand to a helper
+/// thread that does part of it (see [`with_routine`]).
+pub fn current_routine() -> Option<Routine> {
+    block().and_then(|b| b.current.get())
+}
+
+/// Runs `f` with `routine` as this thread's current routine, so that the
+/// transfers of a helper thread (one per device in a multi-device DGEMM)
+/// count for the call it works for.
+pub fn with_routine<R>(routine: Option<Routine>, f: impl FnOnce() -> R) -> R {
+    let previous = block().map(|b| b.current.replace(routine));
+    let result = f();
+    if let (Some(b), Some(previous)) = (block(), previous) {
+        b.current.set(previous);
+    }
+    result
+}
+
 /// One routine's totals at the time of a [`snapshot`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoutineStats {
@@ -692,7 +710,7 @@ mod tests {
     fn all_lists_every_routine_at_its_index() {
         // The last variant closes the list: a variant added after it must
         // be added to Routine::ALL, to the match below, and here.
-        assert_eq!(Routine::ALL.len(), Routine::DgemmAlpha.index() + 1);
+        assert_eq!(Routine::ALL.len(), Routine::Dgetrs.index() + 1);
         for (i, r) in Routine::ALL.iter().enumerate() {
             assert_eq!(r.index(), i);
             // A new variant fails to compile here until it is listed.
@@ -703,7 +721,9 @@ mod tests {
                 | Routine::Dgesvd
                 | Routine::Dgesdd
                 | Routine::Dgesvdocl
-                | Routine::DgemmAlpha => {}
+                | Routine::DgemmAlpha
+                | Routine::Dgetrf
+                | Routine::Dgetrs => {}
             }
         }
     }
@@ -755,6 +775,26 @@ mod tests {
         assert_eq!(d(after.d2h_bytes, before.d2h_bytes), 12);
         let gemm = mine(Routine::Dgemm);
         assert!(gemm.h2d_bytes - before_gemm.h2d_bytes >= 7);
+    }
+
+    /// A helper thread's transfers count for the routine handed to it.
+    #[test]
+    fn helper_threads_carry_the_routine() {
+        let before = mine(Routine::Dgetrs);
+        std::thread::spawn(|| {
+            let scope = Scope::enter(Routine::Dgetrs, true, true);
+            let routine = current_routine();
+            assert_eq!(routine, Some(Routine::Dgetrs));
+            std::thread::scope(|s| {
+                s.spawn(move || with_routine(routine, || add_transfer(5, 6)));
+                s.spawn(|| add_transfer(1000, 1000)); // nothing handed: not counted
+            });
+            scope.finish(Backend::Gpu, false, 0.0);
+        })
+        .join()
+        .unwrap();
+        let after = mine(Routine::Dgetrs);
+        assert_eq!((after.h2d_bytes - before.h2d_bytes, after.d2h_bytes - before.d2h_bytes), (5, 6));
     }
 
     #[test]

@@ -152,6 +152,7 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
     // A and B; the caller's arrays outlive the scope below.
     unsafe impl Send for Part {}
     let ranges = split(g.n, devices);
+    let routine = crate::dispatch::stats::current_routine(); // its transfers, in each thread
     let results: Vec<(usize, Result<(), Failure>)> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .iter()
@@ -161,7 +162,7 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
                 s.spawn(move || {
                     let part = part;
                     // SAFETY: a legal sub-product of the caller's (see Part).
-                    (c0, unsafe { dgemm_on(i, &part.0) })
+                    (c0, crate::dispatch::stats::with_routine(routine, || unsafe { dgemm_on(i, &part.0) }))
                 })
             })
             .collect();
