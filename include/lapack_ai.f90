@@ -34,6 +34,7 @@ module lapack_ai
   public :: dgesvdocl, lapack_ai_dgesvdocl
   public :: dgemm_alpha, lapack_ai_dgemm_alpha
   public :: lapack_ai_version, lapack_ai_info
+  public :: lapack_ai_stats_json, lapack_ai_stats
 
   ! MATRIX_LAYOUT of the LAPACKE-style functions; the same values as
   ! LAPACKE's LAPACK_ROW_MAJOR and LAPACK_COL_MAJOR.
@@ -152,6 +153,24 @@ module lapack_ai
        real(c_double), intent(in) :: a(lda, *), b(ldb, *)
        real(c_double), intent(inout) :: c(ldc, *)
      end subroutine dgemm_alpha
+
+     ! N = LAPACK_AI_STATS_JSON(BUF, LEN)
+     !
+     ! The library's counters (calls per routine on the GPU and the CPU,
+     ! time, flops, fallbacks, bytes to and from the device) as JSON text,
+     ! as the C function does it: at most LEN-1 characters of the text and
+     ! a C NUL are written into BUF, and the result N is the length of the
+     ! whole text; N >= LEN means BUF was too short. LAPACK_AI_STATS() below
+     ! does the sizing and returns the text as a string.
+     !   BUF (output) CHARACTER(KIND=C_CHAR) array of at least LEN elements.
+     !   LEN (input)  INTEGER(C_SIZE_T), passed by value; 0 writes nothing.
+     function lapack_ai_stats_json(buf, len) result(n) bind(C, name='lapack_ai_stats_json')
+       import :: c_char, c_size_t
+       implicit none
+       character(kind=c_char), intent(inout) :: buf(*)
+       integer(c_size_t), value, intent(in) :: len
+       integer(c_size_t) :: n
+     end function lapack_ai_stats_json
 
   end interface
 
@@ -326,6 +345,34 @@ contains
     character(len=:), allocatable :: text
     text = from_c(c_info())
   end function lapack_ai_info
+
+  ! JSON = LAPACK_AI_STATS()
+  !
+  ! The text of LAPACK_AI_STATS_JSON as a string of the right length: one
+  ! JSON object with, for each interposed routine, its calls (on the GPU,
+  ! on the CPU, fallbacks), seconds, flops and bytes moved each way,
+  ! cumulative since the first call (the README's "What it did" lists the
+  ! fields). Empty if the library failed internally.
+  function lapack_ai_stats() result(json)
+    character(len=:), allocatable :: json
+    character(kind=c_char), allocatable :: buf(:)
+    character(kind=c_char) :: probe(1)
+    integer(c_size_t) :: n
+    integer :: i
+
+    n = lapack_ai_stats_json(probe, 1_c_size_t)
+    do
+       ! Room to spare: the counters may grow between the two calls.
+       allocate(buf(n + 256))
+       n = lapack_ai_stats_json(buf, int(size(buf), c_size_t))
+       if (n < size(buf)) exit
+       deallocate(buf)
+    end do
+    allocate(character(len=n) :: json)
+    do i = 1, int(n)
+       json(i:i) = buf(i)
+    end do
+  end function lapack_ai_stats
 
   ! A copy of a NUL-terminated C string; empty for a null pointer.
   function from_c(p) result(str)

@@ -180,6 +180,28 @@ const char *lapack_ai_version(void);
 const char *lapack_ai_info(void);
 
 /*
+ The library's counters as JSON text, snprintf-style: writes at most
+ `len - 1` bytes of the text and a NUL into `buf` (nothing when `buf` is
+ NULL or `len` is 0) and returns the length of the whole text, without
+ the NUL. A return value >= `len` means the copy was cut short: call
+ again with a buffer of at least the return value + 1 (a little more:
+ the counters may have grown in between).
+
+ The text is ASCII, one object: `version`, `pid`, `uptime_s` (seconds
+ since the first routed call), `unix_time_s`, `mode`, `device` (null
+ until the OpenCL device is selected) and `routines`, one entry per
+ interposed routine with `calls`, `gpu_calls`, `cpu_calls`, `fallbacks`
+ (GPU calls finished on the CPU; counted as CPU calls), `seconds`,
+ `gpu_seconds`, `cpu_seconds`, `flops`, `gpu_flops`, `cpu_flops`,
+ `h2d_bytes` and `d2h_bytes`, cumulative (README, "What it did").
+ Returns 0 on an internal error.
+
+ # Safety
+ `buf` is NULL or valid for `len` bytes.
+ */
+size_t lapack_ai_stats_json(char *buf, size_t len);
+
+/*
  DGESVDOCL in LAPACKE's style: the singular value decomposition
  A = U * SIGMA * V**T of an M-by-N matrix, on the GPU when it is routed
  there, with the workspace allocated inside.

@@ -9,7 +9,9 @@
 #      LAPACK (tests/consumers.sh);
 #   5. the installed package as a user's project uses it: CMake
 #      find_package, pkg-config, the Fortran module, the C API, under ctest
-#      (tests/cmake_consumers.sh).
+#      (tests/cmake_consumers.sh);
+#   6. the profile at exit, the stats API from C and Fortran, the monitor's
+#      endpoints and its page in headless Chromium (tests/stats_monitor.sh).
 # Ends with one line "tests: N passed, N failed" (N: test groups) and a
 # non-zero status if anything failed.
 set -euo pipefail
@@ -43,6 +45,10 @@ record "consumers" $?
 echo "== installed package: CMake, pkg-config, Fortran module, C API (ctest)"
 tests/cmake_consumers.sh
 record "cmake consumers" $?
+
+echo "== profile at exit, stats API, monitor endpoints and page (headless Chromium)"
+tests/stats_monitor.sh target/release/liblapack_ai.so
+record "stats and monitor" $?
 
 echo "== README snippets are the tested code"
 tests/readme_snippets.sh

@@ -30,6 +30,7 @@ pub const EXPORTED_SYMBOLS: &[&str] = &[
     "lapack_ai_dgemm_alpha",
     "lapack_ai_dgesvdocl",
     "lapack_ai_info",
+    "lapack_ai_stats_json",
     "lapack_ai_version",
 ];
 

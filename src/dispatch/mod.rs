@@ -9,6 +9,8 @@
 pub mod config;
 pub mod cost;
 pub mod log;
+pub mod monitor;
+pub mod stats;
 
 use crate::cpu;
 use crate::gpu::error::GpuError;
@@ -33,6 +35,27 @@ pub enum Routine {
 }
 
 impl Routine {
+    /// Every routine, in declaration order: `ALL[r.index()] == r`. The
+    /// statistics (stats.rs) are sized and labelled from this list, so a
+    /// new routine is added to the enum, here, and to the matches below
+    /// (a test in stats.rs fails to compile until it is listed there too).
+    pub const ALL: &'static [Routine] = &[
+        Routine::Dgemm,
+        Routine::CblasDgemm,
+        Routine::Dgesv,
+        Routine::Dgesvd,
+        Routine::Dgesdd,
+        Routine::Dgesvdocl,
+        Routine::DgemmAlpha,
+        Routine::Dgetrf,
+        Routine::Dgetrs,
+    ];
+
+    /// Position in [`Routine::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Routine::Dgemm => "dgemm_",
@@ -245,11 +268,18 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
     };
     let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
     let logging = log::enabled();
-    let start = logging.then(Instant::now);
+    // Small CPU calls are timed only now and then (stats.rs: a clock read
+    // costs a good part of a small DGEMM).
+    let exact = logging || decision.backend == Backend::Gpu || call.flops >= stats::EXACT_FLOPS;
+    let scope = stats::Scope::enter(call.routine, exact, decision.backend == Backend::Gpu);
     let mut fell_back: Option<GpuError> = None;
+    let mut ran_on = Backend::Cpu;
     let result = match (decision.backend, gpu) {
         (Backend::Gpu, Some(gpu)) => match gpu() {
-            Ok(r) => r,
+            Ok(r) => {
+                ran_on = Backend::Gpu;
+                r
+            }
             Err((error, finish_on_cpu)) => {
                 warn_fallback(call.routine, &error);
                 fell_back = Some(error);
@@ -258,8 +288,9 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
         },
         _ => cpu(),
     };
-    if let Some(start) = start {
-        let elapsed = start.elapsed().as_secs_f64();
+    let nanos = scope.finish(ran_on, fell_back.is_some(), call.flops);
+    if let (true, Some(nanos)) = (logging, nanos) {
+        let elapsed = nanos as f64 * 1e-9;
         let rate = if call.flops > 0.0 && elapsed > 0.0 {
             format!(" {:.2} GFLOP/s", call.flops / elapsed * 1e-9)
         } else {

@@ -152,6 +152,7 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
     // A and B; the caller's arrays outlive the scope below.
     unsafe impl Send for Part {}
     let ranges = split(g.n, devices);
+    let routine = crate::dispatch::stats::current_routine(); // its transfers, in each thread
     let results: Vec<(usize, Result<(), Failure>)> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .iter()
@@ -161,7 +162,7 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
                 s.spawn(move || {
                     let part = part;
                     // SAFETY: a legal sub-product of the caller's (see Part).
-                    (c0, unsafe { dgemm_on(i, &part.0) })
+                    (c0, crate::dispatch::stats::with_routine(routine, || unsafe { dgemm_on(i, &part.0) }))
                 })
             })
             .collect();
@@ -436,6 +437,7 @@ fn read_tile(gpu: &mut Gpu, offset: usize, len: usize, slot: usize, after: &Even
     let dst = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, len) };
     // SAFETY: the read stays inside the C buffer (2 tiles of staging size).
     unsafe { transfer.enqueue_read_buffer(c, CL_NON_BLOCKING, offset * 8, dst, &[after.get()]) }
+        .inspect(|_| crate::dispatch::stats::add_transfer(0, len as u64 * 8))
         .map_err(cl("clEnqueueReadBuffer C tile"))
 }
 
@@ -483,6 +485,7 @@ unsafe fn upload(
         start += len;
         slot = (slot + 1) % staging.len();
     }
+    crate::dispatch::stats::add_transfer(total as u64 * 8, 0);
     Ok(last)
 }
 

@@ -217,6 +217,7 @@ fn write_ints(gpu: &Gpu, buffer: &Buffer<i32>, data: &[i32]) -> Result<(), GpuEr
         )
     }
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (ints)", code })?;
+    crate::dispatch::stats::add_transfer(data.len() as u64 * 4, 0);
     // SAFETY: our event.
     unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
 }
@@ -234,6 +235,7 @@ fn read_ints(gpu: &Gpu, buffer: &Buffer<i32>, out: &mut [i32]) -> Result<(), Gpu
         )
     }
     .map_err(|code| GpuError::Cl { step: "clEnqueueReadBuffer (ints)", code })?;
+    crate::dispatch::stats::add_transfer(0, out.len() as u64 * 4);
     // SAFETY: our event.
     unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
 }
@@ -316,6 +318,7 @@ impl ColumnUpload {
                 )
             }
             .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBufferRect (columns)", code })?;
+            crate::dispatch::stats::add_transfer((self.rows * cc) as u64 * 8, 0);
             let ev = opencl3::event::Event::new(ev);
             last = Some(ev.get());
             staging[slot].pending = Some(ev);

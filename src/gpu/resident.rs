@@ -163,6 +163,7 @@ pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols
         col += cc;
         slot = (slot + 1) % staging.len();
     }
+    crate::dispatch::stats::add_transfer((rows * cols) as u64 * 8, 0);
     Ok(())
 }
 
@@ -228,6 +229,7 @@ pub unsafe fn read(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: u
             current = n;
         }
     }
+    crate::dispatch::stats::add_transfer(0, (rows * cols) as u64 * 8);
     Ok(())
 }
 
@@ -266,6 +268,7 @@ pub unsafe fn write_vector(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, 
         )
     }
     .map(|ev| drop(Event::new(ev)))
+    .inspect(|_| crate::dispatch::stats::add_transfer(len as u64 * 8, 0))
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
 }
 
@@ -286,6 +289,7 @@ pub unsafe fn write_vector_async(gpu: &Gpu, dst: cl_mem, off: usize, src: *const
         )
     }
     .map(|ev| Some(Event::new(ev)))
+    .inspect(|_| crate::dispatch::stats::add_transfer(len as u64 * 8, 0))
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
 }
 
@@ -304,6 +308,7 @@ pub unsafe fn read_vector(gpu: &Gpu, src: cl_mem, off: usize, dst: *mut f64, len
         )
     }
     .map(|ev| drop(Event::new(ev)))
+    .inspect(|_| crate::dispatch::stats::add_transfer(0, len as u64 * 8))
     .map_err(|code| GpuError::Cl { step: "clEnqueueReadBuffer (vector)", code })
 }
 
