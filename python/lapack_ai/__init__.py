@@ -1,0 +1,382 @@
+"""lapack_ai: NumPy's svd, solve and matmul, computed by liblapack_ai.so.
+
+NumPy's wheels carry their own OpenBLAS under private symbol names, so
+preloading liblapack_ai.so does not reach them; this module calls the
+library directly instead. Each function follows the NumPy function of the
+same name: signature, shapes (stacks of matrices included), return types,
+and exceptions (``numpy.linalg.LinAlgError`` for a singular matrix or an SVD
+that does not converge).
+
+Arrays go to the library where they lie when their layout allows: float64,
+aligned, one unit stride (column- or row-major, a leading dimension >= the
+matrix's). Anything else is converted once (one new float64 array), never
+reinterpreted. Inputs are never modified unless asked (``overwrite_a``,
+``overwrite_b``, as SciPy's). The configuration (``LAPACK_AI_MODE``,
+``LAPACK_AI_DEVICE``, ...) is read from the environment at the first call.
+"""
+
+import ctypes
+import json
+from collections import namedtuple
+
+import numpy as np
+from numpy.linalg import LinAlgError
+
+from . import _clib
+
+__version__ = "0.1.0"
+__all__ = ["svd", "solve", "matmul", "matmul_alpha", "info", "stats", "LinAlgError", "SVDResult"]
+
+try:  # NumPy >= 2 returns this named tuple from numpy.linalg.svd
+    from numpy.linalg._linalg import SVDResult
+except ImportError:  # pragma: no cover (NumPy 1.x)
+    SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+# LAPACKE/CBLAS constants (include/lapack_ai.h, cblas.h).
+_ROW_MAJOR = 101
+_CBLAS_NO_TRANS, _CBLAS_TRANS = 111, 112
+# lapack_ai_dgesvdocl's INFO for an A containing NaN (argument 6) and for a
+# failed workspace allocation (LAPACK_AI_WORK_MEMORY_ERROR).
+_SVD_INFO_NAN = -6
+_WORK_MEMORY_ERROR = -1010
+# The library is LP64: every dimension and leading dimension is a C int.
+_INT_MAX = 2**31 - 1
+_F8 = np.dtype(np.float64)
+
+
+# ---------------------------------------------------------------- layouts
+
+def _ld(stride, rows):
+    """The leading dimension that a byte stride between columns (or rows)
+    gives, if it is one LAPACK accepts for `rows` elements, else None."""
+    if stride % 8 or not max(1, rows) <= stride // 8 <= _INT_MAX:
+        return None
+    return stride // 8
+
+
+def _layout(x):
+    """How the library can read the 2-D array `x` where it lies:
+    ``(False, ld)`` column-major with leading dimension ld, ``(True, ld)``
+    row-major (x.T column-major), or None (not native float64, unaligned,
+    no unit stride, negative strides)."""
+    if x.dtype != _F8 or not x.dtype.isnative or not x.flags.aligned:
+        return None
+    m, n = x.shape
+    s0, s1 = x.strides
+    if m <= 1 or s0 == 8:
+        ld = max(1, m) if n <= 1 else _ld(s1, m)
+        if ld:
+            return False, ld
+    if n <= 1 or s1 == 8:
+        ld = max(1, n) if m <= 1 else _ld(s0, n)
+        if ld:
+            return True, ld
+    return None
+
+
+def _first_matrix(x):
+    return x[(0,) * (x.ndim - 2)]
+
+
+def _address(x):
+    return x.ctypes.data
+
+
+def _check_lp64(*dims):
+    if max(dims, default=0) > _INT_MAX:
+        raise ValueError("lapack_ai: a dimension exceeds 2**31 - 1, the largest the (LP64) library takes")
+
+
+# ---------------------------------------------------------------- dtypes
+
+def _linalg_dtype(arrays, fn):
+    """The dtype numpy.linalg returns for these inputs: float32 if all are
+    float32, else float64 (integers and booleans compute in float64). The
+    library computes in float64 either way."""
+    result = np.dtype(np.float32)
+    for x in arrays:
+        t = x.dtype
+        if t.kind in "biu" or (t.kind == "f" and t.itemsize == 8):
+            result = _F8
+        elif t.kind == "f" and t.itemsize == 4:
+            pass
+        elif t.kind == "f":
+            raise TypeError(f"array type {t} is unsupported in linalg")
+        elif t.kind == "c":
+            raise TypeError(f"lapack_ai.{fn}: complex arrays are not supported (real only); use numpy.linalg.{fn}")
+        else:
+            raise TypeError(f"lapack_ai.{fn}: arrays of type {t} are not supported")
+    return result
+
+
+def _assert_stacked_2d(a):
+    if a.ndim < 2:
+        raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least two-dimensional")
+
+
+def _assert_stacked_square(a):
+    if a.shape[-1] != a.shape[-2]:
+        raise LinAlgError("Last 2 dimensions of the array must be square")
+
+
+# ---------------------------------------------------------------- svd
+
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False):
+    """Singular value decomposition, as ``numpy.linalg.svd(a, full_matrices,
+    compute_uv)``: ``a = (u * s[..., None, :]) @ vh``.
+
+    `a` is (..., M, N); returns ``SVDResult(U, S, Vh)`` with U (..., M, M)
+    and Vh (..., N, N) (``full_matrices=False``: (..., M, K) and (..., K, N),
+    K = min(M, N)), S (..., K) descending; only S if ``compute_uv=False``.
+    Computed by ``lapack_ai_dgesvdocl`` (DGESVD's algorithm, on the GPU when
+    routed there); singular vectors may differ from NumPy's (which uses
+    DGESDD) by sign, as between any two LAPACKs.
+
+    ``overwrite_a=True`` lets the library work in `a` itself (destroying
+    it) when `a` is float64 and column- or row-major; otherwise `a` is
+    copied once. Raises LinAlgError if the SVD does not converge (or `a`
+    contains NaN).
+    """
+    a = np.asarray(a)
+    _assert_stacked_2d(a)
+    dtype = _linalg_dtype((a,), "svd")
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    k = min(m, n)
+    _check_lp64(m, n)
+    if compute_uv:
+        job = b"A" if full_matrices else b"S"
+        ucols, vrows = (m, n) if full_matrices else (k, k)
+
+    if k == 0 or 0 in batch:
+        # Nothing to compute; as NumPy, the full bases are identities.
+        s = np.empty(batch + (k,), dtype)
+        if not compute_uv:
+            return s
+        u = np.zeros(batch + (m, ucols), dtype)
+        vh = np.zeros(batch + (vrows, n), dtype)
+        if full_matrices:
+            u[...] = np.eye(m, dtype=dtype)
+            vh[...] = np.eye(n, dtype=dtype)
+        return SVDResult(u, s, vh)
+
+    if overwrite_a and a.flags.writeable and _layout(_first_matrix(a)) is not None:
+        work = a
+    else:
+        # One copy, in the input's own order where that is a layout the
+        # library reads (a plain copy, not a transposition).
+        order = "F" if a.ndim == 2 and (_layout(a) or (True,))[0] is False else "C"
+        work = np.array(a, dtype=_F8, order=order)
+    row_major, ld = _layout(_first_matrix(work))
+
+    # The library computes the SVD of the column-major matrix it sees:
+    # `work` itself, or (row-major) its transpose, A^T = V S U^T, whose
+    # U and VT are our Vh^T and U^T. The arrays below are laid out so that
+    # either way the results land in U and Vh without a copy.
+    s = np.empty(batch + (k,))
+    superb = np.empty(max(1, k - 1))
+    lm, ln = (n, m) if row_major else (m, n)
+    if compute_uv:
+        if row_major:
+            u_store, vh_store = np.empty(batch + (m, ucols)), np.empty(batch + (vrows, n))
+            lu, lvt = vh_store, u_store  # U' = Vh^T (n x vrows), VT' = U^T (ucols x m)
+            ldu, ldvt = max(1, n), max(1, ucols)
+            u, vh = u_store, vh_store
+        else:
+            u_store, vh_store = np.empty(batch + (ucols, m)), np.empty(batch + (n, vrows))
+            lu, lvt = u_store, vh_store
+            ldu, ldvt = max(1, m), max(1, vrows)
+            u, vh = u_store.swapaxes(-1, -2), vh_store.swapaxes(-1, -2)
+    else:
+        job = b"N"
+        ldu = ldvt = 1
+    dgesvdocl = _clib.function("lapack_ai_dgesvdocl")
+    for idx in np.ndindex(batch):
+        pu = _address(lu[idx]) if compute_uv else None
+        pvt = _address(lvt[idx]) if compute_uv else None
+        info = dgesvdocl(102, job, job, lm, ln, _address(work[idx]), ld, _address(s[idx]), pu, ldu, pvt, ldvt,
+                         _address(superb))
+        if info > 0 or info == _SVD_INFO_NAN:
+            raise LinAlgError("SVD did not converge")
+        if info == _WORK_MEMORY_ERROR:
+            raise MemoryError("lapack_ai.svd: the library could not allocate its workspace")
+        if info != 0:
+            raise RuntimeError(f"lapack_ai.svd: lapack_ai_dgesvdocl returned {info} (a bug in lapack_ai)")
+    if dtype != _F8:
+        s = s.astype(dtype)
+        if compute_uv:
+            u, vh = u.astype(dtype), vh.astype(dtype)
+    return SVDResult(u, s, vh) if compute_uv else s
+
+
+# ---------------------------------------------------------------- solve
+
+def solve(a, b, overwrite_a=False, overwrite_b=False):
+    """Solves ``a @ x = b``, as ``numpy.linalg.solve(a, b)`` (NumPy 2
+    shapes): `a` (..., M, M); `b` (M,) or (..., M, K), batch dimensions
+    broadcast. Computed by DGESV (LU with partial pivoting).
+
+    ``overwrite_a=True``: the LU factors may be written into `a` (when it is
+    a 2-D column-major float64 array); ``overwrite_b=True``: the solution
+    may be written into `b` and `b` returned (when it is float64, (M,) or
+    (M, K) column-major, and not broadcast). Otherwise both are copied once.
+    Raises LinAlgError("Singular matrix") if `a` is exactly singular.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    _assert_stacked_2d(a)
+    _assert_stacked_square(a)
+    dtype = _linalg_dtype((a, b), "solve")
+    m = a.shape[-1]
+    vector = b.ndim == 1
+    name, signature = ("solve1", "(m,m),(m)->(m)") if vector else ("solve", "(m,m),(m,n)->(m,n)")
+    if b.ndim == 0:
+        raise ValueError(f"{name}: Input operand 1 does not have enough dimensions "
+                         f"(has 0, gufunc core with signature {signature} requires 2)")
+    b2 = b[:, None] if vector else b
+    if b2.shape[-2] != m:
+        raise ValueError(f"{name}: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
+                         f"signature {signature} (size {b2.shape[-2]} is different from {m})")
+    nrhs = b2.shape[-1]
+    batch = np.broadcast_shapes(a.shape[:-2], b2.shape[:-2])
+    _check_lp64(m, nrhs)
+
+    if overwrite_b and not batch and b.flags.writeable and _layout(b2) and not _layout(b2)[0]:
+        x, ldb, result = b2, _layout(b2)[1], b
+    else:
+        x_store = np.empty(batch + (nrhs, m))
+        x = x_store.swapaxes(-1, -2)  # each matrix column-major, ldb = m
+        x[...] = b2
+        ldb, result = max(1, m), x_store[..., 0, :] if vector else x
+    if m == 0 or nrhs == 0 or 0 in batch:
+        return result.astype(dtype, copy=False)
+
+    a_layout = _layout(a) if a.ndim == 2 else None
+    direct_a = overwrite_a and not batch and a.flags.writeable and a_layout is not None and a_layout[0] is False
+    if direct_a:
+        work, lda = a, a_layout[1]
+    else:
+        work, lda = np.empty((m, m), order="F"), max(1, m)  # reused across a stack
+    a_b = np.broadcast_to(a, batch + (m, m))
+    ipiv = np.empty(m, np.intc)
+    # DGESV's scalars are passed by reference.
+    ints = (ctypes.c_int * 5)(m, nrhs, lda, ldb, 0)
+    p = [ctypes.addressof(ints) + i * ctypes.sizeof(ctypes.c_int) for i in range(5)]
+    dgesv = _clib.function("dgesv_")
+    for idx in np.ndindex(batch):
+        if not direct_a:
+            work[...] = a_b[idx]
+        dgesv(p[0], p[1], _address(work), p[2], _address(ipiv), _address(x[idx]), p[3], p[4])
+        info = ints[4]
+        if info > 0:
+            raise LinAlgError("Singular matrix")
+        if info != 0:
+            raise RuntimeError(f"lapack_ai.solve: dgesv_ returned INFO={info} (a bug in lapack_ai)")
+    return result.astype(dtype, copy=False)
+
+
+# ---------------------------------------------------------------- matmul
+
+def _gemm_operand(x):
+    """`x` if the library can read its matrices where they lie, else one
+    C-ordered float64 copy."""
+    if x.size and _layout(_first_matrix(x)) is not None:
+        return x
+    return np.ascontiguousarray(x, dtype=_F8)
+
+
+def _matmul(a, b, fn, call):
+    a, b = np.asarray(a), np.asarray(b)
+    signature = "(n?,k),(k,m?)->(n?,m?)"
+    for i, x in enumerate((a, b)):
+        if x.ndim == 0:
+            raise ValueError(f"{fn}: Input operand {i} does not have enough dimensions "
+                             f"(has 0, gufunc core with signature {signature} requires 1)")
+    for x in (a, b):
+        if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8):
+            raise TypeError(f"lapack_ai.{fn}: computes in float64; got an array of type {x.dtype} "
+                            f"(convert it, or use numpy.matmul)")
+    dtype = np.result_type(a.dtype, b.dtype)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    (m, k), (k2, n) = a2.shape[-2:], b2.shape[-2:]
+    if k2 != k:
+        raise ValueError(f"{fn}: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
+                         f"signature {signature} (size {k2} is different from {k})")
+    batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    _check_lp64(m, n, k)
+    out = np.empty(batch + (m, n))  # C order, as numpy.matmul's
+    if out.size and k == 0:
+        out.fill(0.0)
+    elif out.size:
+        a2, b2 = _gemm_operand(a2), _gemm_operand(b2)
+        (a_row, lda), (b_row, ldb) = _layout(_first_matrix(a2)), _layout(_first_matrix(b2))
+        a_b, b_b = np.broadcast_to(a2, batch + (m, k)), np.broadcast_to(b2, batch + (k, n))
+        for idx in np.ndindex(batch):
+            # Row-major C = A B: a row-major operand is used as it is, a
+            # column-major one as the transpose of its row-major reading.
+            call(m, n, k, _address(a_b[idx]), lda, a_row, _address(b_b[idx]), ldb, b_row, _address(out[idx]), n)
+    if a.ndim == 1:
+        out = out[..., 0, :]
+    if b.ndim == 1:
+        out = out[..., 0]
+    out = out.astype(dtype, copy=False)
+    return out[()] if out.ndim == 0 else out
+
+
+def _cblas_dgemm(m, n, k, pa, lda, a_row, pb, ldb, b_row, pc, ldc):
+    ta = _CBLAS_NO_TRANS if a_row else _CBLAS_TRANS
+    tb = _CBLAS_NO_TRANS if b_row else _CBLAS_TRANS
+    _clib.function("cblas_dgemm")(_ROW_MAJOR, ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc, max(1, ldc))
+
+
+def _dgemm_alpha(m, n, k, pa, lda, a_row, pb, ldb, b_row, pc, ldc):
+    ta = b"N" if a_row else b"T"
+    tb = b"N" if b_row else b"T"
+    info = _clib.function("lapack_ai_dgemm_alpha")(_ROW_MAJOR, ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc,
+                                                   max(1, ldc))
+    if info != 0:
+        raise RuntimeError(f"lapack_ai.matmul_alpha: lapack_ai_dgemm_alpha returned {info} (a bug in lapack_ai)")
+
+
+def matmul(a, b):
+    """Matrix product, as ``numpy.matmul(a, b)`` (``a @ b``): 1-D operands
+    are vectors, batch dimensions broadcast. Computed by the library's
+    ``cblas_dgemm`` (on the GPU when routed there) in float64; the result
+    has NumPy's dtype (float32 only for two float32 inputs). Integer,
+    boolean and complex inputs raise TypeError."""
+    return _matmul(a, b, "matmul", _cblas_dgemm)
+
+
+def matmul_alpha(a, b):
+    """As :func:`matmul`, computed by ``lapack_ai_dgemm_alpha`` (DGEMM_ALPHA:
+    a fast 4x4-block bilinear scheme; the same product up to rounding)."""
+    return _matmul(a, b, "matmul_alpha", _dgemm_alpha)
+
+
+# ---------------------------------------------------------------- library
+
+def info():
+    """What the library runs on: ``{"version", "library" (its path),
+    "mode", "device", "cpu": {routine: CPU library}}``, from
+    ``lapack_ai_info()``."""
+    text = _clib.function("lapack_ai_info")().decode()
+    result = {"version": _clib.function("lapack_ai_version")().decode(), "library": _clib.LIBRARY_PATH, "cpu": {}}
+    for line in text.splitlines()[1:]:
+        key, _, value = line.partition(": ")
+        if key.startswith("cpu "):
+            result["cpu"][key[4:]] = value
+        elif key:
+            result[key] = value
+    return result
+
+
+def stats():
+    """The library's per-routine counters (``lapack_ai_stats_json``), as a
+    dict parsed from its JSON."""
+    f = _clib.function("lapack_ai_stats_json")
+    size = 4096
+    while True:
+        buf = ctypes.create_string_buffer(size)
+        needed = f(buf, size)
+        if needed < size:
+            return json.loads(buf.value.decode())
+        size = needed + 1
