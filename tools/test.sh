@@ -9,7 +9,9 @@
 #      LAPACK (tests/consumers.sh);
 #   5. the installed package as a user's project uses it: CMake
 #      find_package, pkg-config, the Fortran module, the C API, under ctest
-#      (tests/cmake_consumers.sh).
+#      (tests/cmake_consumers.sh);
+#   6. the Python package, pip-installed into a virtual environment with
+#      NumPy, against NumPy under pytest (tests/python.sh).
 # Ends with one line "tests: N passed, N failed" (N: test groups) and a
 # non-zero status if anything failed.
 set -euo pipefail
@@ -43,6 +45,10 @@ record "consumers" $?
 echo "== installed package: CMake, pkg-config, Fortran module, C API (ctest)"
 tests/cmake_consumers.sh
 record "cmake consumers" $?
+
+echo "== Python: import lapack_ai against NumPy (pytest, CPU path and PoCL)"
+tests/python.sh
+record "python" $?
 
 echo "== README snippets are the tested code"
 tests/readme_snippets.sh
