@@ -170,6 +170,15 @@ def test_solve_random(rng, n, nrhs):
     check_solve(a, b, lapack_ai.solve(a, b))
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_solve_large_converted_in_blocks(rng, order):
+    # Past 128 x 128 a row-major input is transposed in 64 x 64 blocks.
+    a = np.array(rng.standard_normal((301, 301)) + 30 * np.eye(301), order=order)
+    b = np.array(rng.standard_normal((301, 157)), order=order)
+    check_solve(a, b, lapack_ai.solve(a, b))
+    check_solve(a.T, b[:, ::-1], lapack_ai.solve(a.T, b[:, ::-1]))
+
+
 @pytest.mark.parametrize("name", ["C", "F", "row-major slice", "column-major slice", "strided", "reversed", "big-endian"])
 def test_solve_layouts_and_inputs_untouched(rng, name):
     a = layouts(rng, 9, 9)[name]

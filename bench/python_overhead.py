@@ -1,0 +1,178 @@
+"""What `import lapack_ai` costs over calling the C API directly.
+
+For each routine and size n: the C API called directly through ctypes on
+buffers prepared beforehand (column-major inputs, a preallocated output;
+destroyed inputs restored outside the timed region), against the Python
+function on ordinary NumPy arrays, timed alternately, median of the runs.
+"Python - C" is the end-to-end difference (noisy on a shared machine); the
+robust figure is "wrapper": the Python function with the library call
+replaced by a no-op (everything it does besides computing: checks, copies,
+allocations), plus one ctypes call of the routine with nothing to do
+(argument conversion, the library's entry), as a share of the C API time.
+
+    LAPACK_AI_CPU_LIB=/usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
+        target/python-venv/bin/python bench/python_overhead.py [--sizes 512,1024,2048] [--reps 7] [--svd-max 1024]
+"""
+
+import argparse
+import ctypes
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import lapack_ai
+from lapack_ai import _clib
+
+ROW, COL = 101, 102
+NO_TRANS = 111
+
+
+def timed(f):
+    t = time.perf_counter()
+    f()
+    return time.perf_counter() - t
+
+
+def int_refs(*values):
+    ints = (ctypes.c_int * len(values))(*values)
+    return ints, [ctypes.addressof(ints) + i * ctypes.sizeof(ctypes.c_int) for i in range(len(values))]
+
+
+class Case:
+    """One routine at one size: `direct()` calls the C API, `restore()`
+    undoes what it destroyed (untimed), `python()` is the module's call,
+    `trivial()` a ctypes call of the same routine with nothing to do."""
+
+    def __init__(self, name, symbol, direct, restore, python, trivial):
+        self.name, self.symbol = name, symbol
+        self.direct, self.restore, self.python, self.trivial = direct, restore, python, trivial
+
+
+def cases(n, rng, svd_max):
+    a = rng.standard_normal((n, n)) + n * np.eye(n)
+    b = rng.standard_normal((n, n))
+    af, bf = np.asfortranarray(a), np.asfortranarray(b)
+
+    # matmul: cblas_dgemm on column-major A and B into a preallocated C.
+    gemm = _clib.function("cblas_dgemm")
+    c = np.empty((n, n), order="F")
+    yield Case("matmul C-order", "cblas_dgemm",
+               lambda: gemm(COL, NO_TRANS, NO_TRANS, n, n, n, 1.0, af.ctypes.data, n, bf.ctypes.data, n, 0.0,
+                            c.ctypes.data, n),
+               lambda: None, lambda: lapack_ai.matmul(a, b),
+               lambda: gemm(COL, NO_TRANS, NO_TRANS, 0, 0, 0, 1.0, af.ctypes.data, 1, bf.ctypes.data, 1, 0.0,
+                            c.ctypes.data, 1))
+    yield Case("matmul F-order", "cblas_dgemm",
+               lambda: gemm(COL, NO_TRANS, NO_TRANS, n, n, n, 1.0, af.ctypes.data, n, bf.ctypes.data, n, 0.0,
+                            c.ctypes.data, n),
+               lambda: None, lambda: lapack_ai.matmul(af, bf),
+               lambda: gemm(COL, NO_TRANS, NO_TRANS, 0, 0, 0, 1.0, af.ctypes.data, 1, bf.ctypes.data, 1, 0.0,
+                            c.ctypes.data, 1))
+
+    # solve: dgesv_ with n right-hand sides; A and B restored before each call.
+    gesv = _clib.function("dgesv_")
+    wa, wb = np.empty((n, n), order="F"), np.empty((n, n), order="F")
+    ipiv = np.empty(n, np.intc)
+    ints, p = int_refs(n, n, n, n, 0)
+    zeros, z = int_refs(0, 0, 1, 1, 0)
+
+    def restore_solve():
+        wa[...] = a
+        wb[...] = b
+
+    yield Case("solve C-order", "dgesv_",
+               lambda: gesv(p[0], p[1], wa.ctypes.data, p[2], ipiv.ctypes.data, wb.ctypes.data, p[3], p[4]),
+               restore_solve, lambda: lapack_ai.solve(a, b),
+               lambda: gesv(z[0], z[1], wa.ctypes.data, z[2], ipiv.ctypes.data, wb.ctypes.data, z[3], z[4]))
+    fa, fb = np.empty((n, n), order="F"), np.empty((n, n), order="F")
+
+    def restore_both():
+        restore_solve()
+        fa[...] = a
+        fb[...] = b
+
+    yield Case("solve F-order", "dgesv_",
+               lambda: gesv(p[0], p[1], wa.ctypes.data, p[2], ipiv.ctypes.data, wb.ctypes.data, p[3], p[4]),
+               restore_solve, lambda: lapack_ai.solve(af, bf),
+               lambda: gesv(z[0], z[1], wa.ctypes.data, z[2], ipiv.ctypes.data, wb.ctypes.data, z[3], z[4]))
+    yield Case("solve F, overwrite", "dgesv_",
+               lambda: gesv(p[0], p[1], wa.ctypes.data, p[2], ipiv.ctypes.data, wb.ctypes.data, p[3], p[4]),
+               restore_both, lambda: lapack_ai.solve(fa, fb, overwrite_a=True, overwrite_b=True),
+               lambda: gesv(z[0], z[1], wa.ctypes.data, z[2], ipiv.ctypes.data, wb.ctypes.data, z[3], z[4]))
+
+    if n > svd_max:
+        return
+    # svd: lapack_ai_dgesvdocl, all vectors, of B; B restored before each call.
+    svd = _clib.function("lapack_ai_dgesvdocl")
+    s, u, vt, superb = np.empty(n), np.empty((n, n), order="F"), np.empty((n, n), order="F"), np.empty(n)
+
+    def svd_direct():
+        info = svd(COL, b"A", b"A", n, n, wb.ctypes.data, n, s.ctypes.data, u.ctypes.data, n, vt.ctypes.data, n,
+                   superb.ctypes.data)
+        assert info == 0
+
+    yield Case("svd C-order", "lapack_ai_dgesvdocl", svd_direct, restore_solve, lambda: lapack_ai.svd(b),
+               lambda: svd(COL, b"A", b"A", 0, 0, wb.ctypes.data, 1, s.ctypes.data, u.ctypes.data, 1,
+                           vt.ctypes.data, 1, superb.ctypes.data))
+    yield Case("svd F, overwrite", "lapack_ai_dgesvdocl", svd_direct, restore_both,
+               lambda: lapack_ai.svd(fb, overwrite_a=True),
+               lambda: svd(COL, b"A", b"A", 0, 0, wb.ctypes.data, 1, s.ctypes.data, u.ctypes.data, 1,
+                           vt.ctypes.data, 1, superb.ctypes.data))
+
+
+def wrapper_alone(case, reps=200):
+    """Seconds the Python function spends outside the library call: the call
+    replaced by a no-op returning 0 (success)."""
+    real = _clib._bound[case.symbol]
+    _clib._bound[case.symbol] = lambda *args: 0
+    try:
+        runs = []
+        for _ in range(reps):
+            case.restore()
+            runs.append(timed(case.python))
+        return statistics.median(runs)
+    finally:
+        _clib._bound[case.symbol] = real
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="512,1024,2048")
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--svd-max", type=int, default=1024, help="largest n for the (slow) SVD")
+    parser.add_argument("--only", default="", help="run only cases whose name contains this")
+    args = parser.parse_args()
+    rng = np.random.default_rng(20261125)
+    info = lapack_ai.info()
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.node()}  {os.cpu_count()} CPUs  "
+          f"Python {platform.python_version()}  NumPy {np.__version__}")
+    print(f"# lapack-ai {info['version']}  mode {info['mode']}  device {info['device']}")
+    print(f"# CPU LAPACK: {info['cpu']['dgemm_']}  reps {args.reps} (median)")
+    print(f"{'case':<20} {'n':>5} {'C API ms':>10} {'Python ms':>10} {'Python-C':>9} "
+          f"{'wrapper us':>11} {'ctypes us':>10} {'overhead':>9}")
+    for n in [int(x) for x in args.sizes.split(",")]:
+        for case in cases(n, rng, args.svd_max):
+            if args.only not in case.name:
+                continue
+            case.restore()
+            case.direct()  # warm-up: first-call resolution, page faults
+            case.python()
+            direct, python = [], []
+            for _ in range(args.reps):
+                case.restore()
+                direct.append(timed(case.direct))
+                case.restore()
+                python.append(timed(case.python))
+            td, tp = statistics.median(direct), statistics.median(python)
+            tw = wrapper_alone(case)
+            tt = statistics.median(timed(case.trivial) for _ in range(1000))
+            print(f"{case.name:<20} {n:>5} {td * 1e3:>10.2f} {tp * 1e3:>10.2f} {(tp - td) / td:>+9.2%} "
+                  f"{tw * 1e6:>11.1f} {tt * 1e6:>10.1f} {(tw + tt) / td:>9.3%}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
