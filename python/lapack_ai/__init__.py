@@ -17,6 +17,7 @@ reinterpreted. Inputs are never modified unless asked (``overwrite_a``,
 
 import ctypes
 import json
+import threading
 from collections import namedtuple
 
 import numpy as np
@@ -81,6 +82,27 @@ def _first_matrix(x):
 
 def _address(x):
     return x.ctypes.data
+
+
+# Work arrays up to this many doubles (32 MiB) are kept between calls, one
+# per thread.
+_SCRATCH_DOUBLES = 2**22
+_scratch_local = threading.local()
+
+
+def _scratch(m, n, row_major=False):
+    """An m x n float64 work array (column-major, or row-major), not returned
+    to the caller. Reused between calls of a thread up to 32 MiB: freed at
+    the end of each call, glibc hands its pages back and faults them in again
+    at the next (measured on the project's VM: two 2 MiB arrays per call,
+    ~1,000 page faults, 5.7 ms, against 0.04 ms for the copy itself)."""
+    size = m * n
+    if size > _SCRATCH_DOUBLES:
+        return np.empty((m, n), order="C" if row_major else "F")
+    buf = getattr(_scratch_local, "buf", None)
+    if buf is None or buf.size < size:
+        buf = _scratch_local.buf = np.empty(max(size, 1))
+    return buf[:size].reshape((m, n)) if row_major else buf[:size].reshape((n, m)).T
 
 
 _BLOCK = 64
@@ -183,8 +205,11 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False):
     else:
         # One copy, in the input's own order where that is a layout the
         # library reads (a plain copy, not a transposition).
-        order = "F" if a.ndim == 2 and (_layout(a) or (True,))[0] is False else "C"
-        work = np.array(a, dtype=_F8, order=order)
+        if a.ndim == 2:
+            work = _scratch(m, n, row_major=(_layout(a) or (True,))[0])
+            work[...] = a
+        else:
+            work = np.array(a, dtype=_F8, order="C")
     row_major, ld = _layout(_first_matrix(work))
 
     # The library computes the SVD of the column-major matrix it sees:
@@ -274,7 +299,7 @@ def solve(a, b, overwrite_a=False, overwrite_b=False):
     if direct_a:
         work, lda = a, a_layout[1]
     else:
-        work, lda = np.empty((m, m), order="F"), max(1, m)  # reused across a stack
+        work, lda = _scratch(m, m), max(1, m)  # reused across a stack
     ipiv = np.empty(m, np.intc)
     # DGESV's scalars are passed by reference.
     ints = (ctypes.c_int * 5)(m, nrhs, lda, ldb, 0)
