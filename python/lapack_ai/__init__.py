@@ -90,18 +90,20 @@ _SCRATCH_DOUBLES = 2**22
 _scratch_local = threading.local()
 
 
-def _scratch(m, n, row_major=False):
+def _scratch(m, n, row_major=False, slot="a", dtype=_F8):
     """An m x n float64 work array (column-major, or row-major), not returned
     to the caller. Reused between calls of a thread up to 32 MiB: freed at
     the end of each call, glibc hands its pages back and faults them in again
     at the next (measured on the project's VM: two 2 MiB arrays per call,
-    ~1,000 page faults, 5.7 ms, against 0.04 ms for the copy itself)."""
+    ~1,000 page faults, 5.7 ms, against 0.04 ms for the copy itself).
+    One buffer per `slot`: arrays of different slots can be used together."""
     size = m * n
     if size > _SCRATCH_DOUBLES:
-        return np.empty((m, n), order="C" if row_major else "F")
-    buf = getattr(_scratch_local, "buf", None)
+        return np.empty((m, n), dtype, order="C" if row_major else "F")
+    buffers = _scratch_local.__dict__
+    buf = buffers.get(slot)
     if buf is None or buf.size < size:
-        buf = _scratch_local.buf = np.empty(max(size, 1))
+        buf = buffers[slot] = np.empty(max(size, 1), dtype)
     return buf[:size].reshape((m, n)) if row_major else buf[:size].reshape((n, m)).T
 
 
@@ -162,22 +164,27 @@ def _assert_stacked_square(a):
 
 # ---------------------------------------------------------------- svd
 
-def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False):
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, lapack_driver="gesdd"):
     """Singular value decomposition, as ``numpy.linalg.svd(a, full_matrices,
     compute_uv)``: ``a = (u * s[..., None, :]) @ vh``.
 
     `a` is (..., M, N); returns ``SVDResult(U, S, Vh)`` with U (..., M, M)
     and Vh (..., N, N) (``full_matrices=False``: (..., M, K) and (..., K, N),
     K = min(M, N)), S (..., K) descending; only S if ``compute_uv=False``.
-    Computed by ``lapack_ai_dgesvdocl`` (DGESVD's algorithm, on the GPU when
-    routed there); singular vectors may differ from NumPy's (which uses
-    DGESDD) by sign, as between any two LAPACKs.
+
+    ``lapack_driver`` (as SciPy's): ``"gesdd"`` (NumPy's algorithm, divide
+    and conquer: the library's ``dgesdd_``) or ``"gesvd"`` (the library's
+    GPU SVD route ``lapack_ai_dgesvdocl``, DGESVD's algorithm: QR
+    iteration, much slower with vectors on the CPU). Singular vectors may
+    differ from NumPy's by sign, as between any two LAPACKs.
 
     ``overwrite_a=True`` lets the library work in `a` itself (destroying
     it) when `a` is float64 and column- or row-major; otherwise `a` is
     copied once. Raises LinAlgError if the SVD does not converge (or `a`
     contains NaN).
     """
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError(f'lapack_ai.svd: lapack_driver must be "gesdd" or "gesvd", not {lapack_driver!r}')
     a = np.asarray(a)
     _assert_stacked_2d(a)
     dtype = _linalg_dtype((a,), "svd")
@@ -217,7 +224,6 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False):
     # U and VT are our Vh^T and U^T. The arrays below are laid out so that
     # either way the results land in U and Vh without a copy.
     s = np.empty(batch + (k,))
-    superb = np.empty(max(1, k - 1))
     lm, ln = (n, m) if row_major else (m, n)
     if compute_uv:
         if row_major:
@@ -233,23 +239,51 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False):
     else:
         job = b"N"
         ldu = ldvt = 1
-    dgesvdocl = _clib.function("lapack_ai_dgesvdocl")
+    call = _gesdd if lapack_driver == "gesdd" else _gesvdocl
     for idx in np.ndindex(batch):
-        pu = _address(lu[idx]) if compute_uv else None
-        pvt = _address(lvt[idx]) if compute_uv else None
-        info = dgesvdocl(102, job, job, lm, ln, _address(work[idx]), ld, _address(s[idx]), pu, ldu, pvt, ldvt,
-                         _address(superb))
-        if info > 0 or info == _SVD_INFO_NAN:
-            raise LinAlgError("SVD did not converge")
-        if info == _WORK_MEMORY_ERROR:
-            raise MemoryError("lapack_ai.svd: the library could not allocate its workspace")
-        if info != 0:
-            raise RuntimeError(f"lapack_ai.svd: lapack_ai_dgesvdocl returned {info} (a bug in lapack_ai)")
+        call(job, lm, ln, _address(work[idx]), ld, _address(s[idx]), _address(lu[idx]) if compute_uv else None, ldu,
+             _address(lvt[idx]) if compute_uv else None, ldvt, k)
     if dtype != _F8:
         s = s.astype(dtype)
         if compute_uv:
             u, vh = u.astype(dtype), vh.astype(dtype)
     return SVDResult(u, s, vh) if compute_uv else s
+
+
+def _gesvdocl(job, m, n, pa, lda, ps, pu, ldu, pvt, ldvt, k):
+    superb = np.empty(max(1, k - 1))
+    info = _clib.function("lapack_ai_dgesvdocl")(102, job, job, m, n, pa, lda, ps, pu, ldu, pvt, ldvt,
+                                                 _address(superb))
+    if info > 0 or info == _SVD_INFO_NAN:
+        raise LinAlgError("SVD did not converge")
+    if info == _WORK_MEMORY_ERROR:
+        raise MemoryError("lapack_ai.svd: the library could not allocate its workspace")
+    if info != 0:
+        raise RuntimeError(f"lapack_ai.svd: lapack_ai_dgesvdocl returned {info} (a bug in lapack_ai)")
+
+
+def _gesdd(job, m, n, pa, lda, ps, pu, ldu, pvt, ldvt, k):
+    # DGESDD(JOBZ, M, N, A, LDA, S, U, LDU, VT, LDVT, WORK, LWORK, IWORK,
+    # INFO, hidden length of JOBZ): scalars by reference; LWORK = -1 first,
+    # a workspace query. A containing NaN gives INFO = -4 (reference's check).
+    dgesdd = _clib.function("dgesdd_")
+    jobz = ctypes.c_char(job)
+    ints = (ctypes.c_int * 7)(m, n, lda, ldu, ldvt, -1, 0)
+    p = [ctypes.addressof(ints) + i * ctypes.sizeof(ctypes.c_int) for i in range(7)]
+    iwork = _scratch(8 * k, 1, slot="iwork", dtype=np.intc)
+    query = ctypes.c_double(0.0)
+    dgesdd(ctypes.addressof(jobz), p[0], p[1], pa, p[2], ps, pu, p[3], pvt, p[4], ctypes.addressof(query), p[5],
+           _address(iwork), p[6], 1)
+    if ints[6] == 0:
+        ints[5] = max(1, int(query.value))
+        work = _scratch(ints[5], 1, slot="work")
+        dgesdd(ctypes.addressof(jobz), p[0], p[1], pa, p[2], ps, pu, p[3], pvt, p[4], _address(work), p[5],
+               _address(iwork), p[6], 1)
+    info = ints[6]
+    if info > 0 or info == -4:
+        raise LinAlgError("SVD did not converge")
+    if info != 0:
+        raise RuntimeError(f"lapack_ai.svd: dgesdd_ returned INFO={info} (a bug in lapack_ai)")
 
 
 # ---------------------------------------------------------------- solve

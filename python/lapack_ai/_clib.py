@@ -67,6 +67,11 @@ _PROTOTYPES = {
     #     double *a, int lda, double *s, double *u, int ldu, double *vt,
     #     int ldvt, double *superb)
     "lapack_ai_dgesvdocl": (_int, [_int, _char, _char, _int, _int, _ptr, _int, _ptr, _ptr, _int, _ptr, _int, _ptr]),
+    # void dgesdd_(const char *jobz, const int *m, const int *n, double *a,
+    #     const int *lda, double *s, double *u, const int *ldu, double *vt,
+    #     const int *ldvt, double *work, const int *lwork, int *iwork,
+    #     int *info, size_t jobz_len)
+    "dgesdd_": (None, [_ptr] * 14 + [ctypes.c_size_t]),
     # void dgesv_(const int *n, const int *nrhs, double *a, const int *lda,
     #     int *ipiv, double *b, const int *ldb, int *info)
     "dgesv_": (None, [_ptr] * 8),
