@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover (NumPy 1.x)
     SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 
 # LAPACKE/CBLAS constants (include/lapack_ai.h, cblas.h).
-_ROW_MAJOR = 101
+_ROW_MAJOR, _COL_MAJOR = 101, 102
 _CBLAS_NO_TRANS, _CBLAS_TRANS = 111, 112
 # lapack_ai_dgesvdocl's INFO for an A containing NaN (argument 6) and for a
 # failed workspace allocation (LAPACK_AI_WORK_MEMORY_ERROR).
@@ -382,20 +382,30 @@ def _matmul(a, b, fn, call):
                          f"signature {signature} (size {k2} is different from {k})")
     batch = () if a2.ndim == b2.ndim == 2 else np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     _check_lp64(m, n, k)
-    out = np.empty(batch + (m, n))  # C order, as numpy.matmul's
-    if out.size and k == 0:
-        out.fill(0.0)
-    elif out.size:
+    if batch and 0 in batch or m == 0 or n == 0 or k == 0:
+        out = np.zeros(batch + (m, n))
+    else:
         a2, b2 = _gemm_operand(a2), _gemm_operand(b2)
         (a_row, lda), (b_row, ldb) = _layout(_first_matrix(a2)), _layout(_first_matrix(b2))
-        # Row-major C = A B: a row-major operand is used as it is, a
-        # column-major one as the transpose of its row-major reading.
+        # C = op(A) op(B) in C's layout: a row-major C from row-major
+        # operands as they are and column-major ones transposed, a
+        # column-major C the other way round. C is row-major (as NumPy's)
+        # unless both operands are column-major: then a column-major C makes
+        # the product NN rather than TT, which some BLAS (the bundled
+        # reference) run many times slower.
+        row = a_row or b_row
+        if row:
+            out = np.empty(batch + (m, n))
+            ta, tb, ldc = not a_row, not b_row, n
+        else:
+            out = np.empty(batch + (n, m)).swapaxes(-1, -2)
+            ta, tb, ldc = a_row, b_row, m
         if not batch:
-            call(m, n, k, _address(a2), lda, a_row, _address(b2), ldb, b_row, _address(out), n)
+            call(row, m, n, k, _address(a2), lda, ta, _address(b2), ldb, tb, _address(out), ldc)
         else:
             a_b, b_b = np.broadcast_to(a2, batch + (m, k)), np.broadcast_to(b2, batch + (k, n))
             for idx in np.ndindex(batch):
-                call(m, n, k, _address(a_b[idx]), lda, a_row, _address(b_b[idx]), ldb, b_row, _address(out[idx]), n)
+                call(row, m, n, k, _address(a_b[idx]), lda, ta, _address(b_b[idx]), ldb, tb, _address(out[idx]), ldc)
     if a.ndim == 1:
         out = out[..., 0, :]
     if b.ndim == 1:
@@ -405,16 +415,15 @@ def _matmul(a, b, fn, call):
     return out[()] if out.ndim == 0 else out
 
 
-def _cblas_dgemm(m, n, k, pa, lda, a_row, pb, ldb, b_row, pc, ldc):
-    ta = _CBLAS_NO_TRANS if a_row else _CBLAS_TRANS
-    tb = _CBLAS_NO_TRANS if b_row else _CBLAS_TRANS
-    _clib.function("cblas_dgemm")(_ROW_MAJOR, ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc, max(1, ldc))
+def _cblas_dgemm(row, m, n, k, pa, lda, ta, pb, ldb, tb, pc, ldc):
+    _clib.function("cblas_dgemm")(_ROW_MAJOR if row else _COL_MAJOR, _CBLAS_TRANS if ta else _CBLAS_NO_TRANS,
+                                  _CBLAS_TRANS if tb else _CBLAS_NO_TRANS, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc,
+                                  max(1, ldc))
 
 
-def _dgemm_alpha(m, n, k, pa, lda, a_row, pb, ldb, b_row, pc, ldc):
-    ta = b"N" if a_row else b"T"
-    tb = b"N" if b_row else b"T"
-    info = _clib.function("lapack_ai_dgemm_alpha")(_ROW_MAJOR, ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc,
+def _dgemm_alpha(row, m, n, k, pa, lda, ta, pb, ldb, tb, pc, ldc):
+    info = _clib.function("lapack_ai_dgemm_alpha")(_ROW_MAJOR if row else _COL_MAJOR, b"T" if ta else b"N",
+                                                   b"T" if tb else b"N", m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc,
                                                    max(1, ldc))
     if info != 0:
         raise RuntimeError(f"lapack_ai.matmul_alpha: lapack_ai_dgemm_alpha returned {info} (a bug in lapack_ai)")
@@ -424,7 +433,8 @@ def matmul(a, b):
     """Matrix product, as ``numpy.matmul(a, b)`` (``a @ b``): 1-D operands
     are vectors, batch dimensions broadcast. Computed by the library's
     ``cblas_dgemm`` (on the GPU when routed there) in float64; the result
-    has NumPy's dtype (float32 only for two float32 inputs). Integer,
+    has NumPy's dtype (float32 only for two float32 inputs) and is
+    C-ordered, or F-ordered when both operands are column-major. Integer,
     boolean and complex inputs raise TypeError."""
     return _matmul(a, b, "matmul", _cblas_dgemm)
 

@@ -414,3 +414,15 @@ def test_calls_are_routed_as_configured(tmp_path):
     assert any(line.startswith("dgesv ") or line.startswith("dgesv_ ") for line in lines), lines
     assert any(line.startswith("dgesdd") for line in lines), lines
     assert any(line.startswith("dgesvdocl") for line in lines), lines
+
+
+@pytest.mark.parametrize("matmul", MATMULS)
+def test_matmul_result_layout(rng, matmul):
+    # C-ordered as NumPy's, except from two column-major operands (then the
+    # product is NN in column-major terms, not TT).
+    a, b = rng.standard_normal((7, 5)), rng.standard_normal((5, 3))
+    assert matmul(a, b).flags.c_contiguous
+    assert matmul(np.asfortranarray(a), b).flags.c_contiguous
+    c = matmul(np.asfortranarray(a), np.asfortranarray(b))
+    assert c.flags.f_contiguous
+    check_matmul(a, b, c)
