@@ -11,7 +11,7 @@ allocations), plus one ctypes call of the routine with nothing to do
 (argument conversion, the library's entry), as a share of the C API time.
 
     LAPACK_AI_CPU_LIB=/usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
-        target/python-venv/bin/python bench/python_overhead.py [--sizes 512,1024,2048] [--reps 7] [--svd-max 1024]
+        target/python-venv/bin/python bench/python_overhead.py [--sizes 512,1024,2048] [--reps 7] [--svd-max 512]
 """
 
 import argparse
@@ -110,24 +110,51 @@ def cases(n, rng, svd_max):
                restore_both, lambda: lapack_ai.solve(fa, fb, overwrite_a=True, overwrite_b=True),
                lambda: gesv(z[0], z[1], wa.ctypes.data, z[2], ipiv.ctypes.data, wb.ctypes.data, z[3], z[4]))
 
+    # svd, all vectors, of B (B restored before each call): dgesdd_ (the
+    # default driver, NumPy's) with its workspace allocated beforehand, and
+    # lapack_ai_dgesvdocl (lapack_driver="gesvd") up to n = svd_max.
+    gesdd = _clib.function("dgesdd_")
+    s, u, vt = np.empty(n), np.empty((n, n), order="F"), np.empty((n, n), order="F")
+    iwork = np.empty(8 * n, np.intc)
+    sdd_ints, q = int_refs(n, n, n, n, n, -1, 0)
+    sdd_zero, qz = int_refs(0, 0, 1, 1, 1, 1, 0)
+    jobz = ctypes.c_char(b"A")
+    query = np.empty(1)
+    gesdd(ctypes.addressof(jobz), q[0], q[1], wb.ctypes.data, q[2], s.ctypes.data, u.ctypes.data, q[3],
+          vt.ctypes.data, q[4], query.ctypes.data, q[5], iwork.ctypes.data, q[6], 1)
+    sdd_ints[5] = int(query[0])
+    work = np.empty(sdd_ints[5])
+
+    def gesdd_direct():
+        gesdd(ctypes.addressof(jobz), q[0], q[1], wb.ctypes.data, q[2], s.ctypes.data, u.ctypes.data, q[3],
+              vt.ctypes.data, q[4], work.ctypes.data, q[5], iwork.ctypes.data, q[6], 1)
+        assert sdd_ints[6] == 0
+
+    def gesdd_trivial():
+        gesdd(ctypes.addressof(jobz), qz[0], qz[1], wb.ctypes.data, qz[2], s.ctypes.data, u.ctypes.data, qz[3],
+              vt.ctypes.data, qz[4], work.ctypes.data, qz[5], iwork.ctypes.data, qz[6], 1)
+
+    yield Case("svd C-order", "dgesdd_", gesdd_direct, restore_solve, lambda: lapack_ai.svd(b), gesdd_trivial)
+    yield Case("svd F, overwrite", "dgesdd_", gesdd_direct, restore_both, lambda: lapack_ai.svd(fb, overwrite_a=True),
+               gesdd_trivial)
     if n > svd_max:
         return
-    # svd: lapack_ai_dgesvdocl, all vectors, of B; B restored before each call.
     svd = _clib.function("lapack_ai_dgesvdocl")
-    s, u, vt, superb = np.empty(n), np.empty((n, n), order="F"), np.empty((n, n), order="F"), np.empty(n)
+    superb = np.empty(n)
 
-    def svd_direct():
+    def gesvd_direct():
         info = svd(COL, b"A", b"A", n, n, wb.ctypes.data, n, s.ctypes.data, u.ctypes.data, n, vt.ctypes.data, n,
                    superb.ctypes.data)
         assert info == 0
 
-    yield Case("svd C-order", "lapack_ai_dgesvdocl", svd_direct, restore_solve, lambda: lapack_ai.svd(b),
-               lambda: svd(COL, b"A", b"A", 0, 0, wb.ctypes.data, 1, s.ctypes.data, u.ctypes.data, 1,
-                           vt.ctypes.data, 1, superb.ctypes.data))
-    yield Case("svd F, overwrite", "lapack_ai_dgesvdocl", svd_direct, restore_both,
-               lambda: lapack_ai.svd(fb, overwrite_a=True),
-               lambda: svd(COL, b"A", b"A", 0, 0, wb.ctypes.data, 1, s.ctypes.data, u.ctypes.data, 1,
-                           vt.ctypes.data, 1, superb.ctypes.data))
+    def gesvd_trivial():
+        svd(COL, b"A", b"A", 0, 0, wb.ctypes.data, 1, s.ctypes.data, u.ctypes.data, 1, vt.ctypes.data, 1,
+            superb.ctypes.data)
+
+    yield Case("svd gesvd C-order", "lapack_ai_dgesvdocl", gesvd_direct, restore_solve,
+               lambda: lapack_ai.svd(b, lapack_driver="gesvd"), gesvd_trivial)
+    yield Case("svd gesvd F, overwrite", "lapack_ai_dgesvdocl", gesvd_direct, restore_both,
+               lambda: lapack_ai.svd(fb, overwrite_a=True, lapack_driver="gesvd"), gesvd_trivial)
 
 
 def wrapper_alone(case, reps=200):
@@ -149,7 +176,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="512,1024,2048")
     parser.add_argument("--reps", type=int, default=7)
-    parser.add_argument("--svd-max", type=int, default=1024, help="largest n for the (slow) SVD")
+    parser.add_argument("--svd-max", type=int, default=512, help="largest n for the (slow) DGESVD driver")
     parser.add_argument("--only", default="", help="run only cases whose name contains this")
     args = parser.parse_args()
     rng = np.random.default_rng(20261125)
@@ -158,7 +185,7 @@ def main():
           f"Python {platform.python_version()}  NumPy {np.__version__}  load {os.getloadavg()[0]:.1f}")
     print(f"# lapack-ai {info['version']}  mode {info['mode']}  device {info['device']}")
     print(f"# CPU LAPACK: {info['cpu']['dgemm_']}  reps {args.reps} (min)")
-    print(f"{'case':<20} {'n':>5} {'C API ms':>9} {'+copies':>9} {'Python ms':>9} {'Py-C':>8} {'Py-C+cp':>8} "
+    print(f"{'case':<22} {'n':>5} {'C API ms':>9} {'+copies':>9} {'Python ms':>9} {'Py-C':>8} {'Py-C+cp':>8} "
           f"{'wrapper us':>10} {'ctypes us':>9} {'overhead':>9}")
     for n in [int(x) for x in args.sizes.split(",")]:
         for case in cases(n, rng, args.svd_max):
@@ -177,7 +204,7 @@ def main():
             tdc = min(c + d for c, d in zip(copies, direct)) if case.copies else td
             tw = wrapper_alone(case)
             tt = min(timed(case.trivial) for _ in range(1000))
-            print(f"{case.name:<20} {n:>5} {td * 1e3:>9.2f} {tdc * 1e3:>9.2f} {tp * 1e3:>9.2f} {(tp - td) / td:>+8.2%} "
+            print(f"{case.name:<22} {n:>5} {td * 1e3:>9.2f} {tdc * 1e3:>9.2f} {tp * 1e3:>9.2f} {(tp - td) / td:>+8.2%} "
                   f"{(tp - tdc) / tdc:>+8.2%} {tw * 1e6:>10.1f} {tt * 1e6:>9.1f} {(tw + tt) / td:>9.3%}", flush=True)
 
 
