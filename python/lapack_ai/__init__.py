@@ -107,20 +107,19 @@ def _scratch(m, n, row_major=False, slot="a", dtype=_F8):
     return buf[:size].reshape((m, n)) if row_major else buf[:size].reshape((n, m)).T
 
 
-_BLOCK = 64
+_PANEL = 16
 
 
 def _copy_into(dst, src):
-    """``dst[...] = src`` (converting the dtype, broadcasting). Between a
-    row-major and a column-major matrix NumPy's copy strides through memory;
-    in 64 x 64 blocks, which stay in cache, it takes half the time (1.9 ms
-    instead of 3.6 ms for 1024 x 1024 on the project's machine)."""
-    if (dst.ndim == src.ndim == 2 and min(dst.shape) > 2 * _BLOCK
-            and (abs(src.strides[0]) > abs(src.strides[1])) != (dst.strides[0] > dst.strides[1])):
-        m, n = dst.shape
-        for j in range(0, n, _BLOCK):
-            for i in range(0, m, _BLOCK):
-                dst[i:i + _BLOCK, j:j + _BLOCK] = src[i:i + _BLOCK, j:j + _BLOCK]
+    """``dst[...] = src`` (converting the dtype, broadcasting) for a
+    column-major `dst`. From a row-major matrix NumPy's copy strides through
+    memory; copied 16 rows at a time it is 3 to 5 times faster: 0.8 ms
+    instead of 3.6 ms for 1024 x 1024 on the project's machine (64 x 64
+    blocks: 1.9 ms)."""
+    if (dst.ndim == src.ndim == 2 and min(dst.shape) > 2 * _PANEL
+            and abs(src.strides[0]) > abs(src.strides[1]) and dst.strides[0] < dst.strides[1]):
+        for i in range(0, dst.shape[0], _PANEL):
+            dst[i:i + _PANEL] = src[i:i + _PANEL]
     else:
         dst[...] = src
 

@@ -189,7 +189,7 @@ def test_solve_random(rng, n, nrhs):
 
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_solve_large_converted_in_blocks(rng, order):
-    # Past 128 x 128 a row-major input is transposed in 64 x 64 blocks.
+    # Past 32 x 32 a row-major input is transposed 16 rows at a time.
     a = np.array(rng.standard_normal((301, 301)) + 30 * np.eye(301), order=order)
     b = np.array(rng.standard_normal((301, 157)), order=order)
     check_solve(a, b, lapack_ai.solve(a, b))
