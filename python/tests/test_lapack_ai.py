@@ -426,3 +426,21 @@ def test_matmul_result_layout(rng, matmul):
     c = matmul(np.asfortranarray(a), np.asfortranarray(b))
     assert c.flags.f_contiguous
     check_matmul(a, b, c)
+
+
+def test_threads_do_not_share_work_arrays(rng):
+    # ctypes releases the GIL during each call, so calls from several
+    # threads overlap; each thread has its own work arrays.
+    from concurrent.futures import ThreadPoolExecutor
+
+    problems = [(rng.standard_normal((150, 150)) + 15 * np.eye(150), rng.standard_normal((150, 40))) for _ in range(24)]
+
+    def work(problem):
+        a, b = problem
+        return lapack_ai.solve(a, b), lapack_ai.svd(a, compute_uv=False)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, problems))
+    for (a, b), (x, s) in zip(problems, results):
+        check_solve(a, b, x)
+        np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-12)
