@@ -91,8 +91,8 @@ _scratch_local = threading.local()
 
 
 def _scratch(m, n, row_major=False, slot="a", dtype=_F8):
-    """An m x n float64 work array (column-major, or row-major), not returned
-    to the caller. Reused between calls of a thread up to 32 MiB: freed at
+    """An m x n work array (column-major, or row-major) that the caller never
+    sees. Reused between calls of a thread up to 32 MiB a slot: freed at
     the end of each call, glibc hands its pages back and faults them in again
     at the next (measured on the project's VM: two 2 MiB arrays per call,
     ~1,000 page faults, 5.7 ms, against 0.04 ms for the copy itself).
