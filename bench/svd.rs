@@ -24,13 +24,11 @@
 //! 1e-10 * n or more (n: the columns), or whose INFO was not 0.
 //!
 //! The CPU is slow here (OpenBLAS dgesvd with full vectors: 72 to 114 s at
-//! n = 2048 on the H100 machine's 16 cores; DGESVDOCL runs it until the GPU
-//! SVD lands), so the CPU columns run only for min(m, n) <=
-//! BENCH_SVD_CPU_MAX: `F` (both jobs) or `F,N` (full vectors, values only);
-//! default 2048,8192. Skipped: `-`. With these defaults the sweep takes
-//! about 10 minutes there (CPU columns 517 s, cuSOLVER about 90 s);
-//! BENCH_SVD_CPU_MAX=1024,8192 leaves out the 2048 full-vector CPU cells
-//! (about 220 s).
+//! n = 2048 on the H100 machine's 16 cores), so the CPU columns run only
+//! for min(m, n) <= BENCH_SVD_CPU_MAX: `F` (both jobs) or `F,N` (full
+//! vectors, values only); default 2048,8192; and OpenBLAS dgesvd with full
+//! vectors only up to BENCH_SVD_GESVD_FULL_MAX (default: F). Skipped: `-`.
+//! The ocl column always runs.
 //!
 //! Run: cargo build --release --example svd; then
 //!   BENCH_OPENBLAS=/path/libopenblas.so.0 target/release/examples/svd [max_n]
@@ -193,6 +191,8 @@ fn main() {
         [f, v, ..] => (f, v),
         [] => (2048, 8192),
     };
+    let cap_gesvd_full: usize =
+        std::env::var("BENCH_SVD_GESVD_FULL_MAX").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(cap_full);
     // OpenBLAS first: loaded before lapack-ai resolves its CPU LAPACK, it is
     // the "next definition in the process" that DGESVDOCL runs on the CPU.
     let openblas = std::env::var("BENCH_OPENBLAS").unwrap_or_else(|_| "libopenblas.so.0".into());
@@ -304,8 +304,10 @@ fn main() {
             let cap = if job == b'A' { cap_full } else { cap_values };
             let on_cpu = m.min(n) <= cap;
             let run = |f: Option<Svd>| f.filter(|_| on_cpu).map(|f| measure(f, job, m, n, a));
-            let ours = run(Some(Svd::Gesvd(ocl)));
-            let sv = run(gesvd.map(Svd::Gesvd));
+            let ours = Some(measure(Svd::Gesvd(ocl), job, m, n, a));
+            // OpenBLAS dgesvd with vectors applies its rotations one at a
+            // time (104 s at 2048 on the H100 machine): capped separately.
+            let sv = gesvd.filter(|_| job == b'N' || m.min(n) <= cap_gesvd_full).and_then(|f| run(Some(Svd::Gesvd(f))));
             let sdd = run(gesdd.map(Svd::Gesdd));
             if reference.is_none() {
                 reference = match &sdd {

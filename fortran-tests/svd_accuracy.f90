@@ -8,12 +8,20 @@
 ! and DGEMM resolve to it; tmglib and the system LAPACK/BLAS serve the rest):
 !   gfortran -O2 fortran-tests/svd_accuracy.f90 -L target/release -llapack_ai \
 !       -Wl,-rpath,$PWD/target/release -ltmglib -llapack -lblas -o svd_accuracy
-!   ./svd_accuracy [SIZE ...] [seed=I1,I2,I3,I4]
+!   ./svd_accuracy [SIZE ...] [seed=I1,I2,I3,I4] [jobs=XY,XY,...]
 ! Each SIZE is N (an N x N matrix) or MxN; they are added to the built-in
 ! shapes 1x1, 7x5, 5x7, 40x40, 97x31, 31x97, 150x150 (e.g.
 ! `svd_accuracy 1024 2048 4000x1000` on the GPU machine). seed= replaces
-! the default ISEED of DLATMS (0..4095 each, I4 odd). The run is
-! deterministic for a given seed and size list; the seed is printed.
+! the default ISEED of DLATMS (0..4095 each, I4 odd). jobs= limits the
+! (JOBU, JOBVT) pairs for the SIZE shapes (e.g. jobs=AA,NN at 8192); the
+! built-in shapes always run every pair. The run is deterministic for a
+! given seed and size list; the seed is printed.
+!
+! Shapes with min(M,N) >= 512 are not built by DLATMS, whose random
+! orthogonal factors (DLAGGE, Householder reflectors applied one at a time)
+! take hours at 8192: D comes from DLATM1 (the generator DLATMS uses, same
+! modes) and A = U0 * diag(D) * V0^T with U0, V0 the Q factors (DGEQRF,
+! DORGQR) of Gaussian matrices (DLARNV), generated once per shape.
 !
 ! Matrix classes (DLATMS with DIST='N', SYM='N', KL=M-1, KU=N-1, PACK='N';
 ! r = min(M,N)):
@@ -101,7 +109,10 @@ program svd_accuracy
   integer :: iseed(4), iseed0(4)
   integer, allocatable :: shapes(:, :)
   integer :: nshapes, ishape, icls, iu, iv, m, n, r, lda, info
-  real(dp), allocatable :: a0(:, :), sv(:)
+  real(dp), allocatable :: a0(:, :), sv(:), q0u(:, :), q0v(:, :)
+  integer, parameter :: big = 512
+  character(len=2) :: pairs(16)
+  integer :: npairs
   real(dp) :: anorm
 
   ulp = epsilon(1.0_dp)
@@ -120,6 +131,10 @@ program svd_accuracy
      r = min(m, n)
      lda = m + 1
      allocate (a0(lda, n), sv(r))
+     if (r >= big) then
+        call orthonormal(m, r, q0u)
+        call orthonormal(n, r, q0v)
+     end if
      do icls = 1, nclass
         call make_matrix(icls, info)
         if (info /= 0) then
@@ -133,11 +148,15 @@ program svd_accuracy
         do iu = 1, 4
            do iv = 1, 4
               if (iu == 3 .and. iv == 3) cycle
+              if (ishape > 7 .and. npairs > 0) then
+                 if (.not. any(pairs(1:npairs) == jobs(iu) // jobs(iv))) cycle
+              end if
               call check_call(icls, jobs(iu), jobs(iv))
            end do
         end do
      end do
      deallocate (a0, sv)
+     if (allocated(q0u)) deallocate (q0u, q0v)
   end do
 
   write (*, '(A)') 'largest ratios (threshold 30):'
@@ -155,12 +174,22 @@ contains
     integer :: nargs, i, x, mm, nn, ios
     integer, parameter :: builtin(2, 7) = reshape([1, 1, 7, 5, 5, 7, 40, 40, 97, 31, 31, 97, 150, 150], [2, 7])
 
+    npairs = 0
     nargs = command_argument_count()
     allocate (shapes(2, 7 + nargs))
     shapes(:, 1:7) = builtin
     nshapes = 7
     do i = 1, nargs
        call get_command_argument(i, arg)
+       if (arg(1:5) == 'jobs=') then
+          x = 6
+          do while (x + 1 <= len_trim(arg) .and. npairs < 16)
+             npairs = npairs + 1
+             pairs(npairs) = arg(x:x + 1)
+             x = x + 3
+          end do
+          cycle
+       end if
        if (arg(1:5) == 'seed=') then
           read (arg(6:), *, iostat=ios) iseed
           if (ios /= 0 .or. any(iseed < 0) .or. any(iseed > 4095) .or. mod(iseed(4), 2) /= 1) then
@@ -219,8 +248,26 @@ contains
        if (r >= 3) d(1) = 1.0e-3_dp
        if (r >= 5) d(r / 2) = 3.0_dp
     end select
-    call dlatms(m, n, 'N', iseed, 'N', d, mode, cond, 1.0_dp, m - 1, n - 1, 'N', a0, lda, work, info)
-    if (info /= 0) return
+    if (r >= big) then
+       ! DLATMS's own steps for D: DLATM1, then scaled to max |D| = DMAX = 1.
+       if (mode /= 0) then
+          call dlatm1(mode, cond, 0, 1, iseed, d, r, info)
+          if (info /= 0) return
+          d = d / maxval(abs(d))
+       end if
+       ! a0(1:m, 1:n) = U0 * (V0 * diag(D))^T, through a scratch copy.
+       block
+         real(dp), allocatable :: vd(:, :)
+         allocate (vd(n, r))
+         do i = 1, r
+            vd(:, i) = q0v(:, i) * d(i)
+         end do
+         call dgemm('N', 'T', m, n, r, 1.0_dp, q0u, m, vd, n, 0.0_dp, a0, lda)
+       end block
+    else
+       call dlatms(m, n, 'N', iseed, 'N', d, mode, cond, 1.0_dp, m - 1, n - 1, 'N', a0, lda, work, info)
+       if (info /= 0) return
+    end if
     if (icls == 5 .or. icls == 6) then
        a0(1:m, :) = a0(1:m, :) * scale
        d = d * scale
@@ -228,6 +275,24 @@ contains
     sv = abs(d)
     call sort_decreasing(sv)
   end subroutine make_matrix
+
+  ! q (k x c, c <= k): orthonormal columns, the Q factor of a Gaussian matrix.
+  subroutine orthonormal(k, c, q)
+    integer, intent(in) :: k, c
+    real(dp), allocatable, intent(out) :: q(:, :)
+    real(dp), allocatable :: tau(:), work(:)
+    real(dp) :: wq(1)
+    integer :: info, lwork
+    allocate (q(k, c), tau(c))
+    call dlarnv(3, iseed, k * c, q)
+    call dgeqrf(k, c, q, k, tau, wq, -1, info)
+    lwork = int(wq(1))
+    call dorgqr(k, c, c, q, k, tau, wq, -1, info)
+    lwork = max(lwork, int(wq(1)), 1)
+    allocate (work(lwork))
+    call dgeqrf(k, c, q, k, tau, work, lwork, info)
+    call dorgqr(k, c, c, q, k, tau, work, lwork, info)
+  end subroutine orthonormal
 
   ! One DGESVDOCL call (query, then the optimal LWORK) and its checks.
   subroutine check_call(icls, ju, jv)

@@ -9,6 +9,9 @@
 !   call dgesvdocl('S', 'S', m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info)
 !   info = lapack_ai_dgesvdocl(LAPACK_AI_COL_MAJOR, 'S', 'S', m, n, a, lda, s, &
 !                              u, ldu, vt, ldvt, superb)
+!   call dgemm_alpha('N', 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+!   info = lapack_ai_dgemm_alpha(LAPACK_AI_COL_MAJOR, 'N', 'N', m, n, k, alpha, &
+!                                a, lda, b, ldb, beta, c, ldc)
 !
 ! Only lapack-ai's own routines are declared here. The standard routines it
 ! interposes (DGEMM, DGESV, DGESVD, DGESDD) keep their usual external
@@ -29,7 +32,9 @@ module lapack_ai
   public :: LAPACK_AI_ROW_MAJOR, LAPACK_AI_COL_MAJOR
   public :: LAPACK_AI_INFO_INTERNAL_ERROR, LAPACK_AI_WORK_MEMORY_ERROR
   public :: dgesvdocl, lapack_ai_dgesvdocl
+  public :: dgemm_alpha, lapack_ai_dgemm_alpha
   public :: lapack_ai_version, lapack_ai_info
+  public :: lapack_ai_stats_json, lapack_ai_stats
 
   ! MATRIX_LAYOUT of the LAPACKE-style functions; the same values as
   ! LAPACKE's LAPACK_ROW_MAJOR and LAPACK_COL_MAJOR.
@@ -117,7 +122,55 @@ module lapack_ai
        integer(c_int), intent(out) :: info
      end subroutine dgesvdocl
 
-     ! DGEMM_ALPHA is to be declared here when the library exports it.
+     ! DGEMM_ALPHA(TRANSA, TRANSB, M, N, K, ALPHA, A, LDA, B, LDB, BETA, C, LDC)
+     !
+     ! Purpose
+     !   C := ALPHA*op(A)*op(B) + BETA*C, op(X) = X or X**T, as DGEMM, but
+     !   computed through a fast bilinear scheme for 4x4 block partitions
+     !   (48 or 49 block products instead of 64) where lapack-ai's cost
+     !   model predicts it faster, on the GPU or the CPU; else exactly as
+     !   DGEMM. The block products run on the fastest GEMM available.
+     !
+     ! Arguments
+     !   Exactly DGEMM's: TRANSA, TRANSB ('N', 'T' or 'C'), M, N, K (>= 0),
+     !   ALPHA, A(LDA,*) (op(A) is M-by-K), LDA (>= max(1, rows of A as
+     !   stored)), B(LDB,*) (op(B) is K-by-N), LDB, BETA, C(LDC,N) (when
+     !   BETA = 0, C need not be set on input), LDC (>= max(1,M)). An
+     !   illegal argument calls XERBLA('DGEMM_ALPHA', position) with
+     !   DGEMM's positions and returns.
+     !
+     ! Accuracy
+     !   Normwise: |C - exact| <= c(L) * eps * K * max|A| * max|B| with L
+     !   the levels applied (measured c(1) < 1, c(2) < 2.3 on random
+     !   matrices; README, "DGEMM_ALPHA"), not DGEMM's element-by-element
+     !   bound: on badly scaled matrices small elements of C lose accuracy.
+     subroutine dgemm_alpha(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+       import :: c_int, c_double
+       implicit none
+       character(len=1), intent(in) :: transa, transb
+       integer(c_int), intent(in) :: m, n, k, lda, ldb, ldc
+       real(c_double), intent(in) :: alpha, beta
+       real(c_double), intent(in) :: a(lda, *), b(ldb, *)
+       real(c_double), intent(inout) :: c(ldc, *)
+     end subroutine dgemm_alpha
+
+     ! N = LAPACK_AI_STATS_JSON(BUF, LEN)
+     !
+     ! The library's counters (calls per routine on the GPU and the CPU,
+     ! time, flops, fallbacks, bytes to and from the device) as JSON text,
+     ! as the C function does it: at most LEN-1 characters of the text and
+     ! a C NUL are written into BUF, and the result N is the length of the
+     ! whole text; N >= LEN means BUF was too short. LAPACK_AI_STATS() below
+     ! does the sizing and returns the text as a string.
+     !   BUF (output) CHARACTER(KIND=C_CHAR) array of at least LEN elements.
+     !   LEN (input)  INTEGER(C_SIZE_T), passed by value; 0 writes nothing.
+     function lapack_ai_stats_json(buf, len) result(n) bind(C, name='lapack_ai_stats_json')
+       import :: c_char, c_size_t
+       implicit none
+       character(kind=c_char), intent(inout) :: buf(*)
+       integer(c_size_t), value, intent(in) :: len
+       integer(c_size_t) :: n
+     end function lapack_ai_stats_json
 
   end interface
 
@@ -141,6 +194,20 @@ module lapack_ai
        real(c_double), intent(inout) :: u(*), vt(*), superb(*)
        integer(c_int) :: info
      end function c_dgesvdocl
+
+     ! lapack_ai_dgemm_alpha itself; private for the reason given for
+     ! c_dgesvdocl.
+     function c_dgemm_alpha(layout, transa, transb, m, n, k, alpha, a, lda, b, ldb, &
+          beta, c, ldc) result(info) bind(C, name='lapack_ai_dgemm_alpha')
+       import :: c_int, c_char, c_double
+       implicit none
+       integer(c_int), value, intent(in) :: layout, m, n, k, lda, ldb, ldc
+       character(kind=c_char), value, intent(in) :: transa, transb
+       real(c_double), value, intent(in) :: alpha, beta
+       real(c_double), intent(in) :: a(*), b(*)
+       real(c_double), intent(inout) :: c(*)
+       integer(c_int) :: info
+     end function c_dgemm_alpha
 
      function c_version() result(p) bind(C, name='lapack_ai_version')
        import :: c_ptr
@@ -218,6 +285,43 @@ contains
     info = c_dgesvdocl(matrix_layout, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, superb)
   end function lapack_ai_dgesvdocl
 
+  ! INFO = LAPACK_AI_DGEMM_ALPHA(LAYOUT, TRANSA, TRANSB, M, N, K, ALPHA, A, LDA,
+  !                              B, LDB, BETA, C, LDC)
+  !
+  ! Purpose
+  !   DGEMM_ALPHA with LAPACKE's calling convention (the C function
+  !   lapack_ai_dgemm_alpha): the matrix layout first and INFO returned;
+  !   XERBLA is not called. Row-major data is what a Fortran program holds
+  !   as the transpose (see lapack_ai_dgesvdocl).
+  !
+  ! Arguments (k: the position returned as -k when it is illegal)
+  !   LAYOUT (1) LAPACK_AI_COL_MAJOR or LAPACK_AI_ROW_MAJOR.
+  !   TRANSA, TRANSB (2, 3) 'N', 'T' or 'C'.
+  !   M, N, K (4, 5, 6) >= 0: op(A) is M-by-K, op(B) K-by-N, C M-by-N.
+  !   ALPHA (7), A (8), LDA (9): column major as DGEMM; row major
+  !          LDA >= max(1,K) for 'N', max(1,M) for 'T'.
+  !   B (10), LDB (11): column major as DGEMM; row major LDB >= max(1,N)
+  !          for 'N', max(1,K) for 'T'.
+  !   BETA (12), C (13), LDC (14): LDC >= max(1,M) column major,
+  !          max(1,N) row major.
+  !
+  ! Result
+  !   0, -k for an illegal argument k, or LAPACK_AI_INFO_INTERNAL_ERROR.
+  function lapack_ai_dgemm_alpha(layout, transa, transb, m, n, k, alpha, a, lda, b, ldb, &
+       beta, c, ldc) result(info)
+    integer(c_int), intent(in) :: layout, m, n, k, lda, ldb, ldc
+    character(len=1), intent(in) :: transa, transb
+    real(c_double), intent(in) :: alpha, beta
+    real(c_double), intent(in) :: a(*), b(*)
+    real(c_double), intent(inout) :: c(*)
+    integer(c_int) :: info
+    character(kind=c_char) :: ta, tb
+
+    ta = transa
+    tb = transb
+    info = c_dgemm_alpha(layout, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+  end function lapack_ai_dgemm_alpha
+
   ! VERSION = LAPACK_AI_VERSION()
   !
   ! The version of the liblapack_ai.so that the program runs with,
@@ -241,6 +345,34 @@ contains
     character(len=:), allocatable :: text
     text = from_c(c_info())
   end function lapack_ai_info
+
+  ! JSON = LAPACK_AI_STATS()
+  !
+  ! The text of LAPACK_AI_STATS_JSON as a string of the right length: one
+  ! JSON object with, for each interposed routine, its calls (on the GPU,
+  ! on the CPU, fallbacks), seconds, flops and bytes moved each way,
+  ! cumulative since the first call (the README's "What it did" lists the
+  ! fields). Empty if the library failed internally.
+  function lapack_ai_stats() result(json)
+    character(len=:), allocatable :: json
+    character(kind=c_char), allocatable :: buf(:)
+    character(kind=c_char) :: probe(1)
+    integer(c_size_t) :: n
+    integer :: i
+
+    n = lapack_ai_stats_json(probe, 1_c_size_t)
+    do
+       ! Room to spare: the counters may grow between the two calls.
+       allocate(buf(n + 256))
+       n = lapack_ai_stats_json(buf, int(size(buf), c_size_t))
+       if (n < size(buf)) exit
+       deallocate(buf)
+    end do
+    allocate(character(len=n) :: json)
+    do i = 1, int(n)
+       json(i:i) = buf(i)
+    end do
+  end function lapack_ai_stats
 
   ! A copy of a NUL-terminated C string; empty for a null pointer.
   function from_c(p) result(str)

@@ -35,9 +35,80 @@
 
 
 
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ DGEMM_ALPHA: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T,
+ computed through a fast 4x4 block scheme (rank 48 or 49 instead of 64
+ block products) where the cost model predicts it faster, else as DGEMM.
+
+ Arguments exactly as reference BLAS DGEMM: TRANSA, TRANSB ('N', 'T' or
+ 'C'), M, N, K (>= 0), ALPHA, A(LDA,*), LDA (>= max(1, rows of A as
+ stored)), B(LDB,*), LDB, BETA, C(LDC,*) (when BETA = 0, C need not be
+ set on input), LDC (>= max(1, M)). Illegal arguments are reported
+ through XERBLA('DGEMM_ALPHA', position), with DGEMM's positions.
+
+ Accuracy: normwise, not componentwise: |C - C_exact| is bounded by a
+ multiple of eps * max|A| * max|B| that grows with the levels applied
+ (measured in tests/alpha.rs, documented in the README), not
+ by eps * (|A| |B|) element by element as for DGEMM. Inf and NaN in A or B
+ can reach more elements of C than in DGEMM.
+
+ # Safety
+ Pointers as for reference DGEMM.
+ */
+void dgemm_alpha_(const char *transa,
+                  const char *transb,
+                  const int *m,
+                  const int *n,
+                  const int *k,
+                  const double *alpha,
+                  const double *a,
+                  const int *lda,
+                  const double *b,
+                  const int *ldb,
+                  const double *beta,
+                  double *c,
+                  const int *ldc,
+                  size_t transa_len,
+                  size_t transb_len);
+
+/*
+ DGEMM_ALPHA in LAPACKE's style: `layout` LAPACK_AI_ROW_MAJOR (101) or
+ LAPACK_AI_COL_MAJOR (102) first, scalars by value, INFO returned.
+
+ C := alpha*op(A)*op(B) + beta*C with op(A) m x k, op(B) k x n, C m x n,
+ stored in `layout` order; `transa`/`transb` 'N', 'T' or 'C'. Leading
+ dimensions: column major as DGEMM; row major lda >= max(1, k) ('N') or
+ max(1, m) ('T'), ldb >= max(1, n) ('N') or max(1, k) ('T'),
+ ldc >= max(1, n).
+
+ Returns 0, or -i when argument i (1-based, in this function's list:
+ 1 layout, 2 transa, 3 transb, 4 m, 5 n, 6 k, 8 a, 9 lda, 10 b, 11 ldb,
+ 13 c, 14 ldc) is illegal (a null array that the product reads or writes
+ is illegal), or LAPACK_AI_INFO_INTERNAL_ERROR. XERBLA is not called.
+
+ # Safety
+ Arrays valid for the dimensions and leading dimensions given.
+ */
+int lapack_ai_dgemm_alpha(int layout,
+                          char transa,
+                          char transb,
+                          int m,
+                          int n,
+                          int k,
+                          double alpha,
+                          const double *a,
+                          int lda,
+                          const double *b,
+                          int ldb,
+                          double beta,
+                          double *c,
+                          int ldc);
 
 /*
  DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.
@@ -109,6 +180,28 @@ const char *lapack_ai_version(void);
 const char *lapack_ai_info(void);
 
 /*
+ The library's counters as JSON text, snprintf-style: writes at most
+ `len - 1` bytes of the text and a NUL into `buf` (nothing when `buf` is
+ NULL or `len` is 0) and returns the length of the whole text, without
+ the NUL. A return value >= `len` means the copy was cut short: call
+ again with a buffer of at least the return value + 1 (a little more:
+ the counters may have grown in between).
+
+ The text is ASCII, one object: `version`, `pid`, `uptime_s` (seconds
+ since the first routed call), `unix_time_s`, `mode`, `device` (null
+ until the OpenCL device is selected) and `routines`, one entry per
+ interposed routine with `calls`, `gpu_calls`, `cpu_calls`, `fallbacks`
+ (GPU calls finished on the CPU; counted as CPU calls), `seconds`,
+ `gpu_seconds`, `cpu_seconds`, `flops`, `gpu_flops`, `cpu_flops`,
+ `h2d_bytes` and `d2h_bytes`, cumulative (README, "What it did").
+ Returns 0 on an internal error.
+
+ # Safety
+ `buf` is NULL or valid for `len` bytes.
+ */
+size_t lapack_ai_stats_json(char *buf, size_t len);
+
+/*
  DGESVDOCL in LAPACKE's style: the singular value decomposition
  A = U * SIGMA * V**T of an M-by-N matrix, on the GPU when it is routed
  there, with the workspace allocated inside.
@@ -167,6 +260,45 @@ void dgesv_(const int *n,
             int *info);
 
 /*
+ DGETRF computes an LU factorization of a general M-by-N matrix A
+ using partial pivoting with row interchanges: A = P * L * U.
+
+ Arguments as reference DGETRF: M, N (>= 0), A(LDA,N) (on exit L and U),
+ LDA (>= max(1,M)), IPIV(min(M,N)) (row i was interchanged with row
+ IPIV(i)), INFO: 0 success; < 0: argument -INFO illegal
+ (XERBLA('DGETRF', -INFO)); > 0: U(INFO,INFO) is exactly zero, the
+ factorization has been completed, but U is singular.
+
+ # Safety
+ As for reference DGETRF.
+ */
+void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+
+/*
+ DGETRS solves A * X = B or A**T * X = B with the LU factorization
+ computed by DGETRF.
+
+ Arguments as reference DGETRS: TRANS ('N': A*X = B; 'T' or 'C':
+ A**T*X = B), N, NRHS (>= 0), A(LDA,N) (the factors L and U), LDA
+ (>= max(1,N)), IPIV(N) (the pivot indices from DGETRF), B(LDB,NRHS) (on
+ exit X), LDB (>= max(1,N)), INFO: 0 success; < 0: argument -INFO
+ illegal (XERBLA('DGETRS', -INFO)).
+
+ # Safety
+ As for reference DGETRS.
+ */
+void dgetrs_(const char *trans,
+             const int *n,
+             const int *nrhs,
+             const double *a,
+             const int *lda,
+             const int *ipiv,
+             double *b,
+             const int *ldb,
+             int *info,
+             size_t trans_len);
+
+/*
  DGESVD computes the singular value decomposition A = U * SIGMA * V**T
  of a real M-by-N matrix A.
 
@@ -202,8 +334,9 @@ void dgesvd_(const char *jobu,
 /*
  DGESVDOCL: the GPU SVD, with exactly DGESVD's arguments, semantics,
  workspace query and INFO codes (argument errors are reported as
- XERBLA('DGESVDOCL', -INFO)). Until the GPU SVD exists it runs the CPU
- DGESVD, which remains its fallback when the GPU cannot run it.
+ XERBLA('DGESVDOCL', -INFO)). Routed as `dgesvd_` is (src/gpu/svd.rs
+ describes the algorithm); the CPU DGESVD is its fallback when the GPU
+ cannot run it, and runs it for NaN or infinity in A.
 
  # Safety
  As for reference DGESVD.

@@ -156,6 +156,38 @@ pub fn dgesv(n: i32, nrhs: i32, lda: i32, ldb: i32) -> i32 {
     }
 }
 
+/// DGETRF (`dgetrf.f`): 0 or -i for the i-th argument.
+pub fn dgetrf(m: i32, n: i32, lda: i32) -> i32 {
+    if m < 0 {
+        -1
+    } else if n < 0 {
+        -2
+    } else if lda < m.max(1) {
+        -4
+    } else {
+        0
+    }
+}
+
+/// DGETRS (`dgetrs.f`): 0 or -i for the i-th argument (TRANS: 'N', 'T'
+/// or 'C').
+pub fn dgetrs(trans: u8, n: i32, nrhs: i32, lda: i32, ldb: i32) -> i32 {
+    let notran = lsame(trans, b'N');
+    if !notran && !lsame(trans, b'T') && !lsame(trans, b'C') {
+        -1
+    } else if n < 0 {
+        -2
+    } else if nrhs < 0 {
+        -3
+    } else if lda < n.max(1) {
+        -5
+    } else if ldb < n.max(1) {
+        -8
+    } else {
+        0
+    }
+}
+
 /// ILAENV(6, ...) of reference LAPACK: the crossover point for the
 /// QR/LQ-first paths of the SVD drivers, `INT(REAL(MIN(M,N))*1.6E0)`, in
 /// single precision as written there.

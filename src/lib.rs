@@ -2,9 +2,11 @@
 //!
 //! Data flows one way (DESIGN.md, "Layers"):
 //! [`abi`] (exported symbols) -> [`check`] (LAPACK-exact argument checks)
-//! -> [`dispatch`] (CPU or GPU, logged) -> [`cpu`] / [`gpu`] (backends).
+//! -> [`dispatch`] (CPU or GPU, logged) -> [`cpu`] / [`gpu`] (backends);
+//! [`alpha`]: DGEMM_ALPHA's schemes and evaluator, run by either backend.
 
 pub mod abi;
+pub mod alpha;
 pub mod check;
 pub mod cpu;
 pub mod dispatch;

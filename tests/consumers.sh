@@ -80,12 +80,35 @@ LD_PRELOAD=$LIB LAPACK_AI_LOG=stderr ./your_program
 
 echo "-- SVD accuracy (DGESVDOCL on DLATMS matrices of known singular values)"
 # lapack-ai first on the link line (DGESVDOCL, and the DGEMM of the checks,
-# resolve to it), then tmglib (DLATMS) and the reference LAPACK/BLAS. Until
-# the GPU SVD exists, DGESVDOCL runs the process's DGESVD: the reference one.
+# resolve to it), then tmglib (DLATMS) and the reference LAPACK/BLAS. Without
+# a device (the default here), DGESVDOCL runs the process's DGESVD: the
+# reference one.
 gfortran -O2 "$ROOT/fortran-tests/svd_accuracy.f90" -L "$LIBDIR" -llapack_ai -Wl,-rpath,"$LIBDIR" \
     -ltmglib -L "/usr/lib/$MULTIARCH/lapack" -L "/usr/lib/$MULTIARCH/blas" -llapack -lblas \
     -o "$WORK/f_svd" || bad "SVD accuracy program does not compile"
 expect svd-accuracy "$WORK/svd.log" "/usr/lib/$MULTIARCH/(blas|lapack)/lib[a-z]+\.so\.3[0-9.]*" -- "$WORK/f_svd"
+# The GPU SVD on PoCL: with the default blocks (matrices up to 150 x 150:
+# one GPU panel, the rest of the reduction on the host), and with tiny
+# blocks so that every panel step, the trailing updates and the blocked
+# back-transformations run on the device at these sizes.
+for blocks in default 3,0,5 8,5,2; do
+    log=$WORK/svd-gpu.log
+    rm -f "$log"
+    if [ "$blocks" = default ]; then unset LAPACK_AI_TEST_SVD_BLOCKS; else export LAPACK_AI_TEST_SVD_BLOCKS=$blocks; fi
+    if LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl LAPACK_AI_LOG=$log "$WORK/f_svd" > "$WORK/svd-gpu.out" 2>&1 \
+        && grep -qE '^ *[0-9]+ passed, 0 failed' "$WORK/svd-gpu.out"; then
+        calls=$(grep -c '^lapack-ai: dgesvdocl_ ' "$log" || true)
+        on=$(grep '^lapack-ai: dgesvdocl_ ' "$log" | grep -c -- '-> gpu\[' || true)
+        if [ "$calls" -gt 0 ] && [ "$calls" -eq "$on" ]; then
+            ok "svd-accuracy on the GPU path (PoCL, blocks $blocks): $(tail -1 "$WORK/svd-gpu.out"); $calls DGESVDOCL calls, all on the GPU"
+        else
+            bad "svd-accuracy on the GPU path (blocks $blocks): $calls DGESVDOCL calls, $on on the GPU"
+        fi
+    else
+        bad "svd-accuracy on the GPU path (PoCL, blocks $blocks)"; tail -n 20 "$WORK/svd-gpu.out"
+    fi
+done
+unset LAPACK_AI_TEST_SVD_BLOCKS
 
 echo "-- configuration errors"
 LAPACK_AI_MODE=fast LAPACK_AI_DEVICE=-2 LAPACK_AI_CPU_LIB=/nonexistent/libx.so \

@@ -310,6 +310,77 @@ fn dgesv_cases(seed: u64) -> Tally {
 
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug, in mismatch reports
+struct GetrfArgs {
+    m: i32,
+    n: i32,
+    lda: i32,
+}
+
+fn dgetrf_cases(seed: u64) -> Tally {
+    let mut rng = Rng::new(seed ^ 5);
+    let mut tally = Tally::new("DGETRF", seed);
+    for case in 0..CASES {
+        let (m, n) = (rng.dim(), rng.dim());
+        let lda = rng.lead(&[m, n]);
+        let ours = check::dgetrf(m, n, lda);
+
+        let mut a = rng.values(size(lda, n));
+        let mut ipiv: Vec<c_int> = vec![0; m.min(n).max(1) as usize];
+        let mut info: c_int = 0;
+        take_xerbla();
+        // SAFETY: every pointer is to a live local; A holds max(LDA,1) *
+        // max(N,1) and IPIV max(min(M,N),1) elements, what DGETRF uses with
+        // legal arguments; with illegal ones it returns before touching them.
+        unsafe { bundled::DGETRF(&m, &n, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), &mut info) };
+        let calls = take_xerbla();
+        let info = argument_info(info);
+        tally.record(case, &GetrfArgs { m, n, lda }, ours, info, &calls, (info < 0).then_some(("DGETRF", -info)));
+    }
+    tally
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
+struct GetrsArgs {
+    trans: char,
+    n: i32,
+    nrhs: i32,
+    lda: i32,
+    ldb: i32,
+}
+
+fn dgetrs_cases(seed: u64) -> Tally {
+    let mut rng = Rng::new(seed ^ 6);
+    let mut tally = Tally::new("DGETRS", seed);
+    for case in 0..CASES {
+        let trans = rng.letter(b"NTC");
+        let (n, nrhs) = (rng.dim(), rng.dim());
+        let (lda, ldb) = (rng.lead(&[n]), rng.lead(&[n, nrhs]));
+        let ours = check::dgetrs(trans, n, nrhs, lda, ldb);
+
+        // Legal pivots (1..=N) and a nonsingular triangle: with legal
+        // arguments DGETRS really solves.
+        let a = rng.values(size(lda, n));
+        let ipiv: Vec<c_int> = (0..n.max(1)).map(|i| i + 1 + rng.below((n - i).max(1) as u64) as c_int).collect();
+        let mut b = rng.values(size(ldb, nrhs));
+        let mut info: c_int = 0;
+        let t = trans as c_char;
+        take_xerbla();
+        // SAFETY: every pointer is to a live local; A holds max(LDA,1) *
+        // max(N,1), B max(LDB,1) * max(NRHS,1) and IPIV max(N,1) elements
+        // (each in 1..=N); with illegal arguments DGETRS returns before
+        // touching them. Hidden CHARACTER length 1.
+        unsafe { bundled::DGETRS(&t, &n, &nrhs, a.as_ptr(), &lda, ipiv.as_ptr(), b.as_mut_ptr(), &ldb, &mut info, 1) };
+        let calls = take_xerbla();
+        let info = argument_info(info);
+        let args = GetrsArgs { trans: trans as char, n, nrhs, lda, ldb };
+        tally.record(case, &args, ours, info, &calls, (info < 0).then_some(("DGETRS", -info)));
+    }
+    tally
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
 struct GesvdArgs {
     jobu: char,
     jobvt: char,
@@ -442,7 +513,7 @@ fn seed() -> u64 {
     }
 }
 
-/// One test for all four routines: the XERBLA hook is process-global, so
+/// One test for all the routines: the XERBLA hook is process-global, so
 /// nothing else may call the bundled reference while cases run.
 #[test]
 fn checks_report_exactly_what_reference_lapack_reports() {
@@ -455,6 +526,8 @@ fn checks_report_exactly_what_reference_lapack_reports() {
         (dgesv_cases(seed), &[0, -1, -2, -4, -7][..]),
         (dgesvd_cases(seed), &[0, -1, -2, -3, -4, -6, -9, -11, -13][..]),
         (dgesdd_cases(seed), &[0, -1, -2, -3, -5, -8, -10, -12][..]),
+        (dgetrf_cases(seed), &[0, -1, -2, -4][..]),
+        (dgetrs_cases(seed), &[0, -1, -2, -3, -5, -8][..]),
     ];
 
     let mut failures = Vec::new();

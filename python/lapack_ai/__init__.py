@@ -172,10 +172,11 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, lapack_driver
     K = min(M, N)), S (..., K) descending; only S if ``compute_uv=False``.
 
     ``lapack_driver`` (as SciPy's): ``"gesdd"`` (NumPy's algorithm, divide
-    and conquer: the library's ``dgesdd_``) or ``"gesvd"`` (the library's
-    GPU SVD route ``lapack_ai_dgesvdocl``, DGESVD's algorithm: QR
-    iteration, much slower with vectors on the CPU). Singular vectors may
-    differ from NumPy's by sign, as between any two LAPACKs.
+    and conquer: the library's ``dgesdd_``) or ``"gesvd"``
+    (``lapack_ai_dgesvdocl``, DGESVD's algorithm: QR iteration, much slower
+    with vectors on the CPU); either runs on the GPU SVD when the library
+    routes it there. Singular vectors may differ from NumPy's by sign, as
+    between any two LAPACKs.
 
     ``overwrite_a=True`` lets the library work in `a` itself (destroying
     it) when `a` is float64 and column- or row-major; otherwise `a` is

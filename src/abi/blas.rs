@@ -134,6 +134,7 @@ unsafe fn gemm(
         },
         flops: 2.0 * mf * nf * kf,
         bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
+        launches: 1.0,
     };
     let g = Gemm {
         trans_a: !check::lsame(ta, b'N'),

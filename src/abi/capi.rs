@@ -50,6 +50,42 @@ pub extern "C" fn lapack_ai_info() -> *const c_char {
     boundary("lapack_ai_info", || INFO.as_ptr()).unwrap_or(c"lapack-ai: internal error".as_ptr())
 }
 
+/// The library's counters as JSON text, snprintf-style: writes at most
+/// `len - 1` bytes of the text and a NUL into `buf` (nothing when `buf` is
+/// NULL or `len` is 0) and returns the length of the whole text, without
+/// the NUL. A return value >= `len` means the copy was cut short: call
+/// again with a buffer of at least the return value + 1 (a little more:
+/// the counters may have grown in between).
+///
+/// The text is ASCII, one object: `version`, `pid`, `uptime_s` (seconds
+/// since the first routed call), `unix_time_s`, `mode`, `device` (null
+/// until the OpenCL device is selected) and `routines`, one entry per
+/// interposed routine with `calls`, `gpu_calls`, `cpu_calls`, `fallbacks`
+/// (GPU calls finished on the CPU; counted as CPU calls), `seconds`,
+/// `gpu_seconds`, `cpu_seconds`, `flops`, `gpu_flops`, `cpu_flops`,
+/// `h2d_bytes` and `d2h_bytes`, cumulative (README, "What it did").
+/// Returns 0 on an internal error.
+///
+/// # Safety
+/// `buf` is NULL or valid for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lapack_ai_stats_json(buf: *mut c_char, len: usize) -> usize {
+    boundary("lapack_ai_stats_json", || {
+        let text = crate::dispatch::stats::json();
+        if !buf.is_null() && len > 0 {
+            let n = text.len().min(len - 1);
+            // SAFETY: buf is valid for len > n bytes (the caller's
+            // guarantee); the text is ours and does not overlap it.
+            unsafe {
+                std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
+                *buf.add(n) = 0;
+            }
+        }
+        text.len()
+    })
+    .unwrap_or(0)
+}
+
 /// Transposes `rows x cols` from `src` (leading dimension `lds`) into `dst`
 /// (leading dimension `ldd`): element (i, j) of the column-major `src` goes
 /// to (j, i) of the column-major `dst`. Used for row-major input and output,

@@ -1,10 +1,13 @@
-//! `dgesv_`, `dgesvd_`, `dgesdd_` and the extension `dgesvdocl_`
+//! `dgesv_`, `dgetrf_`, `dgetrs_`, `dgesvd_`, `dgesdd_` and the extension `dgesvdocl_`
 //! (Fortran ABI, LP64 integers, gfortran's hidden CHARACTER lengths).
 
 use super::{boundary, read, read_char, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
 use crate::cpu::{xerbla, CPU};
-use crate::dispatch::{self, Call, Routine};
+use crate::dispatch::{self, Call, GpuPath, Routine};
+use crate::gpu::gesvd::{self, Part};
+use crate::gpu::lu;
+use crate::gpu::svd::{Flavor, Outcome};
 use std::os::raw::{c_char, c_int};
 
 /// Sets INFO if the pointer is usable.
@@ -73,16 +76,149 @@ pub unsafe extern "C" fn dgesv_(
             routine: Routine::Dgesv,
             describe: || format!("n={n} nrhs={nrhs} lda={lda} ldb={ldb}"),
             flops: 2.0 / 3.0 * (n as f64).powi(3) + 2.0 * (n as f64).powi(2) * nrhs as f64,
-            bytes: 8.0 * (n as f64) * (n as f64 + nrhs as f64),
+            // A up and its factors back; B up and X back.
+            bytes: 16.0 * (n as f64) * (n as f64 + nrhs as f64),
+            // The pivots come back before the solve, everything at the end.
+            launches: 2.0,
         };
-        dispatch::run(
-            call,
-            || {
-                // SAFETY: legal arguments; the caller's arrays.
-                unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) }
-            },
-            None,
-        );
+        // SAFETY: legal arguments; the caller's arrays.
+        let cpu = move || unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) };
+        let gpu: GpuPath<()> = Box::new(move || {
+            let (nu, ru) = (n as usize, nrhs as usize);
+            // SAFETY: legal arguments; arrays valid for them (caller).
+            match unsafe { lu::dgesv_host(nu, ru, a, lda as usize, ipiv, b, ldb as usize) } {
+                Ok(i) => {
+                    // SAFETY: INFO is the caller's.
+                    unsafe { set_info(info, i) };
+                    Ok(())
+                }
+                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, cpu, Some(gpu));
+    });
+}
+
+/// DGETRF computes an LU factorization of a general M-by-N matrix A
+/// using partial pivoting with row interchanges: A = P * L * U.
+///
+/// Arguments as reference DGETRF: M, N (>= 0), A(LDA,N) (on exit L and U),
+/// LDA (>= max(1,M)), IPIV(min(M,N)) (row i was interchanged with row
+/// IPIV(i)), INFO: 0 success; < 0: argument -INFO illegal
+/// (XERBLA('DGETRF', -INFO)); > 0: U(INFO,INFO) is exactly zero, the
+/// factorization has been completed, but U is singular.
+///
+/// # Safety
+/// As for reference DGETRF.
+#[no_mangle]
+pub unsafe extern "C" fn dgetrf_(
+    m: *const c_int,
+    n: *const c_int,
+    a: *mut f64,
+    lda: *const c_int,
+    ipiv: *mut c_int,
+    info: *mut c_int,
+) {
+    guarded("DGETRF", info, || {
+        let (m, n, lda) = (int(m, -1), int(n, -1), int(lda, 0));
+        let err = check::dgetrf(m, n, lda);
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, err) };
+        if err != 0 {
+            xerbla::report("DGETRF", -err);
+            return;
+        }
+        if m == 0 || n == 0 {
+            return;
+        }
+        let (mf, nf) = (m as f64, n as f64);
+        let (big, small) = (mf.max(nf), mf.min(nf));
+        let call = Call {
+            routine: Routine::Dgetrf,
+            describe: || format!("m={m} n={n} lda={lda}"),
+            flops: big * small * small - small.powi(3) / 3.0,
+            bytes: 16.0 * mf * nf,
+            launches: 1.0,
+        };
+        // SAFETY: legal arguments; the caller's arrays.
+        let cpu = move || unsafe { (CPU.dgetrf.f)(&m, &n, a, &lda, ipiv, info) };
+        let gpu: GpuPath<()> = Box::new(move || {
+            // SAFETY: legal arguments; arrays valid for them (caller).
+            match unsafe { lu::dgetrf_host(m as usize, n as usize, a, lda as usize, ipiv) } {
+                Ok(i) => {
+                    // SAFETY: INFO is the caller's.
+                    unsafe { set_info(info, i) };
+                    Ok(())
+                }
+                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, cpu, Some(gpu));
+    });
+}
+
+/// DGETRS solves A * X = B or A**T * X = B with the LU factorization
+/// computed by DGETRF.
+///
+/// Arguments as reference DGETRS: TRANS ('N': A*X = B; 'T' or 'C':
+/// A**T*X = B), N, NRHS (>= 0), A(LDA,N) (the factors L and U), LDA
+/// (>= max(1,N)), IPIV(N) (the pivot indices from DGETRF), B(LDB,NRHS) (on
+/// exit X), LDB (>= max(1,N)), INFO: 0 success; < 0: argument -INFO
+/// illegal (XERBLA('DGETRS', -INFO)).
+///
+/// # Safety
+/// As for reference DGETRS.
+#[no_mangle]
+pub unsafe extern "C" fn dgetrs_(
+    trans: *const c_char,
+    n: *const c_int,
+    nrhs: *const c_int,
+    a: *const f64,
+    lda: *const c_int,
+    ipiv: *const c_int,
+    b: *mut f64,
+    ldb: *const c_int,
+    info: *mut c_int,
+    trans_len: usize,
+) {
+    // The hidden CHARACTER length is not read: only the first character
+    // matters, and C callers of the Fortran ABI often omit it.
+    let _ = trans_len;
+    guarded("DGETRS", info, || {
+        // SAFETY: the caller's CHARACTER argument (or null).
+        let t = unsafe { read_char(trans) };
+        let (n, nrhs, lda, ldb) = (int(n, -1), int(nrhs, -1), int(lda, 0), int(ldb, 0));
+        let err = check::dgetrs(t, n, nrhs, lda, ldb);
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, err) };
+        if err != 0 {
+            xerbla::report("DGETRS", -err);
+            return;
+        }
+        if n == 0 || nrhs == 0 {
+            return;
+        }
+        let (nf, rf) = (n as f64, nrhs as f64);
+        let call = Call {
+            routine: Routine::Dgetrs,
+            describe: || format!("trans={} n={n} nrhs={nrhs} lda={lda} ldb={ldb}", t as char),
+            flops: 2.0 * nf * nf * rf,
+            // The factors up; B up and X back.
+            bytes: 8.0 * nf * (nf + 2.0 * rf),
+            launches: 1.0,
+        };
+        let tc = t as c_char;
+        // SAFETY: legal arguments; the caller's arrays; hidden length 1.
+        let cpu = move || unsafe { (CPU.dgetrs.f)(&tc, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1) };
+        let gpu: GpuPath<()> = Box::new(move || {
+            let transposed = !check::lsame(t, b'N');
+            // SAFETY: legal arguments; arrays valid for them (caller).
+            match unsafe { lu::dgetrs_host(transposed, n as usize, nrhs as usize, a, lda as usize, ipiv, b, ldb as usize) } {
+                Ok(()) => Ok(()),
+                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, cpu, Some(gpu));
     });
 }
 
@@ -189,9 +325,70 @@ pub(crate) unsafe fn gesvd_checked(
             )
         },
         flops: svd_flops(m, n, vectors),
-        bytes: 8.0 * (m as f64) * (n as f64) * 2.0,
+        bytes: svd_bytes(m, n, vectors),
+        launches: svd_launches(m, n),
     };
-    dispatch::run(call, call_cpu, None);
+    let (up, vp) = (Part::from_job(ju as u8), Part::from_job(jv as u8));
+    let gpu: GpuPath<'_, ()> = Box::new(move || {
+        // SAFETY: legal arguments; the caller's arrays.
+        let done = unsafe {
+            gesvd::gesvd(Flavor::Gesvd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
+        };
+        match done {
+            Ok(outcome) => {
+                // SAFETY: INFO and WORK are the caller's; LWORK >= the
+                // minimum, which exceeds min(m, n).
+                unsafe { finish_svd_work(outcome, m.min(n), work, call_cpu_query(ju, jv, m, n, lda, ldu, ldvt), info) };
+                Ok(())
+            }
+            Err(error) => Err((error, Box::new(call_cpu) as Box<dyn FnOnce()>)),
+        }
+    });
+    dispatch::run(call, call_cpu, Some(gpu));
+}
+
+/// Bytes the GPU SVD moves: A up, U and Vᵀ down.
+fn svd_bytes(m: i32, n: i32, vectors: bool) -> f64 {
+    let (big, small) = (m.max(n) as f64, m.min(n) as f64);
+    8.0 * (big * small + if vectors { big * big + small * small } else { 0.0 })
+}
+
+/// Synchronous round trips of the GPU SVD: two per column of the panels.
+fn svd_launches(m: i32, n: i32) -> f64 {
+    2.0 * m.min(n) as f64 + 1.0
+}
+
+/// A DGESVD workspace query (LWORK = -1) to the CPU LAPACK, for the
+/// WORK(1) that DGESVD returns on exit (MAXWRK).
+fn call_cpu_query(ju: c_char, jv: c_char, m: c_int, n: c_int, lda: c_int, ldu: c_int, ldvt: c_int) -> impl FnOnce() -> f64 {
+    move || {
+        let mut w = [0.0f64; 1];
+        let mut info = 0;
+        let mut dummy = [0.0f64; 1];
+        let d = dummy.as_mut_ptr();
+        // SAFETY: a workspace query reads only the scalars; the arrays are
+        // not referenced (reference DGESVD returns before touching them).
+        unsafe { (CPU.dgesvd.f)(&ju, &jv, &m, &n, d, &lda, d, d, &ldu, d, &ldvt, w.as_mut_ptr(), &-1, &mut info, 1, 1) };
+        w[0]
+    }
+}
+
+/// INFO, WORK(1) (the optimal LWORK, as the reference leaves it) and, for
+/// INFO > 0, WORK(2:min(m,n)) = the unconverged superdiagonal.
+///
+/// # Safety
+/// `work` holds at least `k` doubles; `info` is writable.
+unsafe fn finish_svd_work(outcome: Outcome, k: c_int, work: *mut f64, maxwrk: impl FnOnce() -> f64, info: *mut c_int) {
+    // SAFETY (all writes): the caller's guarantee.
+    unsafe {
+        set_info(info, outcome.info);
+        if outcome.info > 0 {
+            for (i, e) in outcome.e.iter().take((k - 1).max(0) as usize).enumerate() {
+                *work.add(i + 1) = *e;
+            }
+        }
+        *work = maxwrk();
+    }
 }
 
 /// DGESVD computes the singular value decomposition A = U * SIGMA * V**T
@@ -238,8 +435,9 @@ pub unsafe extern "C" fn dgesvd_(
 
 /// DGESVDOCL: the GPU SVD, with exactly DGESVD's arguments, semantics,
 /// workspace query and INFO codes (argument errors are reported as
-/// XERBLA('DGESVDOCL', -INFO)). Until the GPU SVD exists it runs the CPU
-/// DGESVD, which remains its fallback when the GPU cannot run it.
+/// XERBLA('DGESVDOCL', -INFO)). Routed as `dgesvd_` is (src/gpu/svd.rs
+/// describes the algorithm); the CPU DGESVD is its fallback when the GPU
+/// cannot run it, and runs it for NaN or infinity in A.
 ///
 /// # Safety
 /// As for reference DGESVD.
@@ -331,12 +529,43 @@ pub unsafe extern "C" fn dgesdd_(
             unsafe { *work = 1.0 };
             return;
         }
+        let vectors = !check::lsame(jz as u8, b'N');
         let call = Call {
             routine: Routine::Dgesdd,
             describe: || format!("jobz={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}", jz as u8 as char),
-            flops: svd_flops(m, n, !check::lsame(jz as u8, b'N')),
-            bytes: 8.0 * (m as f64) * (n as f64) * 2.0,
+            flops: svd_flops(m, n, vectors),
+            bytes: svd_bytes(m, n, vectors),
+            launches: svd_launches(m, n),
         };
-        dispatch::run(call, call_cpu, None);
+        let (up, vp) = Part::from_jobz(jz as u8, m as usize, n as usize);
+        let gpu: GpuPath<'_, ()> = Box::new(move || {
+            // SAFETY: legal arguments; the caller's arrays.
+            let done = unsafe {
+                gesvd::gesvd(Flavor::Gesdd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
+            };
+            match done {
+                Ok(outcome) => {
+                    let maxwrk = move || {
+                        let mut w = [0.0f64; 1];
+                        let mut i = 0;
+                        let mut dummy = [0.0f64; 1];
+                        let mut idummy = [0 as c_int; 1];
+                        let d = dummy.as_mut_ptr();
+                        // SAFETY: a workspace query; arrays not referenced.
+                        unsafe {
+                            (CPU.dgesdd.f)(&jz, &m, &n, d, &lda, d, d, &ldu, d, &ldvt, w.as_mut_ptr(), &-1, idummy.as_mut_ptr(), &mut i, 1)
+                        };
+                        w[0]
+                    };
+                    // SAFETY: INFO and WORK are the caller's (DGESDD's
+                    // INFO > 0 has no WORK(2:) contents: e is empty).
+                    let outcome = Outcome { e: Vec::new(), ..outcome };
+                    unsafe { finish_svd_work(outcome, 0, work, maxwrk, info) };
+                    Ok(())
+                }
+                Err(error) => Err((error, Box::new(call_cpu) as Box<dyn FnOnce()>)),
+            }
+        });
+        dispatch::run(call, call_cpu, Some(gpu));
     });
 }

@@ -8,6 +8,7 @@
 //! Every exported function runs its body through [`boundary`], so that no
 //! panic unwinds into the caller's C or Fortran frames.
 
+pub mod alpha;
 pub mod blas;
 pub mod capi;
 pub mod lapack;
@@ -19,12 +20,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub const EXPORTED_SYMBOLS: &[&str] = &[
     "cblas_dgemm",
     "dgemm_",
+    "dgemm_alpha_",
     "dgesdd_",
     "dgesv_",
     "dgesvd_",
     "dgesvdocl_",
+    "dgetrf_",
+    "dgetrs_",
+    "lapack_ai_dgemm_alpha",
     "lapack_ai_dgesvdocl",
     "lapack_ai_info",
+    "lapack_ai_stats_json",
     "lapack_ai_version",
 ];
 

@@ -13,6 +13,7 @@
 //! Every function is called with gfortran's hidden CHARACTER lengths, so a
 //! Fortran LAPACK built with any gfortran >= 8 receives what it expects.
 
+pub mod bdsdc;
 pub mod bundled;
 mod resolve;
 pub mod xerbla;
@@ -35,10 +36,23 @@ pub type DgesvdFn = unsafe extern "C" fn(
     lda: *const c_int, s: *mut f64, u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int,
     work: *mut f64, lwork: *const c_int, info: *mut c_int, jobu_len: usize, jobvt_len: usize,
 );
+pub type DgetrfFn = unsafe extern "C" fn(
+    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, info: *mut c_int,
+);
+pub type DgetrsFn = unsafe extern "C" fn(
+    trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
+    ipiv: *const c_int, b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize,
+);
 pub type DgesddFn = unsafe extern "C" fn(
     jobz: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, s: *mut f64,
     u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, work: *mut f64,
     lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize,
+);
+
+pub type DgemvFn = unsafe extern "C" fn(
+    trans: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
+    lda: *const c_int, x: *const f64, incx: *const c_int, beta: *const f64, y: *mut f64,
+    incy: *const c_int, trans_len: usize,
 );
 
 /// The CPU routines the library calls.
@@ -48,10 +62,18 @@ pub enum Symbol {
     Dgesv,
     Dgesvd,
     Dgesdd,
+    /// The small matrix-vector products of the GPU SVD's panels, on the
+    /// host (an optimised BLAS runs them several times faster than the
+    /// bundled reference).
+    Dgemv,
+    Dgetrf,
+    Dgetrs,
 }
 
 impl Symbol {
-    pub const ALL: [Symbol; 4] = [Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd];
+    pub const ALL: [Symbol; 7] = [
+        Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgemv, Symbol::Dgetrf, Symbol::Dgetrs,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -59,6 +81,9 @@ impl Symbol {
             Symbol::Dgesv => "dgesv_",
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
+            Symbol::Dgemv => "dgemv_",
+            Symbol::Dgetrf => "dgetrf_",
+            Symbol::Dgetrs => "dgetrs_",
         }
     }
 }
@@ -75,6 +100,9 @@ pub struct CpuLapack {
     pub dgesv: Resolved<DgesvFn>,
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
+    pub dgemv: Resolved<DgemvFn>,
+    pub dgetrf: Resolved<DgetrfFn>,
+    pub dgetrs: Resolved<DgetrsFn>,
 }
 
 impl CpuLapack {
@@ -85,6 +113,9 @@ impl CpuLapack {
             dgesv: Resolved { f: bundled::DGESV, provider: "bundled".into() },
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
+            dgemv: Resolved { f: bundled::routines::dgemv, provider: "bundled".into() },
+            dgetrf: Resolved { f: bundled::DGETRF, provider: "bundled".into() },
+            dgetrs: Resolved { f: bundled::DGETRS, provider: "bundled".into() },
         }
     }
 
@@ -95,6 +126,9 @@ impl CpuLapack {
             Symbol::Dgesv => &self.dgesv.provider,
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
+            Symbol::Dgemv => &self.dgemv.provider,
+            Symbol::Dgetrf => &self.dgetrf.provider,
+            Symbol::Dgetrs => &self.dgetrs.provider,
         }
     }
 }

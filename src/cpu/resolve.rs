@@ -56,6 +56,18 @@ pub fn resolve(choice: &CpuLibChoice) -> CpuLapack {
                     let f = std::mem::transmute::<*mut c_void, super::DgesddFn>(found.addr);
                     lapack.dgesdd = Resolved { f, provider: found.provider }
                 }
+                Symbol::Dgetrf => {
+                    let f = std::mem::transmute::<*mut c_void, super::DgetrfFn>(found.addr);
+                    lapack.dgetrf = Resolved { f, provider: found.provider }
+                }
+                Symbol::Dgetrs => {
+                    let f = std::mem::transmute::<*mut c_void, super::DgetrsFn>(found.addr);
+                    lapack.dgetrs = Resolved { f, provider: found.provider }
+                }
+                Symbol::Dgemv => {
+                    let f = std::mem::transmute::<*mut c_void, super::DgemvFn>(found.addr);
+                    lapack.dgemv = Resolved { f, provider: found.provider }
+                }
             }
         }
     }

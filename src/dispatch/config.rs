@@ -5,11 +5,15 @@
 //! | variable            | values                                  | default |
 //! |---------------------|-----------------------------------------|---------|
 //! | `LAPACK_AI_MODE`    | `auto`, `cpu`, `gpu`                    | `auto`  |
-//! | `LAPACK_AI_DEVICE`  | OpenCL device index, or a substring of its device name, platform name or platform vendor (`pocl`, `h100`) | first GPU with fp64 |
+//! | `LAPACK_AI_DEVICE`  | OpenCL device index, or a substring of its device name, platform name or platform vendor (`pocl`, `h100`); a comma-separated list of those (`0,1`), or `all` (every GPU with fp64), for DGEMM on several devices | first GPU with fp64 |
 //! | `LAPACK_AI_LOG`     | `stderr`, or a file path (appended to)  | off     |
 //! | `LAPACK_AI_CPU_LIB` | path of a BLAS/LAPACK shared library, or `bundled` | next in process |
+//! | `LAPACK_AI_PROFILE` | `1` (stderr), or a file path (`%p`: the process id), for the profile at exit | off |
+//! | `LAPACK_AI_MONITOR` | `127.0.0.1:PORT` (or `[::1]:PORT`, `localhost:PORT`, `PORT`): serve the live monitor | off |
+//! | `LAPACK_AI_MONITOR_ALLOW_REMOTE` | `1`: let `LAPACK_AI_MONITOR` name a non-loopback address | refused |
 
 use once_cell::sync::Lazy;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Where calls may go. `Gpu` forces every routine that has a GPU path onto
@@ -41,12 +45,25 @@ pub enum DeviceSpec {
     /// The first device whose name, platform name or platform vendor contains this text
     /// (compared in lower case).
     Name(String),
+    /// Every GPU with `cl_khr_fp64` (`all`).
+    AllFp64Gpus,
+    /// Several devices (`0,1`, `h100,1`): DGEMM spreads over them.
+    List(Vec<DeviceSpec>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogTarget {
     Off,
     Stderr,
+    File(PathBuf),
+}
+
+/// Where the profile goes at exit (`LAPACK_AI_PROFILE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileTarget {
+    Off,
+    Stderr,
+    /// Appended to; `%p` in the name is replaced by the process id.
     File(PathBuf),
 }
 
@@ -67,6 +84,10 @@ pub struct Config {
     pub device: DeviceSpec,
     pub log: LogTarget,
     pub cpu_lib: CpuLibChoice,
+    pub profile: ProfileTarget,
+    /// The address the monitor serves on (`LAPACK_AI_MONITOR`), already
+    /// checked against `LAPACK_AI_MONITOR_ALLOW_REMOTE`.
+    pub monitor: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -76,6 +97,8 @@ impl Default for Config {
             device: DeviceSpec::FirstFp64Gpu,
             log: LogTarget::Off,
             cpu_lib: CpuLibChoice::NextInProcess,
+            profile: ProfileTarget::Off,
+            monitor: None,
         }
     }
 }
@@ -108,20 +131,32 @@ impl Config {
             }
         }
         if let Some(v) = non_empty("LAPACK_AI_DEVICE") {
-            config.device = if let Ok(i) = v.parse::<usize>() {
-                DeviceSpec::Index(i)
-            } else if v.starts_with('-') || v.starts_with('+') {
+            let one = |item: &str| -> Option<DeviceSpec> {
+                if let Ok(i) = item.parse::<usize>() {
+                    Some(DeviceSpec::Index(i))
+                } else if item.is_empty() || item.starts_with('-') || item.starts_with('+') {
+                    None
+                } else {
+                    Some(DeviceSpec::Name(item.to_lowercase()))
+                }
+            };
+            let parsed = if v.eq_ignore_ascii_case("all") {
+                Some(DeviceSpec::AllFp64Gpus)
+            } else if v.contains(',') {
+                v.split(',').map(|item| one(item.trim())).collect::<Option<Vec<_>>>().map(DeviceSpec::List)
+            } else {
+                one(&v)
+            };
+            config.device = parsed.unwrap_or_else(|| {
                 bad.push(BadValue {
                     variable: "LAPACK_AI_DEVICE",
                     message: format!(
-                        "LAPACK_AI_DEVICE={v:?} is neither a device index (0, 1, ...) nor a name; \
-                         using the first GPU with fp64"
+                        "LAPACK_AI_DEVICE={v:?} is neither a device index (0, 1, ...), a name, a list of them \
+                         (0,1) nor all; using the first GPU with fp64"
                     ),
                 });
                 DeviceSpec::FirstFp64Gpu
-            } else {
-                DeviceSpec::Name(v.to_lowercase())
-            };
+            });
         }
         if let Some(v) = non_empty("LAPACK_AI_LOG") {
             config.log = match v.as_str() {
@@ -136,6 +171,30 @@ impl Config {
             } else {
                 CpuLibChoice::Path(PathBuf::from(v))
             };
+        }
+        if let Some(v) = non_empty("LAPACK_AI_PROFILE") {
+            config.profile = match v.as_str() {
+                "1" | "stderr" | "STDERR" => ProfileTarget::Stderr,
+                "0" | "off" | "OFF" => ProfileTarget::Off,
+                path => ProfileTarget::File(PathBuf::from(path)),
+            };
+        }
+        if let Some(v) = non_empty("LAPACK_AI_MONITOR") {
+            let allow_remote = non_empty("LAPACK_AI_MONITOR_ALLOW_REMOTE").is_some_and(|v| v == "1");
+            match super::monitor::parse_address(&v) {
+                Err(why) => bad.push(BadValue {
+                    variable: "LAPACK_AI_MONITOR",
+                    message: format!("LAPACK_AI_MONITOR={v:?}: {why}; running without the monitor"),
+                }),
+                Ok(addr) if !addr.ip().is_loopback() && !allow_remote => bad.push(BadValue {
+                    variable: "LAPACK_AI_MONITOR",
+                    message: format!(
+                        "LAPACK_AI_MONITOR={v:?} is not a loopback address, so other machines could read \
+                         the monitor; set LAPACK_AI_MONITOR_ALLOW_REMOTE=1 to allow that; running without the monitor"
+                    ),
+                }),
+                Ok(addr) => config.monitor = Some(addr),
+            }
         }
         (config, bad)
     }
@@ -190,7 +249,34 @@ mod tests {
     }
 
     #[test]
+    fn profile_and_monitor() {
+        let (c, bad) = parse(&[("LAPACK_AI_PROFILE", "1"), ("LAPACK_AI_MONITOR", "127.0.0.1:9100")]);
+        assert!(bad.is_empty());
+        assert_eq!(c.profile, ProfileTarget::Stderr);
+        assert_eq!(c.monitor, Some("127.0.0.1:9100".parse().unwrap()));
+        let (c, _) = parse(&[("LAPACK_AI_PROFILE", "/tmp/p-%p.txt"), ("LAPACK_AI_MONITOR", "9100")]);
+        assert_eq!(c.profile, ProfileTarget::File("/tmp/p-%p.txt".into()));
+        assert_eq!(c.monitor, Some("127.0.0.1:9100".parse().unwrap()));
+        for remote in ["0.0.0.0:9100", "192.0.2.7:80", "[::]:9100"] {
+            let (c, bad) = parse(&[("LAPACK_AI_MONITOR", remote)]);
+            assert_eq!(c.monitor, None, "{remote}");
+            assert!(bad[0].message.contains("LAPACK_AI_MONITOR_ALLOW_REMOTE=1"), "{}", bad[0].message);
+            let (c, bad) = parse(&[("LAPACK_AI_MONITOR", remote), ("LAPACK_AI_MONITOR_ALLOW_REMOTE", "1")]);
+            assert_eq!(c.monitor, Some(remote.parse().unwrap()));
+            assert!(bad.is_empty());
+        }
+        let (c, bad) = parse(&[("LAPACK_AI_MONITOR", "example.org:80")]);
+        assert_eq!((c.monitor, bad.len()), (None, 1));
+    }
+
+    #[test]
     fn bad_values_are_reported_and_defaulted() {
+        let (c, _) = parse(&[("LAPACK_AI_DEVICE", "0, PoCL")]);
+        assert_eq!(c.device, DeviceSpec::List(vec![DeviceSpec::Index(0), DeviceSpec::Name("pocl".into())]));
+        let (c, _) = parse(&[("LAPACK_AI_DEVICE", "ALL")]);
+        assert_eq!(c.device, DeviceSpec::AllFp64Gpus);
+        let (c, bad) = parse(&[("LAPACK_AI_DEVICE", "0,,1")]);
+        assert_eq!((c.device, bad.len()), (DeviceSpec::FirstFp64Gpu, 1));
         let (c, bad) = parse(&[("LAPACK_AI_MODE", "fast"), ("LAPACK_AI_DEVICE", "-3")]);
         assert_eq!(c.mode, Mode::Auto);
         assert_eq!(c.device, DeviceSpec::FirstFp64Gpu);

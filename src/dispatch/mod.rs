@@ -9,6 +9,8 @@
 pub mod config;
 pub mod cost;
 pub mod log;
+pub mod monitor;
+pub mod stats;
 
 use crate::cpu;
 use crate::gpu::error::GpuError;
@@ -27,9 +29,33 @@ pub enum Routine {
     Dgesvd,
     Dgesdd,
     Dgesvdocl,
+    DgemmAlpha,
+    Dgetrf,
+    Dgetrs,
 }
 
 impl Routine {
+    /// Every routine, in declaration order: `ALL[r.index()] == r`. The
+    /// statistics (stats.rs) are sized and labelled from this list, so a
+    /// new routine is added to the enum, here, and to the matches below
+    /// (a test in stats.rs fails to compile until it is listed there too).
+    pub const ALL: &'static [Routine] = &[
+        Routine::Dgemm,
+        Routine::CblasDgemm,
+        Routine::Dgesv,
+        Routine::Dgesvd,
+        Routine::Dgesdd,
+        Routine::Dgesvdocl,
+        Routine::DgemmAlpha,
+        Routine::Dgetrf,
+        Routine::Dgetrs,
+    ];
+
+    /// Position in [`Routine::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Routine::Dgemm => "dgemm_",
@@ -38,21 +64,78 @@ impl Routine {
             Routine::Dgesvd => "dgesvd_",
             Routine::Dgesdd => "dgesdd_",
             Routine::Dgesvdocl => "dgesvdocl_",
+            Routine::DgemmAlpha => "dgemm_alpha_",
+            Routine::Dgetrf => "dgetrf_",
+            Routine::Dgetrs => "dgetrs_",
         }
     }
 
     /// Whether a GPU implementation exists for this routine.
     pub fn has_gpu_path(self) -> bool {
-        matches!(self, Routine::Dgemm | Routine::CblasDgemm)
+        matches!(
+            self,
+            Routine::Dgemm
+                | Routine::CblasDgemm
+                | Routine::Dgesvd
+                | Routine::Dgesdd
+                | Routine::Dgesvdocl
+                | Routine::DgemmAlpha
+                | Routine::Dgesv
+                | Routine::Dgetrf
+                | Routine::Dgetrs
+        )
+    }
+
+    /// GPU time of a call that does not shrink with the device's rate, in
+    /// seconds: the LU's panels cost one launch per column (about n of
+    /// them for n^3 flops), measured once per process on the device
+    /// (`gpu::lu::step_seconds`) and added to the cost model's fixed cost.
+    fn sequential_gpu_s(self, flops: f64) -> f64 {
+        static LU_STEP_S: Lazy<f64> = Lazy::new(|| crate::gpu::lu::step_seconds().unwrap_or(0.0));
+        match self {
+            Routine::Dgesv | Routine::Dgetrf => (1.5 * flops).cbrt() * *LU_STEP_S,
+            _ => 0.0,
+        }
+    }
+
+    /// The CPU LAPACK's own rate for this routine where it differs much
+    /// from its DGEMM's (GFLOP/s): LU factorizations, whose panels run at a
+    /// fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
+    /// machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where
+    /// its DGEMM runs at 470; bench/RESULTS.md). Measured once per process:
+    /// the CPU DGETRF of a 512 x 512 matrix, best of three.
+    fn cpu_gflops(self) -> Option<f64> {
+        static CPU_LU_GFLOPS: Lazy<Option<f64>> = Lazy::new(|| {
+            let n: i32 = 512;
+            let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+            let mut best = f64::INFINITY;
+            for _ in 0..3 {
+                let mut work = a.clone();
+                let mut ipiv = vec![0; n as usize];
+                let mut info = 0;
+                let t = Instant::now();
+                // SAFETY: an n x n matrix with leading dimension n, n pivots.
+                unsafe { (cpu::CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let flops = 2.0 / 3.0 * (n as f64).powi(3);
+            (best > 0.0).then(|| flops / best / 1e9)
+        });
+        match self {
+            Routine::Dgesv | Routine::Dgetrf => *CPU_LU_GFLOPS,
+            _ => None,
+        }
     }
 
     /// The CPU routine that does the work on the CPU path.
     fn cpu_symbol(self) -> cpu::Symbol {
         match self {
-            Routine::Dgemm | Routine::CblasDgemm => cpu::Symbol::Dgemm,
+            Routine::Dgemm | Routine::CblasDgemm | Routine::DgemmAlpha => cpu::Symbol::Dgemm,
             Routine::Dgesv => cpu::Symbol::Dgesv,
             Routine::Dgesvd | Routine::Dgesvdocl => cpu::Symbol::Dgesvd,
             Routine::Dgesdd => cpu::Symbol::Dgesdd,
+            Routine::Dgetrf => cpu::Symbol::Dgetrf,
+            Routine::Dgetrs => cpu::Symbol::Dgetrs,
         }
     }
 }
@@ -106,6 +189,7 @@ pub fn decide(
     mode: Mode,
     flops: f64,
     bytes: f64,
+    launches: f64,
     device: impl FnOnce() -> bool,
     rates: impl FnOnce() -> Option<Rates>,
 ) -> Decision {
@@ -126,6 +210,8 @@ pub fn decide(
         None => cpu(Reason::NoRates),
         Some(r) => {
             let (t_cpu, t_gpu) = r.estimate(flops, bytes);
+            // Each further round trip host <-> device costs a launch.
+            let t_gpu = t_gpu + (launches - 1.0).max(0.0) * r.launch_s;
             let backend = if t_gpu < t_cpu { Backend::Gpu } else { Backend::Cpu };
             Decision { backend, reason: Reason::CostModel { t_cpu, t_gpu } }
         }
@@ -133,13 +219,16 @@ pub fn decide(
 }
 
 /// A call about to be routed: its routine, a description of its arguments
-/// for the log (only formatted when logging), its flop count and the bytes
-/// the GPU path moves between host and device.
+/// for the log (only formatted when logging), its flop count, the bytes
+/// the GPU path moves between host and device, and the number of
+/// synchronous host <-> device round trips it makes (1 for DGEMM; the
+/// SVD's panel steps make two per column).
 pub struct Call<D: FnOnce() -> String> {
     pub routine: Routine,
     pub describe: D,
     pub flops: f64,
     pub bytes: f64,
+    pub launches: f64,
 }
 
 /// What a failed GPU attempt leaves: why, and the closure that finishes
@@ -153,6 +242,12 @@ pub type GpuPath<'a, R> = Box<dyn FnOnce() -> Result<R, GpuFailure<'a, R>> + 'a>
 /// calibration cache, else a calibration now (see [`calibrate`]).
 static RATES: Lazy<Option<Rates>> = Lazy::new(rates_now);
 
+/// The cost model's rates (from the environment, the cache or a
+/// calibration now), or None without a device or a calibration.
+pub fn rates() -> Option<Rates> {
+    *RATES
+}
+
 /// The process's usable OpenCL device, looked up once.
 fn device_usable() -> bool {
     crate::gpu::device::DEVICE.is_ok()
@@ -162,13 +257,29 @@ fn device_usable() -> bool {
 /// `cpu` runs the whole call on the CPU backend; `gpu`, where the routine
 /// has one, runs it on the GPU.
 pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<GpuPath<'a, R>>) -> R {
-    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, device_usable, || *RATES);
+    let rates = || {
+        (*RATES).map(|mut r| {
+            r.launch_s += call.routine.sequential_gpu_s(call.flops);
+            if let Some(gflops) = call.routine.cpu_gflops() {
+                r.cpu_gflops = gflops;
+            }
+            r
+        })
+    };
+    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
     let logging = log::enabled();
-    let start = logging.then(Instant::now);
+    // Small CPU calls are timed only now and then (stats.rs: a clock read
+    // costs a good part of a small DGEMM).
+    let exact = logging || decision.backend == Backend::Gpu || call.flops >= stats::EXACT_FLOPS;
+    let scope = stats::Scope::enter(call.routine, exact, decision.backend == Backend::Gpu);
     let mut fell_back: Option<GpuError> = None;
+    let mut ran_on = Backend::Cpu;
     let result = match (decision.backend, gpu) {
         (Backend::Gpu, Some(gpu)) => match gpu() {
-            Ok(r) => r,
+            Ok(r) => {
+                ran_on = Backend::Gpu;
+                r
+            }
             Err((error, finish_on_cpu)) => {
                 warn_fallback(call.routine, &error);
                 fell_back = Some(error);
@@ -177,8 +288,9 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
         },
         _ => cpu(),
     };
-    if let Some(start) = start {
-        let elapsed = start.elapsed().as_secs_f64();
+    let nanos = scope.finish(ran_on, fell_back.is_some(), call.flops);
+    if let (true, Some(nanos)) = (logging, nanos) {
+        let elapsed = nanos as f64 * 1e-9;
         let rate = if call.flops > 0.0 && elapsed > 0.0 {
             format!(" {:.2} GFLOP/s", call.flops / elapsed * 1e-9)
         } else {
@@ -204,7 +316,11 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
 }
 
 fn gpu_name() -> String {
-    crate::gpu::device::DEVICE.as_ref().map(|d| d.name.clone()).unwrap_or_else(|_| "none".into())
+    match crate::gpu::device::DEVICES.as_ref() {
+        Ok(all) if all.len() > 1 => format!("{} +{} more", all[0].name, all.len() - 1),
+        Ok(all) => all[0].name.clone(),
+        Err(_) => "none".into(),
+    }
 }
 
 /// One warning per routine and kind of failure, so that a long job that
@@ -294,8 +410,10 @@ fn calibrate() -> Result<Rates, GpuError> {
 mod tests {
     use super::*;
 
-    const ALL: [Routine; 6] =
-        [Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl];
+    const ALL: [Routine; 9] = [
+        Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl,
+        Routine::Dgetrf, Routine::Dgetrs, Routine::DgemmAlpha,
+    ];
 
     fn rates() -> Option<Rates> {
         Some(Rates { cpu_gflops: 100.0, gpu_gflops: 10_000.0, h2d_gbs: 10.0, launch_s: 1e-4 })
@@ -306,20 +424,19 @@ mod tests {
         let never = || -> bool { panic!("device looked up without need") };
         let no_rates = || -> Option<Rates> { panic!("rates asked without need") };
         for r in ALL {
-            assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, never, no_rates).reason, Reason::ModeCpu);
+            assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::ModeCpu);
         }
-        for r in [Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl] {
-            for mode in [Mode::Auto, Mode::Gpu] {
-                assert_eq!(decide(r, mode, 1e12, 1e6, never, no_rates).reason, Reason::NoGpuPath);
-            }
-        }
-        for r in [Routine::Dgemm, Routine::CblasDgemm] {
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, || true, || None).reason, Reason::NoRates);
+        // Every routine has a GPU path now.
+        for r in ALL {
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, 1.0, || true, || None).reason, Reason::NoRates);
             // Large: the GPU; small: the CPU.
-            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, || true, rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, || true, rates).backend, Backend::Cpu);
+            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, 1.0, || true, rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, 1.0, || true, rates).backend, Backend::Cpu);
         }
+        // Round trips count: 10^4 of them (0.1 ms each) outweigh the
+        // 2e12-flop product's gain (20 s on the CPU against 0.28 s).
+        assert_eq!(decide(Routine::Dgesvd, Mode::Auto, 2e12, 8e8, 1e6, || true, rates).backend, Backend::Cpu);
     }
 }

@@ -9,7 +9,7 @@
 //! therefore goes through two pinned staging buffers, alternately, so that
 //! packing one chunk on the CPU overlaps the DMA of the other.
 
-use super::device::{DeviceInfo, DEVICE};
+use super::device::{DeviceInfo, DEVICES};
 use super::error::{cl, GpuError};
 use once_cell::sync::OnceCell;
 use opencl3::command_queue::CommandQueue;
@@ -115,6 +115,9 @@ pub struct Gpu {
     pub family: KernelFamily,
     /// Kernels by (TRANS_A, TRANS_B), built on first use.
     kernels: [Option<Kernel>; 4],
+    /// Other kernels (kernels/*.cl besides DGEMM), by (source and options
+    /// hash, kernel name), built on first use.
+    others: Vec<(u64, String, Kernel)>,
     pub staging: Vec<Staging>,
     /// Device buffers for A, B and C panels.
     pub buffers: [DeviceBuffer; 3],
@@ -128,20 +131,36 @@ pub struct Gpu {
 // struct. All use goes through the Mutex in GPU, one thread at a time.
 unsafe impl Send for Gpu {}
 
-static GPU: OnceCell<Result<Mutex<Gpu>, GpuError>> = OnceCell::new();
+/// One slot per selected device (`LAPACK_AI_DEVICE`), each set up at first
+/// use.
+static GPUS: once_cell::sync::Lazy<Vec<OnceCell<Result<Mutex<Gpu>, GpuError>>>> =
+    once_cell::sync::Lazy::new(|| (0..DEVICES.as_ref().map_or(1, Vec::len)).map(|_| OnceCell::new()).collect());
 
-/// The process's GPU, set up at first use (device, context, staging); the
-/// error says why there is none, and is the same for every later call.
+/// The process's GPU (the first selected device), set up at first use
+/// (device, context, staging); the error says why there is none, and is
+/// the same for every later call.
 pub fn gpu() -> Result<MutexGuard<'static, Gpu>, GpuError> {
-    match GPU.get_or_init(|| Gpu::new().map(Mutex::new)) {
+    gpu_at(0)
+}
+
+/// The number of selected devices (0 when there is none).
+pub fn device_count() -> usize {
+    DEVICES.as_ref().map_or(0, Vec::len)
+}
+
+/// The `i`-th selected device's state, set up at first use.
+pub fn gpu_at(i: usize) -> Result<MutexGuard<'static, Gpu>, GpuError> {
+    let slot = GPUS.get(i).ok_or_else(|| GpuError::NoDevice(format!("no selected device #{i}")))?;
+    match slot.get_or_init(|| Gpu::new(i).map(Mutex::new)) {
         Ok(m) => Ok(m.lock()),
         Err(e) => Err(e.clone()),
     }
 }
 
 impl Gpu {
-    fn new() -> Result<Gpu, GpuError> {
-        let device = DEVICE.as_ref().map_err(|why| GpuError::NoDevice(why.clone()))?.clone();
+    fn new(which: usize) -> Result<Gpu, GpuError> {
+        let devices = DEVICES.as_ref().map_err(|why| GpuError::NoDevice(why.clone()))?;
+        let device = devices.get(which).ok_or_else(|| GpuError::NoDevice(format!("no selected device #{which}")))?.clone();
         let cl_device = Device::new(device.id);
         let context = Context::from_device(&cl_device).map_err(cl("clCreateContext"))?;
         #[allow(deprecated)]
@@ -186,6 +205,7 @@ impl Gpu {
             transfer,
             family,
             kernels: [None, None, None, None],
+            others: Vec::new(),
             staging,
             buffers: [empty(), empty(), empty()],
             global_mem,
@@ -223,6 +243,32 @@ impl Gpu {
             self.kernels[slot] = Some(kernel);
         }
         Ok(self.kernels[slot].as_ref().expect("set above"))
+    }
+
+    /// Kernel `name` of `source` built with `options`, built on first use
+    /// (the program binary is cached on disk as the DGEMM ones are).
+    pub fn other_kernel(&mut self, source: &'static str, options: &str, name: &str) -> Result<&Kernel, GpuError> {
+        let index = self.prepare_other(source, options, name)?;
+        Ok(self.other(index))
+    }
+
+    /// Builds kernel `name` of `source` with `options` if not yet built;
+    /// returns its index for [`Gpu::other`] (which borrows the context
+    /// immutably, so that the queues can be used beside it).
+    pub fn prepare_other(&mut self, source: &'static str, options: &str, name: &str) -> Result<usize, GpuError> {
+        let key = fnv1a(&[source, options]);
+        if let Some(i) = self.others.iter().position(|(k, n, _)| *k == key && n == name) {
+            return Ok(i);
+        }
+        let program = build_program(&self.context, &self.device, source, options)?;
+        let kernel = Kernel::create(&program, name).map_err(|e| GpuError::Build(format!("clCreateKernel {name}: {e}")))?;
+        self.others.push((key, name.to_string(), kernel));
+        Ok(self.others.len() - 1)
+    }
+
+    /// A kernel built by [`Gpu::prepare_other`].
+    pub fn other(&self, index: usize) -> &Kernel {
+        &self.others[index].2
     }
 
     /// The kernel for a pair of transposes if [`Gpu::kernel`] built it.

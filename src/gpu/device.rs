@@ -65,9 +65,16 @@ pub fn list() -> Result<Vec<DeviceInfo>, String> {
     Ok(devices)
 }
 
-/// The device `spec` names among `devices`. Only devices with fp64 can run
-/// double-precision kernels, so a named device without it is refused.
+/// The device `spec` names among `devices` (the first, for a list). Only
+/// devices with fp64 can run double-precision kernels, so a named device
+/// without it is refused.
 pub fn select<'a>(spec: &DeviceSpec, devices: &'a [DeviceInfo]) -> Result<&'a DeviceInfo, String> {
+    select_all(spec, devices).map(|all| all[0])
+}
+
+/// Every device `spec` names among `devices`, in the order given, each
+/// once (a list that names one device twice uses it once).
+pub fn select_all<'a>(spec: &DeviceSpec, devices: &'a [DeviceInfo]) -> Result<Vec<&'a DeviceInfo>, String> {
     let usable = |d: &&DeviceInfo| d.fp64;
     let found = match spec {
         DeviceSpec::FirstFp64Gpu => {
@@ -75,7 +82,27 @@ pub fn select<'a>(spec: &DeviceSpec, devices: &'a [DeviceInfo]) -> Result<&'a De
                 .iter()
                 .filter(usable)
                 .find(|d| d.is_gpu)
+                .map(|d| vec![d])
                 .ok_or_else(|| "no OpenCL GPU with fp64 (set LAPACK_AI_DEVICE to use another device)".to_string());
+        }
+        DeviceSpec::AllFp64Gpus => {
+            let all: Vec<&DeviceInfo> = devices.iter().filter(usable).filter(|d| d.is_gpu).collect();
+            return if all.is_empty() {
+                Err("LAPACK_AI_DEVICE=all: no OpenCL GPU with fp64".to_string())
+            } else {
+                Ok(all)
+            };
+        }
+        DeviceSpec::List(items) => {
+            let mut chosen: Vec<&DeviceInfo> = Vec::new();
+            for item in items {
+                for d in select_all(item, devices)? {
+                    if !chosen.iter().any(|c| c.index == d.index) {
+                        chosen.push(d);
+                    }
+                }
+            }
+            return if chosen.is_empty() { Err("LAPACK_AI_DEVICE names no device".to_string()) } else { Ok(chosen) };
         }
         DeviceSpec::Index(i) => devices.get(*i),
         DeviceSpec::Name(text) => devices
@@ -89,19 +116,27 @@ pub fn select<'a>(spec: &DeviceSpec, devices: &'a [DeviceInfo]) -> Result<&'a De
     if !device.fp64 {
         return Err(format!("OpenCL device {} has no cl_khr_fp64", device.describe()));
     }
-    Ok(device)
+    Ok(vec![device])
 }
 
-/// The device this process uses, chosen at first use; `Err` says why there
+/// The devices this process uses, chosen at first use; `Err` says why there
 /// is none. A device named in `LAPACK_AI_DEVICE` that cannot be used is
-/// reported once on stderr.
-pub static DEVICE: Lazy<Result<DeviceInfo, String>> = Lazy::new(|| {
-    let chosen = list().and_then(|devices| select(&CONFIG.device, &devices).cloned());
-    if let (Err(why), DeviceSpec::Index(_) | DeviceSpec::Name(_)) = (&chosen, &CONFIG.device) {
-        crate::dispatch::log::warn(&format!("{why}; running on the CPU"));
+/// reported once on stderr. The first is the one every routine uses; DGEMM
+/// spreads over all of them.
+pub static DEVICES: Lazy<Result<Vec<DeviceInfo>, String>> = Lazy::new(|| {
+    let chosen = list().and_then(|devices| select_all(&CONFIG.device, &devices).map(|v| v.into_iter().cloned().collect()));
+    match &chosen {
+        Err(why) if CONFIG.device != DeviceSpec::FirstFp64Gpu => {
+            crate::dispatch::log::warn(&format!("{why}; running on the CPU"))
+        }
+        _ => {}
     }
     chosen
 });
+
+/// The first of [`DEVICES`].
+pub static DEVICE: Lazy<Result<DeviceInfo, String>> =
+    Lazy::new(|| DEVICES.as_ref().map(|v| v[0].clone()).map_err(Clone::clone));
 
 #[cfg(test)]
 mod tests {
@@ -135,6 +170,12 @@ mod tests {
         assert!(select(&DeviceSpec::Index(1), &devices).unwrap_err().contains("cl_khr_fp64"));
         assert!(select(&DeviceSpec::Index(7), &devices).unwrap_err().contains("matches no OpenCL device"));
         assert!(select(&DeviceSpec::FirstFp64Gpu, &devices[..2]).is_err());
+        let ids = |spec: DeviceSpec| select_all(&spec, &devices).map(|v| v.iter().map(|d| d.index).collect::<Vec<_>>());
+        assert_eq!(ids(DeviceSpec::AllFp64Gpus), Ok(vec![2]));
+        assert_eq!(ids(DeviceSpec::List(vec![DeviceSpec::Index(2), DeviceSpec::Name("pocl".into())])), Ok(vec![2, 0]));
+        assert_eq!(ids(DeviceSpec::List(vec![DeviceSpec::Index(0), DeviceSpec::Name("pocl".into())])), Ok(vec![0]));
+        assert!(ids(DeviceSpec::List(vec![DeviceSpec::Index(0), DeviceSpec::Index(1)])).unwrap_err().contains("cl_khr_fp64"));
+        assert!(select_all(&DeviceSpec::AllFp64Gpus, &devices[..2]).is_err());
     }
 
     /// With `LAPACK_AI_TEST_OPENCL=pocl` (set by tools/test.sh, where PoCL

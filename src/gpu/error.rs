@@ -17,6 +17,9 @@ pub enum GpuError {
     /// `LAPACK_AI_FAULT_INJECT` asked this call to fail (tests of the
     /// fallback).
     Injected,
+    /// Input the GPU routine leaves to the CPU LAPACK, whose exact
+    /// behaviour on it is the reference (NaN or infinity in A for the SVD).
+    Declined(&'static str),
 }
 
 impl fmt::Display for GpuError {
@@ -27,6 +30,7 @@ impl fmt::Display for GpuError {
             GpuError::Build(log) => write!(f, "kernel build failed: {}", log.trim()),
             GpuError::TooLarge(why) => write!(f, "too large for the device: {why}"),
             GpuError::Injected => write!(f, "failure injected by LAPACK_AI_FAULT_INJECT"),
+            GpuError::Declined(why) => write!(f, "left to the CPU: {why}"),
         }
     }
 }

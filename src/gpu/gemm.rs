@@ -20,7 +20,8 @@ use super::context::{gpu, Gpu};
 use super::error::{cl, GpuError};
 use opencl3::event::Event;
 use opencl3::kernel::ExecuteKernel;
-use opencl3::types::{cl_event, CL_NON_BLOCKING};
+use opencl3::memory::ClMem;
+use opencl3::types::{cl_event, cl_mem, CL_NON_BLOCKING};
 
 /// A DGEMM in Fortran terms whose arguments are legal.
 #[derive(Clone, Copy, Debug)]
@@ -69,7 +70,7 @@ impl Gemm {
 }
 
 /// Splits `extent` into `parts` nearly equal consecutive ranges.
-fn split(extent: usize, parts: usize) -> Vec<(usize, usize)> {
+pub(crate) fn split(extent: usize, parts: usize) -> Vec<(usize, usize)> {
     let parts = parts.clamp(1, extent.max(1));
     (0..parts).map(|p| (p * extent / parts, (p + 1) * extent / parts - p * extent / parts)).collect()
 }
@@ -132,9 +133,78 @@ pub fn plan(m: usize, n: usize, k: usize, budget: usize, max_buffer: usize, tile
 
 /// Runs `g` on the GPU. `Err` lists the tiles of C left for the CPU.
 ///
+/// With several selected devices (`LAPACK_AI_DEVICE=0,1` or `all`), C is
+/// cut into as many column ranges, each computed on its own device by its
+/// own thread (own context, queues and staging); the ranges are disjoint
+/// parts of the caller's C. One device runs exactly the one-device path.
+///
 /// # Safety
 /// `g`'s arguments are legal for DGEMM and its arrays valid for them.
 pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
+    let devices = super::context::device_count().max(1).min(g.n.max(1));
+    if devices == 1 {
+        // SAFETY: the caller's guarantee, passed on.
+        return unsafe { dgemm_on(0, g) };
+    }
+    /// A sub-product for another thread: its columns of C belong to it alone.
+    struct Part(Gemm);
+    // SAFETY: the parts address disjoint column ranges of C and only read
+    // A and B; the caller's arrays outlive the scope below.
+    unsafe impl Send for Part {}
+    let ranges = split(g.n, devices);
+    let routine = crate::dispatch::stats::current_routine(); // its transfers, in each thread
+    let results: Vec<(usize, Result<(), Failure>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(c0, cols))| {
+                let part = Part(g.tile(Tile { row0: 0, rows: g.m, col0: c0, cols }));
+                s.spawn(move || {
+                    let part = part;
+                    // SAFETY: a legal sub-product of the caller's (see Part).
+                    (c0, crate::dispatch::stats::with_routine(routine, || unsafe { dgemm_on(i, &part.0) }))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(&ranges)
+            .map(|(h, &(c0, cols))| {
+                h.join().unwrap_or_else(|_| {
+                    let error = GpuError::Cl { step: "device thread panicked", code: -9999 };
+                    (c0, Err(Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols }] }))
+                })
+            })
+            .collect()
+    });
+    let mut failure: Option<Failure> = None;
+    for (c0, result) in results {
+        if let Err(f) = result {
+            let shifted = f.remaining.into_iter().map(|t| Tile { col0: t.col0 + c0, ..t });
+            match &mut failure {
+                Some(all) => all.remaining.extend(shifted),
+                None => failure = Some(Failure { error: f.error, remaining: shifted.collect() }),
+            }
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// Products run per selected device (tests read it to see that every
+/// device took part).
+pub fn calls_per_device() -> Vec<usize> {
+    CALLS.iter().map(|c| c.load(std::sync::atomic::Ordering::Relaxed)).collect()
+}
+
+static CALLS: once_cell::sync::Lazy<Vec<std::sync::atomic::AtomicUsize>> = once_cell::sync::Lazy::new(|| {
+    (0..super::context::device_count().max(1)).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect()
+});
+
+/// [`dgemm`] on the `which`-th selected device.
+///
+/// # Safety
+/// As for [`dgemm`].
+unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     let everything = || vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
     // Test hook: `dgemm` fails the call before it starts, `dgemm@N` after
     // N tiles of C are written (the partial-fallback path).
@@ -144,7 +214,10 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
     if inject == Some(0) {
         return Err(Failure { error: GpuError::Injected, remaining: everything() });
     }
-    let mut gpu = gpu().map_err(|error| Failure { error, remaining: everything() })?;
+    let mut gpu = super::context::gpu_at(which).map_err(|error| Failure { error, remaining: everything() })?;
+    if let Some(c) = CALLS.get(which) {
+        c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     // Test hook: `LAPACK_AI_TEST_DEVICE_DOUBLES=N` plans as if the device
     // held N doubles, so that the out-of-core panels run on small products.
     let test_budget = std::env::var("LAPACK_AI_TEST_DEVICE_DOUBLES").ok().and_then(|v| v.parse::<usize>().ok());
@@ -270,39 +343,86 @@ fn launch(
     off_c: usize,
     wait: &[cl_event],
 ) -> Result<Event, GpuError> {
-    let (tm, tn, wx, wy) = (gpu.family.tile_m, gpu.family.tile_n, gpu.family.wg_x, gpu.family.wg_y);
-    let global = [t.rows.div_ceil(tm) * wx, t.cols.div_ceil(tn) * wy];
-    let ints = |v: usize| v as i32;
-    let (m, n, k) = (ints(t.rows), ints(t.cols), ints(g.k));
-    let (off_a, lda, off_b, ldb, off_c, ldc) = (ints(off_a), ints(lda), ints(off_b), ints(ldb), ints(off_c), ints(t.rows.max(1)));
-    let kernel = gpu.built_kernel(g.trans_a, g.trans_b).ok_or(GpuError::Cl { step: "kernel", code: -48 })?;
     let [a, b, c] = &gpu.buffers;
     let (a, b, c) = (a.buffer.as_ref(), b.buffer.as_ref(), c.buffer.as_ref());
     let (Some(a), Some(b), Some(c)) = (a, b, c) else {
         return Err(GpuError::Cl { step: "device buffers", code: -38 });
     };
+    let op = Operands {
+        a: a.get(), off_a, lda, b: b.get(), off_b, ldb, c: c.get(), off_c, ldc: t.rows.max(1),
+    };
+    // SAFETY: the buffers hold the packed panels and two C tiles, and the
+    // tile's offsets and leading dimensions stay inside them.
+    unsafe { enqueue_kernel(gpu, &gpu.queue, g.trans_a, g.trans_b, t.rows, t.cols, g.k, g.alpha, g.beta, &op, wait) }
+}
+
+/// Where the kernel finds op(A), op(B) and C: device buffers, offsets and
+/// leading dimensions, in doubles.
+#[derive(Clone, Copy, Debug)]
+pub struct Operands {
+    pub a: cl_mem,
+    pub off_a: usize,
+    pub lda: usize,
+    pub b: cl_mem,
+    pub off_b: usize,
+    pub ldb: usize,
+    pub c: cl_mem,
+    pub off_c: usize,
+    pub ldc: usize,
+}
+
+/// Enqueues C(m x n) := alpha op(A) op(B) + beta C on `queue` with the
+/// kernel built for (trans_a, trans_b) (see [`Gpu::kernel`]).
+///
+/// # Safety
+/// The three buffers are live device buffers of doubles of this context
+/// and hold every element the product touches at these offsets and
+/// leading dimensions; offsets, dimensions and leading dimensions are below
+/// 2^31 (the kernels index with 32-bit ints plus 64-bit products).
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn enqueue_kernel(
+    gpu: &Gpu,
+    queue: &opencl3::command_queue::CommandQueue,
+    trans_a: bool,
+    trans_b: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f64,
+    beta: f64,
+    op: &Operands,
+    wait: &[cl_event],
+) -> Result<Event, GpuError> {
+    let (tm, tn, wx, wy) = (gpu.family.tile_m, gpu.family.tile_n, gpu.family.wg_x, gpu.family.wg_y);
+    let global = [m.div_ceil(tm) * wx, n.div_ceil(tn) * wy];
+    let ints = |v: usize| v as i32;
+    let (mi, ni, ki) = (ints(m), ints(n), ints(k));
+    let (off_a, lda, off_b, ldb, off_c, ldc) =
+        (ints(op.off_a), ints(op.lda), ints(op.off_b), ints(op.ldb), ints(op.off_c), ints(op.ldc));
+    let kernel = gpu.built_kernel(trans_a, trans_b).ok_or(GpuError::Cl { step: "kernel", code: -48 })?;
     // SAFETY: the arguments match dgemm_tile's signature (kernels/*.cl) in
-    // order and type; the buffers hold the packed panels and two C tiles.
+    // order and type (a cl_mem is passed by value as the kernel's pointer
+    // argument); the caller vouches for the buffers' extents.
     unsafe {
         ExecuteKernel::new(kernel)
-            .set_arg(&m)
-            .set_arg(&n)
-            .set_arg(&k)
-            .set_arg(&g.alpha)
-            .set_arg(a)
+            .set_arg(&mi)
+            .set_arg(&ni)
+            .set_arg(&ki)
+            .set_arg(&alpha)
+            .set_arg(&op.a)
             .set_arg(&off_a)
             .set_arg(&lda)
-            .set_arg(b)
+            .set_arg(&op.b)
             .set_arg(&off_b)
             .set_arg(&ldb)
-            .set_arg(&g.beta)
-            .set_arg(c)
+            .set_arg(&beta)
+            .set_arg(&op.c)
             .set_arg(&off_c)
             .set_arg(&ldc)
             .set_global_work_sizes(&global)
             .set_local_work_sizes(&[wx, wy])
             .set_event_wait_list(wait)
-            .enqueue_nd_range(&gpu.queue)
+            .enqueue_nd_range(queue)
     }
     .map_err(cl("clEnqueueNDRangeKernel dgemm_tile"))
 }
@@ -317,6 +437,7 @@ fn read_tile(gpu: &mut Gpu, offset: usize, len: usize, slot: usize, after: &Even
     let dst = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, len) };
     // SAFETY: the read stays inside the C buffer (2 tiles of staging size).
     unsafe { transfer.enqueue_read_buffer(c, CL_NON_BLOCKING, offset * 8, dst, &[after.get()]) }
+        .inspect(|_| crate::dispatch::stats::add_transfer(0, len as u64 * 8))
         .map_err(cl("clEnqueueReadBuffer C tile"))
 }
 
@@ -364,6 +485,7 @@ unsafe fn upload(
         start += len;
         slot = (slot + 1) % staging.len();
     }
+    crate::dispatch::stats::add_transfer(total as u64 * 8, 0);
     Ok(last)
 }
 
@@ -375,7 +497,7 @@ unsafe fn upload(
 /// # Safety
 /// `src` valid for `rows x cols` with leading dimension `ld`; `dst` valid
 /// for `len` doubles; the two do not overlap.
-unsafe fn pack(src: *const f64, rows: usize, ld: usize, start: usize, len: usize, dst: *mut f64) {
+pub(crate) unsafe fn pack(src: *const f64, rows: usize, ld: usize, start: usize, len: usize, dst: *mut f64) {
     // Addresses as integers: the threads only touch disjoint ranges.
     let (src_addr, dst_addr) = (src as usize, dst as usize);
     let copy = move |from: usize, count: usize| {
@@ -398,7 +520,7 @@ unsafe fn pack(src: *const f64, rows: usize, ld: usize, start: usize, len: usize
 /// # Safety
 /// `dst` valid for `rows x cols` with leading dimension `ld`; `src` holds
 /// `rows * cols` doubles.
-unsafe fn unpack(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: usize) {
+pub(crate) unsafe fn unpack(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: usize) {
     let (src_addr, dst_addr) = (src as usize, dst as usize);
     let copy = move |from: usize, count: usize| {
         let (src, dst) = (src_addr as *const f64, dst_addr as *mut f64);
@@ -417,7 +539,7 @@ unsafe fn unpack(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: u
 /// Runs `f(from, count)` over `start..start+len` on up to 8 threads, each
 /// with at least 64 Ki doubles (512 KiB: a thread start costs about as much
 /// as copying that much).
-fn parallel(start: usize, len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+pub(crate) fn parallel(start: usize, len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
     const MIN_PER_THREAD: usize = 1 << 16;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(len / MIN_PER_THREAD).max(1);
     if threads == 1 {

@@ -1,10 +1,15 @@
 //! The OpenCL backend: device selection, the process's OpenCL state, and
-//! one file per routine family (DGEMM so far).
+//! one file per routine family (DGEMM, LU).
 
+pub mod alpha;
 pub mod context;
 pub mod device;
 pub mod error;
 pub mod gemm;
+pub mod gesvd;
+pub mod lu;
+pub mod resident;
+pub mod svd;
 
 use error::GpuError;
 use std::time::Instant;

@@ -8,9 +8,13 @@
 #   openblas LAPACK_AI_CPU_LIB=<libopenblas.so.0>, opened privately
 #   bundled  LAPACK_AI_CPU_LIB=bundled, the library's own netlib copy
 #   gpu      LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl: every call that has a
-#            GPU path (dgemm_, cblas_dgemm) runs the OpenCL kernels on PoCL
-#            (the BLAS suites only: in the LAPACK suites, a million small
-#            dgemm_ calls each paying a PoCL launch would take too long)
+#            GPU path (dgemm_, cblas_dgemm, dgesvd_, dgesdd_, dgesv_, dgetrf_,
+#            dgetrs_) runs the OpenCL kernels on PoCL: the BLAS suites, the
+#            SVD suite (about a minute on 2 cores), and xlintstd on the DGE
+#            path of dtest.in (the LU routines: 13 s there). The whole of
+#            dtest.in also passes this way (1.15 million dgemm_ calls each
+#            paying a PoCL launch: 5 minutes there);
+#            LAPACK_AI_FULL_GPU_SUITES=1 runs it too.
 # A run passes when it finishes, reports no failure, passes as many test
 # groups as the run without the library, and its LAPACK_AI_LOG shows that
 # our routines were called (and by which CPU backend).
@@ -116,10 +120,19 @@ suite "next openblas bundled gpu" blas3 "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" 
     'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' 'FAIL|[*]{5}' dgemm_
 suite "next openblas bundled gpu" cblas3 "$BLASDIR/xdcblat3" "$BLASDIR/din3" - \
     'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' cblas_dgemm
-suite "next openblas bundled" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
+suite "next openblas bundled gpu" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
     'passed' 'fail|exceed|illegal' dgesvd_ dgesdd_ dgemm_
 suite "next openblas bundled" lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
-    'passed' 'fail|exceed|illegal' dgesv_ dgemm_
+    'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dgemm_
+# dtest.in's header (sizes, thresholds) and its DGE line only: the general
+# matrices' LU routines (DGETRF, DGETRS, DGESV and their checks).
+(head -n 16 "$LAPACKDIR/dtest.in"; grep '^DGE ' "$LAPACKDIR/dtest.in") > "$WORK/dtest_ge.in"
+suite "gpu" lin_ge "$LAPACKDIR/xlintstd" "$WORK/dtest_ge.in" - \
+    'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dgemm_
+if [ "${LAPACK_AI_FULL_GPU_SUITES:-0}" = 1 ]; then
+    suite "gpu" lin_gpu_full "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
+        'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dgemm_
+fi
 
 echo "netlib suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

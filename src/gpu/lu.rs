@@ -1,0 +1,778 @@
+//! LU factorization with partial pivoting (DGETRF) and the solve with its
+//! factors (DGETRS) on the GPU, on device-resident matrices; and the host
+//! entry points behind `dgesv_`, `dgetrf_` and `dgetrs_`.
+//!
+//! # Algorithm
+//!
+//! `A = P L U` of an m x n matrix, `2n^3/3` flops for a square one
+//! (`mn^2 - n^3/3` for m >= n), by the recursive formulation of LAPACK's
+//! DGETRF2 (Toledo, "Locality of reference in LU decomposition with partial
+//! pivoting", SIAM J. Matrix Anal. Appl. 18(4), 1997; Gustavson, IBM J. Res.
+//! Dev. 41(6), 1997), applied to the whole matrix rather than to a panel:
+//!
+//! ```text
+//! getrf(A = [A11 A12; A21 A22], n1 = about min(m,n)/2):
+//!     getrf([A11; A21])                  left n1 columns, recursively
+//!     A12 := P1 A12                      row interchanges (kernel laswp)
+//!     A12 := L11^-1 A12                  recursive DTRSM, GEMM + leaf kernels
+//!     A22 := A22 - A21 A12               DGEMM (the tensor-core kernel on NVIDIA)
+//!     getrf(A22)                         recursively
+//!     A21 := P2 A21                      row interchanges
+//! ```
+//!
+//! down to panels of at most `leaf` (32) columns, factored by the unblocked
+//! kernels of `kernels/lu.cl` (pivot search, interchange, scaling, rank-1
+//! update), pivots and INFO kept on the device. A tall panel costs one
+//! launch per column over the whole device (`getf2_step`: every work-group
+//! updates its rows and proposes the next pivot, the last one to finish
+//! chooses it and swaps); on CPU devices one work-group factors a whole
+//! panel in one launch (`getf2_panel`). The host enqueues everything
+//! without waiting, and streams the matrix's columns up (transfer queue)
+//! just before the recursion first touches them.
+//!
+//! # Why this shape, and why the panel stays on the GPU
+//!
+//! - The trailing updates of a right-looking blocked LU with panel width nb
+//!   are DGEMMs with K = nb; our DGEMM kernel reaches 18.8 TFLOP/s at K = 256
+//!   and 45 at K >= 2048 on the H100 (bench/RESULTS.md). In the recursive
+//!   form the largest updates have K = n/2, n/4, ...: all but a few percent
+//!   of the flops of an n = 16384 factorization run in products with
+//!   K >= 512.
+//! - A CPU panel with look-ahead (MAGMA's hybrid DGETRF) would put about
+//!   `n^2 nb / 2` flops (34 GFLOP at n = 16384, nb = 256) on the host's
+//!   LAPACK, tall-skinny and memory-bound: at 100 to 200 GFLOP/s on the
+//!   H100 machine's 16 cores that is 0.2 to 0.35 s, more than the GPU's
+//!   whole update (2.9 TFLOP at 30 to 45 TFLOP/s), plus 4 GB of panel
+//!   traffic over PCIe; and it would depend on which CPU LAPACK the
+//!   process has (the bundled reference runs it at a few GFLOP/s). On the
+//!   GPU, the panels cost launches, not bandwidth: the leaves are the only
+//!   sequential part (one launch per column), and no host synchronisation
+//!   happens until the factors are read back. Measured on the H100 at
+//!   n = 16384 (bench/RESULTS.md): 0.42 s on device data (7.0 TFLOP/s,
+//!   bounded by the 16384 panel launches, not by the 2.9 TFLOP of
+//!   updates), 0.61 s for `dgesv_` from host memory, factors back included:
+//!   10.9x OpenBLAS's dgesv_ on 16 cores, 1.33x cuSOLVER's from host memory.
+//!
+//! Pivoting is LAPACK's: the first row of largest magnitude (IDAMAX), rows
+//! interchanged across the whole matrix, IPIV 1-based; a zero pivot leaves
+//! its column unscaled and INFO is the first such column, the factorization
+//! completed, as DGETRF2 does.
+//!
+//! The solve (`A X = B` or `A^T X = B`): the interchanges applied to B at
+//! once by a gather (the permutation is composed on the host from IPIV),
+//! then two recursive triangular solves (GEMMs, and `TB` x `TB` leaves
+//! solved in registers; for a few right-hand sides, where launches dominate,
+//! `WG` x `WG` leaves solved by one work-group per column).
+
+use super::context::{gpu, Gpu};
+use super::error::{cl, GpuError};
+use super::resident::{self, DeviceMatrix, View};
+use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
+use opencl3::types::{cl_kernel, cl_mem, CL_BLOCKING};
+use std::ffi::c_void;
+use std::ptr;
+
+pub const LU_SOURCE: &str = include_str!("../../kernels/lu.cl");
+
+/// Work-group size of the one-work-group kernels (`WG` of lu.cl).
+const WG: usize = 256;
+/// Largest triangle of the trsm leaf kernels (`TB` of lu.cl).
+const TB: usize = 32;
+/// Solves with at most this many right-hand sides use the one-work-group
+/// leaves (`trsm_wg`, triangles up to WG) instead of the register leaves.
+const FEW_RHS: usize = 16;
+
+/// Tuning of the factorization, from the environment (for measurements;
+/// the defaults are what the H100 runs chose, bench/RESULTS.md).
+#[derive(Clone, Copy, Debug)]
+pub struct LuParams {
+    /// Widest panel factored by the unblocked kernels (`LAPACK_AI_LU_LEAF`).
+    pub leaf: usize,
+    /// Panels of at most this many rows are factored by one work-group in
+    /// one launch (`LAPACK_AI_LU_PANEL_ROWS`); taller ones with one launch
+    /// per column over the whole device (`getf2_step`).
+    pub panel_rows: usize,
+    /// `LAPACK_AI_LU_FUSED=0`: two launches per column of a tall panel
+    /// (pivot, then update) instead of one (for measurements).
+    pub fused: bool,
+}
+
+impl LuParams {
+    fn for_device(gpu: &Gpu) -> LuParams {
+        let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok());
+        // On the H100 (run 1, bench/RESULTS.md) one work-group per panel was
+        // slower than launches over the device already at 1024 rows (n =
+        // 16384: 0.490 s against 0.469 s with none); on a CPU device (PoCL)
+        // a launch costs tens of microseconds and a work-group runs on one
+        // core, so one launch per panel is faster there.
+        let panel_rows = if gpu.device.is_gpu { 0 } else { usize::MAX };
+        LuParams {
+            leaf: env("LAPACK_AI_LU_LEAF").filter(|&b| (1..=256).contains(&b)).unwrap_or(32),
+            panel_rows: env("LAPACK_AI_LU_PANEL_ROWS").unwrap_or(panel_rows),
+            fused: env("LAPACK_AI_LU_FUSED") != Some(0),
+        }
+    }
+}
+
+/// A kernel argument.
+#[derive(Clone, Copy)]
+enum Arg {
+    Mem(cl_mem),
+    Int(i32),
+    Long(i64),
+}
+
+/// The kernels of lu.cl, as raw handles: they live in the [`Gpu`]'s
+/// kernel cache for the life of the process, and are looked up once per
+/// call (not per launch: the cache key hashes the source).
+struct Kernels {
+    pivot: cl_kernel,
+    step: cl_kernel,
+    update: cl_kernel,
+    panel: cl_kernel,
+    laswp: cl_kernel,
+    permute: cl_kernel,
+    trsm_lower: cl_kernel,
+    trsm_upper: cl_kernel,
+    trsm_wg: cl_kernel,
+}
+
+impl Kernels {
+    fn new(gpu: &mut Gpu) -> Result<Kernels, GpuError> {
+        let nvidia = if gpu.device.platform.contains("NVIDIA") { " -DLAPACK_AI_NVIDIA" } else { "" };
+        let options = format!("-DWG={WG} -DTB={TB}{nvidia}");
+        let mut get = |name: &str| gpu.other_kernel(LU_SOURCE, &options, name).map(|k| k.get());
+        Ok(Kernels {
+            pivot: get("getf2_pivot")?,
+            step: get("getf2_step")?,
+            update: get("getf2_update")?,
+            panel: get("getf2_panel")?,
+            laswp: get("laswp")?,
+            permute: get("permute_rows")?,
+            trsm_lower: get("trsm_leaf_lower")?,
+            trsm_upper: get("trsm_leaf_upper")?,
+            trsm_wg: get("trsm_wg")?,
+        })
+    }
+}
+
+/// Enqueues `kernel` on the compute queue with `args`, over `global`
+/// work-items (each dimension rounded up to a multiple of `local`).
+///
+/// # Safety
+/// `args` match the kernel's parameters in order and type, and every
+/// buffer holds what the kernel touches with these arguments.
+unsafe fn launch(gpu: &Gpu, kernel: cl_kernel, args: &[Arg], global: &[usize], local: &[usize]) -> Result<(), GpuError> {
+    for (i, arg) in args.iter().enumerate() {
+        let (size, value): (usize, *const c_void) = match arg {
+            Arg::Mem(m) => (std::mem::size_of::<cl_mem>(), m as *const cl_mem as *const c_void),
+            Arg::Int(v) => (4, v as *const i32 as *const c_void),
+            Arg::Long(v) => (8, v as *const i64 as *const c_void),
+        };
+        // SAFETY: value points to `size` bytes of the argument's type,
+        // which the caller matched to the kernel's parameter.
+        unsafe { opencl3::kernel::set_kernel_arg(kernel, i as u32, size, value) }
+            .map_err(|code| GpuError::Cl { step: "clSetKernelArg (lu)", code })?;
+    }
+    let global: Vec<usize> = global.iter().zip(local).map(|(&g, &l)| g.max(1).div_ceil(l) * l).collect();
+    // SAFETY: arguments set above; the queue and kernel are live.
+    let event = unsafe {
+        opencl3::command_queue::enqueue_nd_range_kernel(
+            gpu.queue.get(),
+            kernel,
+            global.len() as u32,
+            ptr::null(),
+            global.as_ptr(),
+            local.as_ptr(),
+            0,
+            ptr::null(),
+        )
+    }
+    .map_err(|code| GpuError::Cl { step: "clEnqueueNDRangeKernel (lu)", code })?;
+    // SAFETY: the event was just returned to us; nothing else holds it.
+    unsafe { opencl3::event::release_event(event) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })?;
+    Ok(())
+}
+
+fn int(v: usize) -> Arg {
+    Arg::Int(v as i32)
+}
+
+/// A device buffer of `len` ints.
+fn int_buffer(gpu: &Gpu, len: usize) -> Result<Buffer<i32>, GpuError> {
+    // SAFETY: no host pointer is passed; the driver allocates.
+    unsafe { Buffer::<i32>::create(&gpu.context, CL_MEM_READ_WRITE, len.max(1), ptr::null_mut()) }
+        .map_err(cl("clCreateBuffer (ints)"))
+}
+
+/// Blocking copy of `data` into `buffer` (after every command before).
+fn write_ints(gpu: &Gpu, buffer: &Buffer<i32>, data: &[i32]) -> Result<(), GpuError> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: the buffer holds at least data.len() ints; blocking.
+    let ev = unsafe {
+        opencl3::command_queue::enqueue_write_buffer(
+            gpu.queue.get(), buffer.get(), CL_BLOCKING, 0, data.len() * 4, data.as_ptr() as *const c_void, 0, ptr::null(),
+        )
+    }
+    .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (ints)", code })?;
+    crate::dispatch::stats::add_transfer(data.len() as u64 * 4, 0);
+    // SAFETY: our event.
+    unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+}
+
+/// Blocking copy of the first `out.len()` ints of `buffer` (after every
+/// command before).
+fn read_ints(gpu: &Gpu, buffer: &Buffer<i32>, out: &mut [i32]) -> Result<(), GpuError> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: the buffer holds at least out.len() ints; blocking.
+    let ev = unsafe {
+        opencl3::command_queue::enqueue_read_buffer(
+            gpu.queue.get(), buffer.get(), CL_BLOCKING, 0, out.len() * 4, out.as_mut_ptr() as *mut c_void, 0, ptr::null(),
+        )
+    }
+    .map_err(|code| GpuError::Cl { step: "clEnqueueReadBuffer (ints)", code })?;
+    crate::dispatch::stats::add_transfer(0, out.len() as u64 * 4);
+    // SAFETY: our event.
+    unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+}
+
+/// Sets the first int of `buffer` to 0, in queue order (no host wait).
+fn zero_int(gpu: &Gpu, buffer: &Buffer<i32>) -> Result<(), GpuError> {
+    let zero = 0i32;
+    // SAFETY: one int at the start of the buffer; the pattern is copied
+    // when the command is enqueued.
+    let ev = unsafe {
+        opencl3::command_queue::enqueue_fill_buffer(
+            gpu.queue.get(), buffer.get(), &zero as *const i32 as *const c_void, 4, 0, 4, 0, ptr::null(),
+        )
+    }
+    .map_err(|code| GpuError::Cl { step: "clEnqueueFillBuffer", code })?;
+    // SAFETY: our event.
+    unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+}
+
+/// A host matrix whose columns go to a device matrix on the transfer
+/// queue, in order, while the compute queue works on the columns already
+/// there: [`ColumnUpload::upto`] packs the next columns into the pinned
+/// staging buffers, enqueues their copies on the transfer queue, and makes
+/// the compute queue wait for them (a barrier on its last copy) before any
+/// command enqueued after.
+pub struct ColumnUpload {
+    src: *const f64,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    dst: View,
+    /// Columns on their way or there.
+    pub done: usize,
+}
+
+impl ColumnUpload {
+    /// # Safety
+    /// `src` is valid for the rows x cols matrix (leading dimension `ld`)
+    /// until the factorization ends; `dst`'s buffer holds it.
+    pub unsafe fn new(src: *const f64, rows: usize, cols: usize, ld: usize, dst: View, done: usize) -> ColumnUpload {
+        ColumnUpload { src, rows, cols, ld, dst, done }
+    }
+
+    /// Uploads columns done..end, or up to twice `done` if that is more:
+    /// the recursion asks for 32, 64, 128, ... columns along its left
+    /// edge, then for all the rest at once.
+    ///
+    /// # Safety
+    /// As for [`ColumnUpload::new`].
+    unsafe fn upto(&mut self, gpu: &mut Gpu, end: usize) -> Result<(), GpuError> {
+        let end = end.max(2 * self.done).min(self.cols);
+        if end <= self.done || self.rows == 0 {
+            self.done = self.done.max(end);
+            return Ok(());
+        }
+        let per = (gpu.staging_len() / self.rows).max(1);
+        if per * self.rows > gpu.staging_len() {
+            return Err(GpuError::TooLarge(format!("a column of {} rows is larger than a staging buffer", self.rows)));
+        }
+        let Gpu { queue, transfer, staging, .. } = gpu;
+        let mut col = self.done;
+        let mut slot = col / per % staging.len();
+        let mut last = None;
+        while col < end {
+            let cc = per.min(end - col);
+            if let Some(ev) = staging[slot].pending.take() {
+                ev.wait().map_err(cl("staging reuse"))?;
+            }
+            // SAFETY: columns col..col+cc of the caller's matrix, into a
+            // free staging slot of at least rows * cc doubles.
+            unsafe { super::gemm::pack(self.src.add(col * self.ld), self.rows, self.ld, 0, self.rows * cc, staging[slot].ptr) };
+            let origin = [(self.dst.off % self.dst.ld) * 8, self.dst.off / self.dst.ld + col, 0];
+            let region = [self.rows * 8, cc, 1];
+            // SAFETY: the region lies inside dst's buffer; the staging slot
+            // is untouched until the event in `pending` completes.
+            let ev = unsafe {
+                opencl3::command_queue::enqueue_write_buffer_rect(
+                    transfer.get(), self.dst.mem(), 0, origin.as_ptr(), [0usize, 0, 0].as_ptr(), region.as_ptr(),
+                    self.dst.ld * 8, 0, self.rows * 8, 0, staging[slot].ptr as *const c_void, 0, ptr::null(),
+                )
+            }
+            .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBufferRect (columns)", code })?;
+            crate::dispatch::stats::add_transfer((self.rows * cc) as u64 * 8, 0);
+            let ev = opencl3::event::Event::new(ev);
+            last = Some(ev.get());
+            staging[slot].pending = Some(ev);
+            col += cc;
+            slot = (slot + 1) % staging.len();
+        }
+        // Start the copies now, then hold the compute queue behind them.
+        transfer.flush().map_err(cl("clFlush (transfer)"))?;
+        if let Some(ev) = last {
+            // SAFETY: the event is alive in its slot's `pending`.
+            let barrier = unsafe { opencl3::command_queue::enqueue_barrier_with_wait_list(queue.get(), 1, &ev) }
+                .map_err(|code| GpuError::Cl { step: "clEnqueueBarrierWithWaitList", code })?;
+            // SAFETY: our event.
+            unsafe { opencl3::event::release_event(barrier) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })?;
+        }
+        self.done = end;
+        Ok(())
+    }
+}
+
+/// The split of a recursion node of `mn` (rows or columns): about half,
+/// a multiple of `unit` so that the products below have aligned shapes.
+fn split(mn: usize, unit: usize) -> usize {
+    ((mn / 2) / unit * unit).max(unit).min(mn - 1).max(1)
+}
+
+/// An LU factorization (or solve) in progress on the device: the kernels,
+/// the matrix (element (0, 0) of `a` is A(1,1)), IPIV (global 1-based row
+/// indices, indexed by global column) and INFO on the device.
+pub struct DeviceLu<'g> {
+    gpu: &'g mut Gpu,
+    kernels: Kernels,
+    params: LuParams,
+    /// getf2_step's per-work-group proposals and its counter.
+    proposals: Option<(Buffer<f64>, Buffer<i32>, Buffer<i32>)>,
+    /// Columns that must reach the device before the factorization
+    /// touches them (see [`ColumnUpload`]).
+    upload: Option<ColumnUpload>,
+}
+
+impl<'g> DeviceLu<'g> {
+    pub fn new(gpu: &'g mut Gpu) -> Result<DeviceLu<'g>, GpuError> {
+        let kernels = Kernels::new(gpu)?;
+        let params = LuParams::for_device(gpu);
+        Ok(DeviceLu { gpu, kernels, params, proposals: None, upload: None })
+    }
+
+    pub fn gpu(&mut self) -> &mut Gpu {
+        self.gpu
+    }
+
+    /// Enqueues the factorization of the m x n matrix `a`; IPIV(1..min(m,n))
+    /// and INFO (set to 0 first) land in `ipiv` and `info`.
+    ///
+    /// # Safety
+    /// `a`'s buffer holds the m x n matrix; `ipiv` holds min(m, n) ints.
+    pub unsafe fn getrf(&mut self, m: usize, n: usize, a: View, ipiv: &Buffer<i32>, info: &Buffer<i32>) -> Result<(), GpuError> {
+        zero_int(self.gpu, info)?;
+        let groups = m.div_ceil(WG).max(1);
+        // SAFETY: no host pointer is passed; the driver allocates.
+        let pval = unsafe { Buffer::<f64>::create(&self.gpu.context, CL_MEM_READ_WRITE, groups, ptr::null_mut()) }
+            .map_err(cl("clCreateBuffer (proposals)"))?;
+        let (pidx, counter) = (int_buffer(self.gpu, groups)?, int_buffer(self.gpu, 1)?);
+        zero_int(self.gpu, &counter)?;
+        self.proposals = Some((pval, pidx, counter));
+        // SAFETY: passed on.
+        unsafe { self.node(a, 0, m, n, ipiv.get(), info.get()) }?;
+        // Whatever the recursion did not ask for (nothing, normally).
+        self.ensure_columns(n)
+    }
+
+    /// Streams the columns of the factored matrix from the host while the
+    /// factorization runs: columns up to `first` must already be on the
+    /// device; each later one is uploaded (on the transfer queue) just
+    /// before the recursion first touches it, so that the upload of the
+    /// right part overlaps the factorization of the left part.
+    /// `LAPACK_AI_LU_STREAM=0` uploads the whole matrix first instead (for
+    /// measurements).
+    pub fn stream_columns(&mut self, mut upload: ColumnUpload) {
+        if std::env::var("LAPACK_AI_LU_STREAM").as_deref() == Ok("0") {
+            upload.done = upload.cols;
+            // SAFETY: as ColumnUpload::new's caller guaranteed.
+            let whole = unsafe { resident::write(self.gpu, upload.dst, upload.src, upload.rows, upload.cols, upload.ld) };
+            if let Err(e) = whole {
+                upload.done = 0;
+                crate::dispatch::log::warn(&format!("LAPACK_AI_LU_STREAM=0: {e}; streaming instead"));
+            }
+        }
+        self.upload = Some(upload);
+    }
+
+    fn ensure_columns(&mut self, end: usize) -> Result<(), GpuError> {
+        match self.upload.as_mut() {
+            // SAFETY: the ColumnUpload's host matrix and device view, as
+            // its creator guaranteed.
+            Some(u) if u.done < end.min(u.cols) => unsafe { u.upto(self.gpu, end) },
+            _ => Ok(()),
+        }
+    }
+
+    /// The recursion node whose top-left element is (d, d) of `a`, m x n.
+    unsafe fn node(&mut self, a: View, d: usize, m: usize, n: usize, ipiv: cl_mem, info: cl_mem) -> Result<(), GpuError> {
+        let mn = m.min(n);
+        if mn == 0 {
+            return Ok(());
+        }
+        let b = self.params.leaf;
+        // SAFETY (all calls below): sub-matrices of the caller's matrix.
+        unsafe {
+            if n <= b {
+                self.ensure_columns(d + n)?;
+                return self.leaf(a, d, m, n, ipiv, info);
+            }
+            if m <= b {
+                self.ensure_columns(d + n)?;
+                // Wide and short: factor the m x m block, then U12 = L11^-1 P A12.
+                self.leaf(a, d, m, m, ipiv, info)?;
+                self.laswp(a, d + m, n - m, ipiv, d, d + m)?;
+                return self.trsm(true, false, true, m, a.at(d, d), n - m, a.at(d, d + m));
+            }
+            let n1 = split(mn, b);
+            let n2 = n - n1;
+            self.node(a, d, m, n1, ipiv, info)?;
+            self.ensure_columns(d + n)?;
+            self.laswp(a, d + n1, n2, ipiv, d, d + n1)?;
+            self.trsm(true, false, true, n1, a.at(d, d), n2, a.at(d, d + n1))?;
+            resident::gemm(self.gpu, false, false, m - n1, n2, n1, -1.0, a.at(d + n1, d), a.at(d, d + n1), 1.0, a.at(d + n1, d + n1))?;
+            self.node(a, d + n1, m - n1, n2, ipiv, info)?;
+            self.laswp(a, d, n1, ipiv, d + n1, d + mn)
+        }
+    }
+
+    /// The unblocked factorization of the m x n panel at (d, d), n <= leaf.
+    unsafe fn leaf(&mut self, a: View, d: usize, m: usize, n: usize, ipiv: cl_mem, info: cl_mem) -> Result<(), GpuError> {
+        let p = a.at(d, d);
+        let (off, ld) = (Arg::Long(p.off as i64), int(p.ld));
+        let k = &self.kernels;
+        // SAFETY (launches): the panel lies in a's buffer; ipiv holds entry
+        // d + min(m, n) - 1; the argument lists match lu.cl.
+        unsafe {
+            if m <= self.params.panel_rows {
+                let args = [Arg::Mem(a.mem()), off, ld, int(m), int(n), Arg::Mem(ipiv), int(d), int(d), int(d), Arg::Mem(info)];
+                return launch(self.gpu, k.panel, &args, &[WG], &[WG]);
+            }
+            let pivot = |gpu: &Gpu, j: usize| {
+                let args = [Arg::Mem(a.mem()), off, ld, int(m), int(n), int(j), Arg::Mem(ipiv), int(d), int(d), int(d), Arg::Mem(info)];
+                launch(gpu, k.pivot, &args, &[WG], &[WG])
+            };
+            if self.params.fused {
+                let (pval, pidx, counter) = self.proposals.as_ref().ok_or(GpuError::Cl { step: "lu proposals", code: -38 })?;
+                pivot(self.gpu, 0)?;
+                for j in 0..m.min(n) {
+                    if j + 1 < m {
+                        let args = [
+                            Arg::Mem(a.mem()), off, ld, int(m), int(n), int(j), Arg::Mem(ipiv), int(d), int(d), int(d),
+                            Arg::Mem(info), Arg::Mem(pval.get()), Arg::Mem(pidx.get()), Arg::Mem(counter.get()),
+                        ];
+                        launch(self.gpu, k.step, &args, &[m - j - 1], &[WG])?;
+                    }
+                }
+                return Ok(());
+            }
+            for j in 0..m.min(n) {
+                pivot(self.gpu, j)?;
+                if j + 1 < m {
+                    let args = [Arg::Mem(a.mem()), off, ld, int(m), int(n), int(j)];
+                    launch(self.gpu, k.update, &args, &[m - j - 1], &[64])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Interchanges rows k and IPIV(k)-1 for k = k1, ..., k2-1 (global
+    /// indices, in that order) in columns c0..c0+ncols of `a`.
+    unsafe fn laswp(&mut self, a: View, c0: usize, ncols: usize, ipiv: cl_mem, k1: usize, k2: usize) -> Result<(), GpuError> {
+        if ncols == 0 || k2 <= k1 {
+            return Ok(());
+        }
+        let v = a.at(0, c0);
+        let args = [
+            Arg::Mem(v.mem()), Arg::Long(v.off as i64), int(v.ld), int(ncols), Arg::Mem(ipiv), int(k1), int(k2),
+            Arg::Int(1), Arg::Int(1),
+        ];
+        // SAFETY: the columns and the rows IPIV names lie in a's buffer.
+        unsafe { launch(self.gpu, self.kernels.laswp, &args, &[ncols], &[64]) }
+    }
+
+    /// B := op(T)^-1 B, T k x k at view `t`, B k x ncols at view `b`;
+    /// `lower`: op(T) is lower triangular; `trans`: op(T) = T^T; `unit`:
+    /// unit diagonal. Recursive: two half-size solves and one DGEMM, down
+    /// to TB x TB triangles solved by a leaf kernel.
+    ///
+    /// # Safety
+    /// The views hold the triangle and B; they do not overlap.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn trsm(&mut self, lower: bool, trans: bool, unit: bool, k: usize, t: View, ncols: usize, b: View) -> Result<(), GpuError> {
+        if k == 0 || ncols == 0 {
+            return Ok(());
+        }
+        if k <= WG && ncols <= FEW_RHS {
+            let args = [
+                Arg::Mem(t.mem()), Arg::Long(t.off as i64), int(t.ld), int(k), int(lower as usize), int(trans as usize),
+                int(unit as usize), Arg::Mem(b.mem()), Arg::Long(b.off as i64), int(b.ld),
+            ];
+            // SAFETY: the caller's views; arguments as trsm_wg takes them.
+            return unsafe { launch(self.gpu, self.kernels.trsm_wg, &args, &[WG * ncols], &[WG]) };
+        }
+        if k <= TB {
+            let kernel = if lower { self.kernels.trsm_lower } else { self.kernels.trsm_upper };
+            let args = [
+                Arg::Mem(t.mem()), Arg::Long(t.off as i64), int(t.ld), int(k), int(trans as usize), int(unit as usize),
+                Arg::Mem(b.mem()), Arg::Long(b.off as i64), int(b.ld), int(ncols),
+            ];
+            // SAFETY: the caller's views; arguments as trsm_leaf_* takes them.
+            return unsafe { launch(self.gpu, kernel, &args, &[ncols], &[64]) };
+        }
+        let k1 = if ncols <= FEW_RHS { split(k, WG) } else { split(k, TB) };
+        let k2 = k - k1;
+        // The off-diagonal block of op(T) below (lower) or right of
+        // (upper) the first diagonal block, as stored, and whether the
+        // product must transpose it.
+        let (below, right) = (t.at(k1, 0), t.at(0, k1));
+        // SAFETY (all calls): blocks of the caller's views.
+        unsafe {
+            if lower {
+                self.trsm(lower, trans, unit, k1, t, ncols, b)?;
+                let t21 = if trans { right } else { below };
+                resident::gemm(self.gpu, trans, false, k2, ncols, k1, -1.0, t21, b, 1.0, b.at(k1, 0))?;
+                self.trsm(lower, trans, unit, k2, t.at(k1, k1), ncols, b.at(k1, 0))
+            } else {
+                self.trsm(lower, trans, unit, k2, t.at(k1, k1), ncols, b.at(k1, 0))?;
+                let t12 = if trans { below } else { right };
+                resident::gemm(self.gpu, trans, false, k1, ncols, k2, -1.0, t12, b.at(k1, 0), 1.0, b)?;
+                self.trsm(lower, trans, unit, k1, t, ncols, b)
+            }
+        }
+    }
+
+    /// X := op(A)^-1 B with the factors of the n x n `a` (in place of B,
+    /// n x nrhs at `b`), the interchanges given by `perm` (on the host: row
+    /// i of P B is row perm[i] of B; see [`permutation`]). `scratch` is an
+    /// n x nrhs device matrix the permutation is gathered into; the
+    /// solution ends there (`b` is overwritten too).
+    ///
+    /// # Safety
+    /// The views hold the matrices.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn getrs(&mut self, trans: bool, n: usize, nrhs: usize, a: View, perm: &[i32], b: View, scratch: View) -> Result<(), GpuError> {
+        if n == 0 || nrhs == 0 {
+            return Ok(());
+        }
+        let index = int_buffer(self.gpu, n)?;
+        let gather = |lu: &mut Self, map: &[i32], src: View, dst: View| -> Result<(), GpuError> {
+            write_ints(lu.gpu, &index, map)?;
+            let args = [
+                Arg::Mem(src.mem()), Arg::Long(src.off as i64), int(src.ld), Arg::Mem(dst.mem()), Arg::Long(dst.off as i64),
+                int(dst.ld), int(n), int(nrhs), Arg::Mem(index.get()),
+            ];
+            // SAFETY: both views hold n x nrhs; map entries are < n.
+            unsafe { launch(lu.gpu, lu.kernels.permute, &args, &[n, nrhs], &[64, 1]) }
+        };
+        // SAFETY (trsm calls): the factors and B.
+        unsafe {
+            if !trans {
+                // A X = B: X = U^-1 L^-1 P B.
+                gather(self, perm, b, scratch)?;
+                self.trsm(true, false, true, n, a, nrhs, scratch)?;
+                self.trsm(false, false, false, n, a, nrhs, scratch)
+            } else {
+                // A^T X = B: X = P^T L^-T U^-T B.
+                self.trsm(true, true, false, n, a, nrhs, b)?;
+                self.trsm(false, true, true, n, a, nrhs, b)?;
+                let mut inverse = vec![0i32; n];
+                for (i, &p) in perm.iter().enumerate() {
+                    inverse[p as usize] = i as i32;
+                }
+                gather(self, &inverse, b, scratch)
+            }
+        }
+    }
+}
+
+/// The permutation that DLASWP(…, 1, n, IPIV, 1) applies: row i of P B is
+/// row perm[i] of B. `None` if an entry of IPIV is outside 1..=n.
+pub fn permutation(ipiv: &[i32], n: usize) -> Option<Vec<i32>> {
+    let mut perm: Vec<i32> = (0..n as i32).collect();
+    for (k, &p) in ipiv.iter().enumerate().take(n) {
+        if p < 1 || p as usize > n {
+            return None;
+        }
+        perm.swap(k, p as usize - 1);
+    }
+    Some(perm)
+}
+
+/// Test hook: `LAPACK_AI_FAULT_INJECT=lu` makes every GPU LU call (dgesv_,
+/// dgetrf_, dgetrs_) fail before it touches the caller's arrays.
+fn injected() -> bool {
+    std::env::var("LAPACK_AI_FAULT_INJECT").is_ok_and(|v| v.split(',').any(|r| r == "lu"))
+}
+
+/// DGETRF from host memory: the m x n matrix at `a` (leading dimension
+/// `lda`) is replaced by its factors, IPIV(1..min(m,n)) written, INFO
+/// returned. The caller's arrays are written only after the device work
+/// completed; an `Err` before that leaves them untouched.
+///
+/// # Safety
+/// Legal DGETRF arguments; `a` valid for them, `ipiv` for min(m, n) ints.
+pub unsafe fn dgetrf_host(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mut i32) -> Result<i32, GpuError> {
+    if injected() {
+        return Err(GpuError::Injected);
+    }
+    let mut g = gpu()?;
+    let mn = m.min(n);
+    let da = DeviceMatrix::new(&g, m, n)?;
+    let (dipiv, dinfo) = (int_buffer(&g, mn)?, int_buffer(&g, 1)?);
+    let mut host_ipiv = vec![0i32; mn];
+    let mut info = [0i32];
+    // SAFETY: the caller's matrix into a device matrix of its size; the
+    // factorization and the copies back stay inside both.
+    unsafe {
+        let mut lu = DeviceLu::new(&mut g)?;
+        lu.stream_columns(ColumnUpload::new(a, m, n, lda, da.view(), 0));
+        lu.getrf(m, n, da.view(), &dipiv, &dinfo)?;
+        read_ints(lu.gpu, &dipiv, &mut host_ipiv)?;
+        read_ints(lu.gpu, &dinfo, &mut info)?;
+        resident::read(&mut g, da.view(), a, m, n, lda)?;
+        ptr::copy_nonoverlapping(host_ipiv.as_ptr(), ipiv, mn);
+    }
+    Ok(info[0])
+}
+
+/// DGESV from host memory: factors A (returned in `a`, with IPIV), and
+/// if INFO = 0 solves A X = B (X returned in `b`). Returns INFO; the
+/// caller's arrays are written only after the device work completed.
+///
+/// # Safety
+/// Legal DGESV arguments; arrays valid for them.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn dgesv_host(n: usize, nrhs: usize, a: *mut f64, lda: usize, ipiv: *mut i32, b: *mut f64, ldb: usize) -> Result<i32, GpuError> {
+    if injected() {
+        return Err(GpuError::Injected);
+    }
+    let mut g = gpu()?;
+    let da = DeviceMatrix::new(&g, n, n)?;
+    let db = DeviceMatrix::new(&g, n, nrhs)?;
+    let scratch = DeviceMatrix::new(&g, n, nrhs)?;
+    let (dipiv, dinfo) = (int_buffer(&g, n)?, int_buffer(&g, 1)?);
+    let mut host_ipiv = vec![0i32; n];
+    let mut info = [0i32];
+    // SAFETY: as in dgetrf_host; B likewise.
+    unsafe {
+        let mut lu = DeviceLu::new(&mut g)?;
+        lu.stream_columns(ColumnUpload::new(a, n, n, lda, da.view(), 0));
+        lu.getrf(n, n, da.view(), &dipiv, &dinfo)?;
+        // B behind the factorization in the queue: packed while it runs.
+        resident::write(lu.gpu, db.view(), b, n, nrhs, ldb)?;
+        // The one synchronisation before the end: the solve needs the
+        // pivots on the host (to compose the permutation) and INFO.
+        read_ints(lu.gpu, &dinfo, &mut info)?;
+        read_ints(lu.gpu, &dipiv, &mut host_ipiv)?;
+        if info[0] == 0 {
+            let perm = permutation(&host_ipiv, n).ok_or(GpuError::Cl { step: "pivots out of range", code: -30 })?;
+            lu.getrs(false, n, nrhs, da.view(), &perm, db.view(), scratch.view())?;
+        }
+        resident::read(&mut g, da.view(), a, n, n, lda)?;
+        if info[0] == 0 {
+            resident::read(&mut g, scratch.view(), b, n, nrhs, ldb)?;
+        }
+        ptr::copy_nonoverlapping(host_ipiv.as_ptr(), ipiv, n);
+    }
+    Ok(info[0])
+}
+
+/// DGETRS from host memory: solves op(A) X = B with the factors in `a`
+/// and `ipiv` from DGETRF; X returned in `b`. `Err` (B untouched) also
+/// when IPIV holds an entry outside 1..=n, which the CPU LAPACK then sees.
+///
+/// # Safety
+/// Legal DGETRS arguments; arrays valid for them.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn dgetrs_host(
+    trans: bool, n: usize, nrhs: usize, a: *const f64, lda: usize, ipiv: *const i32, b: *mut f64, ldb: usize,
+) -> Result<(), GpuError> {
+    if injected() {
+        return Err(GpuError::Injected);
+    }
+    // SAFETY: IPIV holds n entries (caller).
+    let pivots = unsafe { std::slice::from_raw_parts(ipiv, n) };
+    let perm = permutation(pivots, n).ok_or_else(|| GpuError::TooLarge("IPIV entry outside 1..N".into()))?;
+    let mut g = gpu()?;
+    let da = DeviceMatrix::new(&g, n, n)?;
+    let db = DeviceMatrix::new(&g, n, nrhs)?;
+    let scratch = DeviceMatrix::new(&g, n, nrhs)?;
+    // SAFETY: the caller's arrays into device matrices of their size.
+    unsafe {
+        resident::write(&mut g, da.view(), a, n, n, lda)?;
+        resident::write(&mut g, db.view(), b, n, nrhs, ldb)?;
+        let mut lu = DeviceLu::new(&mut g)?;
+        lu.getrs(trans, n, nrhs, da.view(), &perm, db.view(), scratch.view())?;
+        resident::read(&mut g, scratch.view(), b, n, nrhs, ldb)?;
+    }
+    Ok(())
+}
+
+/// The device's time per column of a factorization whose panels dominate
+/// (n = 384, device-resident, best of three after a warm-up), in seconds:
+/// the cost model's per-column term for the LU routines.
+pub fn step_seconds() -> Result<f64, GpuError> {
+    let n = 384;
+    let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+    let mut g = gpu()?;
+    let da = DeviceMatrix::new(&g, n, n)?;
+    let (ipiv, info) = (int_buffer(&g, n)?, int_buffer(&g, 1)?);
+    let mut best = f64::INFINITY;
+    for rep in 0..4 {
+        // SAFETY: an n x n host matrix into an n x n device matrix.
+        unsafe { resident::write(&mut g, da.view(), a.as_ptr(), n, n, n)? };
+        resident::finish(&g)?;
+        let t = std::time::Instant::now();
+        // SAFETY: the buffers hold the matrix, n pivots and INFO.
+        unsafe { DeviceLu::new(&mut g)?.getrf(n, n, da.view(), &ipiv, &info)? };
+        resident::finish(&g)?;
+        if rep > 0 {
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+    }
+    Ok(best / n as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_are_inside_and_aligned() {
+        for mn in 2..300 {
+            for unit in [1, 8, 32] {
+                let s = split(mn, unit);
+                assert!(s >= 1 && s < mn, "{mn} {unit}");
+                if mn > 2 * unit {
+                    assert_eq!(s % unit, 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_permutation_is_what_dlaswp_does() {
+        // Rows (0 1 2 3): swap 0<->2, then 1<->3, then 2<->2, then 3<->3.
+        assert_eq!(permutation(&[3, 4, 3, 4], 4), Some(vec![2, 3, 0, 1]));
+        assert_eq!(permutation(&[2, 2], 2), Some(vec![1, 0]));
+        assert_eq!(permutation(&[0], 1), None);
+        assert_eq!(permutation(&[3, 2], 2), None);
+    }
+}

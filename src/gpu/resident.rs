@@ -1,0 +1,428 @@
+//! Matrices that stay on the device across many operations, for the
+//! blocked LAPACK routines (the SVD, LU) and DGEMM_ALPHA: allocation,
+//! host <-> device copies of sub-matrices through the pinned staging
+//! buffers, and DGEMM on device-resident operands.
+//!
+//! Every command goes to the compute queue, which is in order: each
+//! operation sees the results of the ones enqueued before it, and a read
+//! back to the host waits for all of them. Callers hold the [`Gpu`] lock
+//! for a sequence of operations and release it before calling anything
+//! that may call back into the library (a CPU LAPACK whose `dgemm_` is
+//! ours).
+
+use super::context::Gpu;
+use super::error::{cl, GpuError};
+use super::gemm::{enqueue_kernel, pack, parallel, Operands};
+use opencl3::event::Event;
+use opencl3::kernel::ExecuteKernel;
+use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
+use opencl3::types::{cl_event, cl_mem, CL_BLOCKING, CL_NON_BLOCKING};
+use std::ptr;
+
+/// A column-major matrix in its own device buffer (leading dimension
+/// `ld = max(1, rows)`).
+pub struct DeviceMatrix {
+    buffer: Buffer<f64>,
+    pub rows: usize,
+    pub cols: usize,
+    pub ld: usize,
+}
+
+/// A sub-matrix of a device buffer: its first element's offset and its
+/// leading dimension, in doubles. Valid while the buffer lives.
+#[derive(Clone, Copy, Debug)]
+pub struct View {
+    mem: cl_mem,
+    pub off: usize,
+    pub ld: usize,
+}
+
+impl View {
+    /// The sub-matrix starting at element (i, j) of this one.
+    pub fn at(self, i: usize, j: usize) -> View {
+        View { off: self.off + i + j * self.ld, ..self }
+    }
+
+    pub fn mem(&self) -> cl_mem {
+        self.mem
+    }
+}
+
+impl DeviceMatrix {
+    /// An uninitialised `rows x cols` matrix on the device.
+    pub fn new(gpu: &Gpu, rows: usize, cols: usize) -> Result<DeviceMatrix, GpuError> {
+        let ld = rows.max(1);
+        let len = ld * cols.max(1);
+        if (len as u64) * 8 > gpu.max_alloc || len > i32::MAX as usize {
+            return Err(GpuError::TooLarge(format!("{rows} x {cols} matrix over the device's allocation limit")));
+        }
+        // SAFETY: no host pointer is passed; the driver allocates.
+        let buffer = unsafe { Buffer::<f64>::create(&gpu.context, CL_MEM_READ_WRITE, len, ptr::null_mut()) }
+            .map_err(cl("clCreateBuffer (resident matrix)"))?;
+        Ok(DeviceMatrix { buffer, rows, cols, ld })
+    }
+
+    /// The whole matrix as a view.
+    pub fn view(&self) -> View {
+        View { mem: self.buffer.get(), off: 0, ld: self.ld }
+    }
+
+    /// The sub-matrix starting at element (i, j).
+    pub fn at(&self, i: usize, j: usize) -> View {
+        self.view().at(i, j)
+    }
+}
+
+/// `C(m x n) := alpha op(A) op(B) + beta C` on device-resident operands,
+/// enqueued on the compute queue (`op(A)` is m x k, `op(B)` k x n).
+///
+/// # Safety
+/// The views' buffers are alive and hold every element the product
+/// touches; C does not overlap A or B.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm(
+    gpu: &mut Gpu,
+    trans_a: bool,
+    trans_b: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f64,
+    a: View,
+    b: View,
+    beta: f64,
+    c: View,
+) -> Result<(), GpuError> {
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    gpu.kernel(trans_a, trans_b)?;
+    let op = Operands {
+        a: a.mem, off_a: a.off, lda: a.ld, b: b.mem, off_b: b.off, ldb: b.ld, c: c.mem, off_c: c.off, ldc: c.ld,
+    };
+    // SAFETY: the caller's guarantee on the views.
+    unsafe { enqueue_kernel(gpu, &gpu.queue, trans_a, trans_b, m, n, k, alpha, beta, &op, &[]) }.map(drop)
+}
+
+/// Columns per staging chunk for `rows`-row matrices, or 0 if one column
+/// does not fit a staging buffer.
+fn chunk_cols(gpu: &Gpu, rows: usize, cols: usize) -> usize {
+    (gpu.staging_len() / rows.max(1)).min(cols)
+}
+
+/// Copies the host matrix `src` (`rows x cols`, leading dimension `ld`)
+/// into the device sub-matrix `dst`, through the pinned staging buffers
+/// (a chunk is packed while the previous one is on its way). Returns when
+/// the data has been handed to the queue; later commands see it.
+///
+/// # Safety
+/// `src` valid for the matrix; `dst`'s buffer holds it.
+pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let per = chunk_cols(gpu, rows, cols);
+    if per == 0 {
+        return Err(GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")));
+    }
+    let Gpu { queue, staging, .. } = gpu;
+    let mut col = 0;
+    let mut slot = 0;
+    while col < cols {
+        let cc = per.min(cols - col);
+        if let Some(ev) = staging[slot].pending.take() {
+            ev.wait().map_err(cl("staging reuse"))?;
+        }
+        // SAFETY: columns col..col+cc of the caller's matrix, packed into
+        // a free staging slot of at least rows * cc doubles.
+        unsafe { pack(src.add(col * ld), rows, ld, 0, rows * cc, staging[slot].ptr) };
+        let origin = [(dst.off % dst.ld) * 8, dst.off / dst.ld + col, 0];
+        let region = [rows * 8, cc, 1];
+        // SAFETY: the region lies inside dst's buffer (caller's guarantee);
+        // the staging slot stays untouched until the event in `pending`
+        // completes.
+        let ev = unsafe {
+            opencl3::command_queue::enqueue_write_buffer_rect(
+                queue.get(),
+                dst.mem,
+                CL_NON_BLOCKING,
+                origin.as_ptr(),
+                [0usize, 0, 0].as_ptr(),
+                region.as_ptr(),
+                dst.ld * 8,
+                0,
+                rows * 8,
+                0,
+                staging[slot].ptr as *const std::ffi::c_void,
+                0,
+                ptr::null(),
+            )
+        }
+        .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBufferRect", code })?;
+        staging[slot].pending = Some(Event::new(ev));
+        col += cc;
+        slot = (slot + 1) % staging.len();
+    }
+    crate::dispatch::stats::add_transfer((rows * cols) as u64 * 8, 0);
+    Ok(())
+}
+
+/// Copies the device sub-matrix `src` (`rows x cols`) into the host matrix
+/// `dst` (leading dimension `ld`), after every command enqueued before.
+///
+/// # Safety
+/// `dst` valid for the matrix; `src`'s buffer holds it.
+pub unsafe fn read(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let per = chunk_cols(gpu, rows, cols);
+    if per == 0 {
+        return Err(GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")));
+    }
+    let Gpu { queue, staging, .. } = gpu;
+    for s in staging.iter_mut() {
+        if let Some(ev) = s.pending.take() {
+            ev.wait().map_err(cl("staging reuse"))?;
+        }
+    }
+    let enqueue = |col: usize, slot: usize| -> Result<Event, GpuError> {
+        let cc = per.min(cols - col);
+        let origin = [(src.off % src.ld) * 8, src.off / src.ld + col, 0];
+        let region = [rows * 8, cc, 1];
+        // SAFETY: the region lies inside src's buffer; the staging slot
+        // is not touched by the host until this read is waited for.
+        let ev = unsafe {
+            opencl3::command_queue::enqueue_read_buffer_rect(
+                queue.get(),
+                src.mem,
+                CL_NON_BLOCKING,
+                origin.as_ptr(),
+                [0usize, 0, 0].as_ptr(),
+                region.as_ptr(),
+                src.ld * 8,
+                0,
+                rows * 8,
+                0,
+                staging[slot].ptr as *mut std::ffi::c_void,
+                0,
+                ptr::null(),
+            )
+        }
+        .map_err(|code| GpuError::Cl { step: "clEnqueueReadBufferRect", code })?;
+        Ok(Event::new(ev))
+    };
+    // Chunk i+1 is read while chunk i is unpacked.
+    let mut col = 0;
+    let mut slot = 0;
+    let mut current = enqueue(0, 0)?;
+    while col < cols {
+        let cc = per.min(cols - col);
+        let next = if col + cc < cols { Some(enqueue(col + cc, 1 - slot)?) } else { None };
+        current.wait().map_err(cl("read resident matrix"))?;
+        // SAFETY: the slot holds the packed chunk; the destination columns
+        // are inside the caller's matrix.
+        unsafe { unpack_cols(staging[slot].ptr, dst.add(col * ld), rows, cc, ld) };
+        col += cc;
+        slot = 1 - slot;
+        if let Some(n) = next {
+            current = n;
+        }
+    }
+    crate::dispatch::stats::add_transfer(0, (rows * cols) as u64 * 8);
+    Ok(())
+}
+
+/// Staging -> host for a packed `rows x cols` chunk.
+///
+/// # Safety
+/// As for [`super::gemm::unpack`].
+unsafe fn unpack_cols(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: usize) {
+    if ld == rows {
+        let (s, d) = (src as usize, dst as usize);
+        parallel(0, rows * cols, &move |from, count| {
+            // SAFETY: disjoint ranges of the two contiguous arrays.
+            unsafe { ptr::copy_nonoverlapping((s as *const f64).add(from), (d as *mut f64).add(from), count) }
+        });
+    } else {
+        // SAFETY: passed on.
+        unsafe { super::gemm::unpack(src, dst, rows, cols, ld) }
+    }
+}
+
+/// Small host buffers (vectors, panels) to and from the device without
+/// staging: a blocking copy from pageable memory. For the per-column
+/// vectors of the panel factorizations, where latency matters, not rate.
+///
+/// # Safety
+/// `src` holds `len` doubles; `dst` starts at `off` of a live buffer with
+/// room for them.
+pub unsafe fn write_vector(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, len: usize) -> Result<(), GpuError> {
+    if len == 0 {
+        return Ok(());
+    }
+    // SAFETY: the caller's guarantee; blocking, so src may change after.
+    unsafe {
+        opencl3::command_queue::enqueue_write_buffer(
+            gpu.queue.get(), dst, CL_BLOCKING, off * 8, len * 8, src as *const std::ffi::c_void, 0, ptr::null(),
+        )
+    }
+    .map(|ev| drop(Event::new(ev)))
+    .inspect(|_| crate::dispatch::stats::add_transfer(len as u64 * 8, 0))
+    .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
+}
+
+/// [`write_vector`] without waiting: the copy is enqueued, and `src` must
+/// stay unchanged until the returned event completes (a later blocking
+/// read on the same in-order queue implies it).
+///
+/// # Safety
+/// As for [`write_vector`], and `src` outlives the copy.
+pub unsafe fn write_vector_async(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, len: usize) -> Result<Option<Event>, GpuError> {
+    if len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the caller's guarantee.
+    unsafe {
+        opencl3::command_queue::enqueue_write_buffer(
+            gpu.queue.get(), dst, CL_NON_BLOCKING, off * 8, len * 8, src as *const std::ffi::c_void, 0, ptr::null(),
+        )
+    }
+    .map(|ev| Some(Event::new(ev)))
+    .inspect(|_| crate::dispatch::stats::add_transfer(len as u64 * 8, 0))
+    .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
+}
+
+/// The inverse of [`write_vector`], after every command enqueued before.
+///
+/// # Safety
+/// `dst` has room for `len` doubles; `src` holds them from `off`.
+pub unsafe fn read_vector(gpu: &Gpu, src: cl_mem, off: usize, dst: *mut f64, len: usize) -> Result<(), GpuError> {
+    if len == 0 {
+        return Ok(());
+    }
+    // SAFETY: the caller's guarantee; blocking.
+    unsafe {
+        opencl3::command_queue::enqueue_read_buffer(
+            gpu.queue.get(), src, CL_BLOCKING, off * 8, len * 8, dst as *mut std::ffi::c_void, 0, ptr::null(),
+        )
+    }
+    .map(|ev| drop(Event::new(ev)))
+    .inspect(|_| crate::dispatch::stats::add_transfer(0, len as u64 * 8))
+    .map_err(|code| GpuError::Cl { step: "clEnqueueReadBuffer (vector)", code })
+}
+
+/// A plain device buffer of `len` doubles (vectors, workspaces).
+pub fn vector(gpu: &Gpu, len: usize) -> Result<Buffer<f64>, GpuError> {
+    // SAFETY: no host pointer is passed; the driver allocates.
+    unsafe { Buffer::<f64>::create(&gpu.context, CL_MEM_READ_WRITE, len.max(1), ptr::null_mut()) }
+        .map_err(cl("clCreateBuffer (vector)"))
+}
+
+/// Waits for every command on the compute queue.
+pub fn finish(gpu: &Gpu) -> Result<(), GpuError> {
+    gpu.queue.finish().map_err(cl("clFinish"))
+}
+
+/// An event list with no events, for kernels that wait on nothing but
+/// the in-order queue.
+pub const NO_EVENTS: &[cl_event] = &[];
+
+/// kernels/level2.cl: matrix-vector products and DLASET.
+pub const LEVEL2_SOURCE: &str = include_str!("../../kernels/level2.cl");
+/// Work-group size of `dgemv_t` (the kernel's default `GEMV_T_WG`).
+const GEMV_T_WG: usize = 128;
+/// Column chunks of `dgemv_n_partial`: enough work-items to fill a large
+/// GPU (64 chunks x 4096 rows = 256 Ki) without a long reduction.
+pub const GEMV_CHUNKS: usize = 64;
+
+/// `y := op(A) x` for the `rows x cols` device sub-matrix `a`, with `x`
+/// and `y` device vectors (`y` of length cols if `trans`, else rows).
+/// `partial` holds at least `rows * GEMV_CHUNKS` doubles (used when not
+/// `trans`). Enqueued on the compute queue.
+///
+/// # Safety
+/// The buffers are alive and hold what the product touches.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemv(
+    gpu: &mut Gpu,
+    trans: bool,
+    rows: usize,
+    cols: usize,
+    a: View,
+    x: cl_mem,
+    y: cl_mem,
+    partial: cl_mem,
+) -> Result<(), GpuError> {
+    let ints = |v: usize| v as i32;
+    let zero = 0i32;
+    let (m, n, off_a, lda) = (ints(rows), ints(cols), ints(a.off), ints(a.ld));
+    if trans {
+        let k = gpu.prepare_other(LEVEL2_SOURCE, "", "dgemv_t")?;
+        if cols == 0 {
+            return Ok(());
+        }
+        // SAFETY: the arguments match dgemv_t's signature in order and
+        // type; the caller vouches for the extents.
+        unsafe {
+            ExecuteKernel::new(gpu.other(k))
+                .set_arg(&m).set_arg(&n).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
+                .set_arg(&x).set_arg(&zero).set_arg(&y).set_arg(&zero)
+                .set_global_work_size(cols * GEMV_T_WG)
+                .set_local_work_size(GEMV_T_WG)
+                .enqueue_nd_range(&gpu.queue)
+        }
+        .map_err(cl("clEnqueueNDRangeKernel dgemv_t"))?;
+        return Ok(());
+    }
+    let kp = gpu.prepare_other(LEVEL2_SOURCE, "", "dgemv_n_partial")?;
+    let kr = gpu.prepare_other(LEVEL2_SOURCE, "", "dgemv_n_reduce")?;
+    if rows == 0 {
+        return Ok(());
+    }
+    let chunks = GEMV_CHUNKS.min(cols.div_ceil(32)).max(1);
+    let cs = ints(cols.div_ceil(chunks));
+    let ch = ints(chunks);
+    let global_rows = rows.div_ceil(64) * 64;
+    // SAFETY: as above, for dgemv_n_partial and dgemv_n_reduce; partial
+    // holds rows * chunks doubles.
+    unsafe {
+        ExecuteKernel::new(gpu.other(kp))
+            .set_arg(&m).set_arg(&n).set_arg(&cs).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
+            .set_arg(&x).set_arg(&zero).set_arg(&partial)
+            .set_global_work_sizes(&[global_rows, chunks])
+            .set_local_work_sizes(&[64, 1])
+            .enqueue_nd_range(&gpu.queue)
+            .map_err(cl("clEnqueueNDRangeKernel dgemv_n_partial"))?;
+        ExecuteKernel::new(gpu.other(kr))
+            .set_arg(&m).set_arg(&ch).set_arg(&partial).set_arg(&y).set_arg(&zero)
+            .set_global_work_size(global_rows)
+            .set_local_work_size(64)
+            .enqueue_nd_range(&gpu.queue)
+            .map_err(cl("clEnqueueNDRangeKernel dgemv_n_reduce"))?;
+    }
+    Ok(())
+}
+
+/// DLASET on a device sub-matrix: `off` everywhere, `diag` on the diagonal.
+///
+/// # Safety
+/// The view's buffer is alive and holds the `rows x cols` sub-matrix.
+pub unsafe fn laset(gpu: &mut Gpu, rows: usize, cols: usize, off: f64, diag: f64, a: View) -> Result<(), GpuError> {
+    let k = gpu.prepare_other(LEVEL2_SOURCE, "", "dlaset")?;
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let (m, n, off_a, lda) = (rows as i32, cols as i32, a.off as i32, a.ld as i32);
+    // SAFETY: the arguments match dlaset's signature; the caller vouches
+    // for the extent.
+    unsafe {
+        ExecuteKernel::new(gpu.other(k))
+            .set_arg(&m).set_arg(&n).set_arg(&off).set_arg(&diag).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
+            .set_global_work_sizes(&[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16])
+            .set_local_work_sizes(&[16, 16])
+            .enqueue_nd_range(&gpu.queue)
+    }
+    .map_err(cl("clEnqueueNDRangeKernel dlaset"))?;
+    Ok(())
+}
