@@ -7,7 +7,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 passed=0
 failed=0
-for spec in cmake:fortran-tests/CMakeLists.txt fortran:fortran-tests/module_dgesvdocl.f90 preload:tests/consumers.sh; do
+for spec in cmake:fortran-tests/CMakeLists.txt fortran:fortran-tests/module_dgesvdocl.f90 preload:tests/consumers.sh \
+            python:python/tests/test_readme_example.py; do
     name=${spec%%:*}
     file=$ROOT/${spec#*:}
     block=$(sed -n "/\[readme:$name\]/,/\[readme:$name-end\]/p" "$file" | sed '1d;$d')

@@ -11,7 +11,9 @@
 #      find_package, pkg-config, the Fortran module, the C API, under ctest
 #      (tests/cmake_consumers.sh);
 #   6. the profile at exit, the stats API from C and Fortran, the monitor's
-#      endpoints and its page in headless Chromium (tests/stats_monitor.sh).
+#      endpoints and its page in headless Chromium (tests/stats_monitor.sh);
+#   7. the Python package, pip-installed into a virtual environment with
+#      NumPy, against NumPy under pytest (tests/python.sh).
 # Ends with one line "tests: N passed, N failed" (N: test groups) and a
 # non-zero status if anything failed.
 set -euo pipefail
@@ -49,6 +51,10 @@ record "cmake consumers" $?
 echo "== profile at exit, stats API, monitor endpoints and page (headless Chromium)"
 tests/stats_monitor.sh target/release/liblapack_ai.so
 record "stats and monitor" $?
+
+echo "== Python: import lapack_ai against NumPy (pytest, CPU path and PoCL)"
+tests/python.sh
+record "python" $?
 
 echo "== README snippets are the tested code"
 tests/readme_snippets.sh
