@@ -2,14 +2,14 @@
 //! (C, LAPACKE's conventions). The scheme, its evaluation and the choice
 //! of levels are in src/alpha; the GPU side in src/gpu/alpha.rs.
 
-use super::{boundary, read, read_char, LAPACK_AI_INFO_INTERNAL_ERROR};
+use super::blas::read_dgemm_args;
+use super::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
 use super::capi::{LAPACK_AI_COL_MAJOR, LAPACK_AI_ROW_MAJOR};
 use crate::alpha::cost::AlphaRates;
 use crate::alpha::eval::{evaluate, Counts, Product};
 use crate::alpha::host::{self, Host, HostView};
 use crate::alpha::{self as fast, CONFIG};
 use crate::check;
-use crate::cpu::xerbla;
 use crate::dispatch::{self, Call, GpuPath, Routine};
 use crate::gpu::alpha as gpu_alpha;
 use crate::gpu::gemm::{self, Gemm};
@@ -55,25 +55,12 @@ pub unsafe extern "C" fn dgemm_alpha_(
 ) {
     let _ = (transa_len, transb_len);
     boundary("DGEMM_ALPHA", || {
-        // SAFETY: the caller passes valid (or null) scalar pointers.
-        let (ta, tb) = unsafe { (read_char(transa), read_char(transb)) };
-        // A null integer makes the argument illegal (-1 is illegal for all
-        // of DGEMM's dimensions and leading dimensions).
-        // SAFETY: the caller passes valid (or null) scalar pointers.
-        let int = |p: *const c_int| unsafe { read(p) }.unwrap_or(-1);
-        let (m, n, k, lda, ldb, ldc) = (int(m), int(n), int(k), int(lda), int(ldb), int(ldc));
-        let info = check::dgemm(ta, tb, m, n, k, lda, ldb, ldc);
-        if info != 0 {
-            xerbla::report("DGEMM_ALPHA", info);
-            return;
-        }
-        // SAFETY: caller's scalar pointers, checked non-null by read.
-        let (Some(alpha), Some(beta)) = (unsafe { read(alpha) }, unsafe { read(beta) }) else {
-            xerbla::report("DGEMM_ALPHA", if alpha.is_null() { 6 } else { 11 });
-            return;
-        };
+        // SAFETY: the caller's scalar pointers (valid or null); DGEMM's
+        // checks, reported with the name DGEMM_ALPHA.
+        let args = unsafe { read_dgemm_args("DGEMM_ALPHA", transa, transb, m, n, k, alpha, lda, ldb, beta, ldc) };
+        let Some(d) = args else { return };
         // SAFETY: arguments checked as reference DGEMM checks them.
-        unsafe { product(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) }
+        unsafe { product(d.ta, d.tb, d.m, d.n, d.k, d.alpha, a, d.lda, b, d.ldb, d.beta, c, d.ldc) }
     });
 }
 
