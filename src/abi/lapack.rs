@@ -5,6 +5,7 @@ use super::{boundary, read, read_char, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
 use crate::cpu::{xerbla, CPU};
 use crate::dispatch::{self, Call, GpuPath, Routine};
+use crate::gpu::error::GpuError;
 use crate::gpu::gesvd::{self, Part};
 use crate::gpu::lu;
 use crate::gpu::svd::{Flavor, Outcome};
@@ -35,6 +36,23 @@ fn guarded(routine: &str, info: *mut c_int, body: impl FnOnce()) {
         // SAFETY: info is the caller's INFO argument (or null).
         unsafe { set_info(info, LAPACK_AI_INFO_INTERNAL_ERROR) };
     }
+}
+
+/// The GPU path of a routine whose CPU call `cpu` is also its fallback:
+/// `run` computes on the GPU, `done` records its result in the caller's
+/// outputs (INFO, WORK); a GPU error hands the whole call to `cpu`.
+fn gpu_path<'a, T: 'a>(
+    run: impl FnOnce() -> Result<T, GpuError> + 'a,
+    done: impl FnOnce(T) + 'a,
+    cpu: impl FnOnce() + 'a,
+) -> GpuPath<'a, ()> {
+    Box::new(move || match run() {
+        Ok(result) => {
+            done(result);
+            Ok(())
+        }
+        Err(error) => Err((error, Box::new(cpu) as Box<dyn FnOnce()>)),
+    })
 }
 
 /// DGESV computes the solution to A * X = B for a general N-by-N matrix A
@@ -83,18 +101,14 @@ pub unsafe extern "C" fn dgesv_(
         };
         // SAFETY: legal arguments; the caller's arrays.
         let cpu = move || unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) };
-        let gpu: GpuPath<()> = Box::new(move || {
-            let (nu, ru) = (n as usize, nrhs as usize);
+        let (nu, ru) = (n as usize, nrhs as usize);
+        let gpu = gpu_path(
             // SAFETY: legal arguments; arrays valid for them (caller).
-            match unsafe { lu::dgesv_host(nu, ru, a, lda as usize, ipiv, b, ldb as usize) } {
-                Ok(i) => {
-                    // SAFETY: INFO is the caller's.
-                    unsafe { set_info(info, i) };
-                    Ok(())
-                }
-                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
-            }
-        });
+            move || unsafe { lu::dgesv_host(nu, ru, a, lda as usize, ipiv, b, ldb as usize) },
+            // SAFETY: INFO is the caller's.
+            move |i| unsafe { set_info(info, i) },
+            cpu,
+        );
         dispatch::run(call, cpu, Some(gpu));
     });
 }
@@ -142,17 +156,13 @@ pub unsafe extern "C" fn dgetrf_(
         };
         // SAFETY: legal arguments; the caller's arrays.
         let cpu = move || unsafe { (CPU.dgetrf.f)(&m, &n, a, &lda, ipiv, info) };
-        let gpu: GpuPath<()> = Box::new(move || {
+        let gpu = gpu_path(
             // SAFETY: legal arguments; arrays valid for them (caller).
-            match unsafe { lu::dgetrf_host(m as usize, n as usize, a, lda as usize, ipiv) } {
-                Ok(i) => {
-                    // SAFETY: INFO is the caller's.
-                    unsafe { set_info(info, i) };
-                    Ok(())
-                }
-                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
-            }
-        });
+            move || unsafe { lu::dgetrf_host(m as usize, n as usize, a, lda as usize, ipiv) },
+            // SAFETY: INFO is the caller's.
+            move |i| unsafe { set_info(info, i) },
+            cpu,
+        );
         dispatch::run(call, cpu, Some(gpu));
     });
 }
@@ -210,14 +220,14 @@ pub unsafe extern "C" fn dgetrs_(
         let tc = t as c_char;
         // SAFETY: legal arguments; the caller's arrays; hidden length 1.
         let cpu = move || unsafe { (CPU.dgetrs.f)(&tc, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1) };
-        let gpu: GpuPath<()> = Box::new(move || {
-            let transposed = !check::lsame(t, b'N');
+        let transposed = !check::lsame(t, b'N');
+        let (nu, ru) = (n as usize, nrhs as usize);
+        let gpu = gpu_path(
             // SAFETY: legal arguments; arrays valid for them (caller).
-            match unsafe { lu::dgetrs_host(transposed, n as usize, nrhs as usize, a, lda as usize, ipiv, b, ldb as usize) } {
-                Ok(()) => Ok(()),
-                Err(e) => Err((e, Box::new(cpu) as Box<dyn FnOnce()>)),
-            }
-        });
+            move || unsafe { lu::dgetrs_host(transposed, nu, ru, a, lda as usize, ipiv, b, ldb as usize) },
+            |()| {},
+            cpu,
+        );
         dispatch::run(call, cpu, Some(gpu));
     });
 }
@@ -329,21 +339,18 @@ pub(crate) unsafe fn gesvd_checked(
         launches: svd_launches(m, n),
     };
     let (up, vp) = (Part::from_job(ju as u8), Part::from_job(jv as u8));
-    let gpu: GpuPath<'_, ()> = Box::new(move || {
+    let gpu = gpu_path(
         // SAFETY: legal arguments; the caller's arrays.
-        let done = unsafe {
+        move || unsafe {
             gesvd::gesvd(Flavor::Gesvd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
-        };
-        match done {
-            Ok(outcome) => {
-                // SAFETY: INFO and WORK are the caller's; LWORK >= the
-                // minimum, which exceeds min(m, n).
-                unsafe { finish_svd_work(outcome, m.min(n), work, call_cpu_query(ju, jv, m, n, lda, ldu, ldvt), info) };
-                Ok(())
-            }
-            Err(error) => Err((error, Box::new(call_cpu) as Box<dyn FnOnce()>)),
-        }
-    });
+        },
+        // SAFETY: INFO and WORK are the caller's; LWORK >= the minimum,
+        // which exceeds min(m, n).
+        move |outcome| unsafe {
+            finish_svd_work(outcome, m.min(n), work, gesvd_query(ju, jv, m, n, lda, ldu, ldvt), info)
+        },
+        call_cpu,
+    );
     dispatch::run(call, call_cpu, Some(gpu));
 }
 
@@ -360,7 +367,7 @@ fn svd_launches(m: i32, n: i32) -> f64 {
 
 /// A DGESVD workspace query (LWORK = -1) to the CPU LAPACK, for the
 /// WORK(1) that DGESVD returns on exit (MAXWRK).
-fn call_cpu_query(ju: c_char, jv: c_char, m: c_int, n: c_int, lda: c_int, ldu: c_int, ldvt: c_int) -> impl FnOnce() -> f64 {
+fn gesvd_query(ju: c_char, jv: c_char, m: c_int, n: c_int, lda: c_int, ldu: c_int, ldvt: c_int) -> impl FnOnce() -> f64 {
     move || {
         let mut w = [0.0f64; 1];
         let mut info = 0;
@@ -369,6 +376,23 @@ fn call_cpu_query(ju: c_char, jv: c_char, m: c_int, n: c_int, lda: c_int, ldu: c
         // SAFETY: a workspace query reads only the scalars; the arrays are
         // not referenced (reference DGESVD returns before touching them).
         unsafe { (CPU.dgesvd.f)(&ju, &jv, &m, &n, d, &lda, d, d, &ldu, d, &ldvt, w.as_mut_ptr(), &-1, &mut info, 1, 1) };
+        w[0]
+    }
+}
+
+/// The same for DGESDD.
+fn gesdd_query(jz: c_char, m: c_int, n: c_int, lda: c_int, ldu: c_int, ldvt: c_int) -> impl FnOnce() -> f64 {
+    move || {
+        let mut w = [0.0f64; 1];
+        let mut info = 0;
+        let mut dummy = [0.0f64; 1];
+        let mut idummy = [0 as c_int; 1];
+        let d = dummy.as_mut_ptr();
+        // SAFETY: a workspace query reads only the scalars; the arrays are
+        // not referenced.
+        unsafe {
+            (CPU.dgesdd.f)(&jz, &m, &n, d, &lda, d, d, &ldu, d, &ldvt, w.as_mut_ptr(), &-1, idummy.as_mut_ptr(), &mut info, 1)
+        };
         w[0]
     }
 }
@@ -538,34 +562,16 @@ pub unsafe extern "C" fn dgesdd_(
             launches: svd_launches(m, n),
         };
         let (up, vp) = Part::from_jobz(jz as u8, m as usize, n as usize);
-        let gpu: GpuPath<'_, ()> = Box::new(move || {
+        let gpu = gpu_path(
             // SAFETY: legal arguments; the caller's arrays.
-            let done = unsafe {
+            move || unsafe {
                 gesvd::gesvd(Flavor::Gesdd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
-            };
-            match done {
-                Ok(outcome) => {
-                    let maxwrk = move || {
-                        let mut w = [0.0f64; 1];
-                        let mut i = 0;
-                        let mut dummy = [0.0f64; 1];
-                        let mut idummy = [0 as c_int; 1];
-                        let d = dummy.as_mut_ptr();
-                        // SAFETY: a workspace query; arrays not referenced.
-                        unsafe {
-                            (CPU.dgesdd.f)(&jz, &m, &n, d, &lda, d, d, &ldu, d, &ldvt, w.as_mut_ptr(), &-1, idummy.as_mut_ptr(), &mut i, 1)
-                        };
-                        w[0]
-                    };
-                    // SAFETY: INFO and WORK are the caller's (DGESDD's
-                    // INFO > 0 has no WORK(2:) contents: e is empty).
-                    let outcome = Outcome { e: Vec::new(), ..outcome };
-                    unsafe { finish_svd_work(outcome, 0, work, maxwrk, info) };
-                    Ok(())
-                }
-                Err(error) => Err((error, Box::new(call_cpu) as Box<dyn FnOnce()>)),
-            }
-        });
+            },
+            // SAFETY: INFO and WORK are the caller's. DGESDD's INFO > 0
+            // leaves nothing in WORK(2:): no superdiagonal is written (k = 0).
+            move |outcome| unsafe { finish_svd_work(outcome, 0, work, gesdd_query(jz, m, n, lda, ldu, ldvt), info) },
+            call_cpu,
+        );
         dispatch::run(call, call_cpu, Some(gpu));
     });
 }
