@@ -16,7 +16,7 @@ use super::gemm::{enqueue_kernel, pack, parallel, Operands};
 use opencl3::event::Event;
 use opencl3::kernel::ExecuteKernel;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
-use opencl3::types::{cl_event, cl_mem, CL_BLOCKING, CL_NON_BLOCKING};
+use opencl3::types::{cl_mem, CL_BLOCKING, CL_NON_BLOCKING};
 use std::ptr;
 
 /// A column-major matrix in its own device buffer (leading dimension
@@ -250,34 +250,15 @@ unsafe fn unpack_cols(src: *const f64, dst: *mut f64, rows: usize, cols: usize, 
     }
 }
 
-/// Small host buffers (vectors, panels) to and from the device without
-/// staging: a blocking copy from pageable memory. For the per-column
-/// vectors of the panel factorizations, where latency matters, not rate.
+/// A small host vector to the device without staging (for the per-column
+/// vectors of the panel factorizations, where latency matters, not rate),
+/// without waiting: the copy is enqueued, and `src` must stay unchanged
+/// until the returned event completes (a later blocking read on the same
+/// in-order queue implies it).
 ///
 /// # Safety
-/// `src` holds `len` doubles; `dst` starts at `off` of a live buffer with
-/// room for them.
-pub unsafe fn write_vector(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, len: usize) -> Result<(), GpuError> {
-    if len == 0 {
-        return Ok(());
-    }
-    // SAFETY: the caller's guarantee; blocking, so src may change after.
-    unsafe {
-        opencl3::command_queue::enqueue_write_buffer(
-            gpu.queue.get(), dst, CL_BLOCKING, off * 8, len * 8, src as *const std::ffi::c_void, 0, ptr::null(),
-        )
-    }
-    .map(|ev| drop(Event::new(ev)))
-    .inspect(|_| crate::dispatch::stats::add_transfer(len as u64 * 8, 0))
-    .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
-}
-
-/// [`write_vector`] without waiting: the copy is enqueued, and `src` must
-/// stay unchanged until the returned event completes (a later blocking
-/// read on the same in-order queue implies it).
-///
-/// # Safety
-/// As for [`write_vector`], and `src` outlives the copy.
+/// `src` holds `len` doubles and outlives the copy; `dst` starts at `off`
+/// of a live buffer with room for them.
 pub unsafe fn write_vector_async(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, len: usize) -> Result<Option<Event>, GpuError> {
     if len == 0 {
         return Ok(None);
@@ -293,7 +274,8 @@ pub unsafe fn write_vector_async(gpu: &Gpu, dst: cl_mem, off: usize, src: *const
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
 }
 
-/// The inverse of [`write_vector`], after every command enqueued before.
+/// The inverse of [`write_vector_async`], blocking: after every command
+/// enqueued before.
 ///
 /// # Safety
 /// `dst` has room for `len` doubles; `src` holds them from `off`.
@@ -323,10 +305,6 @@ pub fn vector(gpu: &Gpu, len: usize) -> Result<Buffer<f64>, GpuError> {
 pub fn finish(gpu: &Gpu) -> Result<(), GpuError> {
     gpu.queue.finish().map_err(cl("clFinish"))
 }
-
-/// An event list with no events, for kernels that wait on nothing but
-/// the in-order queue.
-pub const NO_EVENTS: &[cl_event] = &[];
 
 /// kernels/level2.cl: matrix-vector products and DLASET.
 pub const LEVEL2_SOURCE: &str = include_str!("../../kernels/level2.cl");
