@@ -71,17 +71,26 @@ pub unsafe fn gesvd(
     ldvt: usize,
 ) -> Result<Outcome, GpuError> {
     let k = m.min(n);
-    // Largest |a_ij|; NaN or infinity go to the CPU LAPACK, whose handling
-    // (DGESDD's INFO = -4, DGESVD's propagation) is the reference.
+    // The working copy, A (m >= n) or Aᵀ (m < n), tall and packed, and
+    // its largest |a_ij|, in one pass.
+    let (mt, nt) = (m.max(n), k);
+    let mut w = vec![0.0; mt * nt];
     let mut anrm = 0.0f64;
     for j in 0..n {
         for i in 0..m {
             // SAFETY: inside the caller's A.
-            let v = unsafe { *a.add(i + j * lda) }.abs();
+            let v = unsafe { *a.add(i + j * lda) };
+            if m >= n {
+                w[i + j * mt] = v;
+            } else {
+                w[j + i * mt] = v;
+            }
+            anrm = anrm.max(v.abs());
+            // NaN or infinity go to the CPU LAPACK, whose handling
+            // (DGESDD's INFO = -4, DGESVD's propagation) is the reference.
             if !v.is_finite() {
                 return Err(GpuError::Declined("NaN or infinity in A"));
             }
-            anrm = anrm.max(v);
         }
     }
     // SAFETY: DLAMCH with a one-letter argument.
@@ -95,20 +104,6 @@ pub unsafe fn gesvd(
     } else {
         None
     };
-    // The working copy: A (m >= n) or Aᵀ (m < n), tall, packed.
-    let (mt, nt) = (m.max(n), k);
-    let mut w = vec![0.0; mt * nt];
-    for j in 0..n {
-        for i in 0..m {
-            // SAFETY: inside the caller's A.
-            let v = unsafe { *a.add(i + j * lda) };
-            if m >= n {
-                w[i + j * mt] = v;
-            } else {
-                w[j + i * mt] = v;
-            }
-        }
-    }
     if let Some(to) = scale_to {
         scale(anrm, to, &mut w);
     }
