@@ -281,15 +281,16 @@ fn main() {
     let head: String = names.iter().map(|h| format!("{h:>9} ")).collect();
     println!("\n{:>12} {:>3} {head} | {:>9} {:>9} {:>8}", "m x n", "job", "sdd/ocl", "gesvd/ocl", "maxerr");
     let ocl: DgesvdFn = dgesvdocl_;
-    // First calls start OpenBLAS's threads and lapack-ai's routing.
-    let warm = matrix(64, 64);
+    // First calls start OpenBLAS's threads and lapack-ai's routing, and
+    // build the GPU SVD's kernels (256 takes its GPU path).
+    let warm = matrix(256, 256);
     for job in [b'N', b'A'] {
-        measure(Svd::Gesvd(ocl), job, 64, 64, &warm);
+        measure(Svd::Gesvd(ocl), job, 256, 256, &warm);
         if let Some(f) = gesvd {
-            measure(Svd::Gesvd(f), job, 64, 64, &warm);
+            measure(Svd::Gesvd(f), job, 256, 256, &warm);
         }
         if let Some(f) = gesdd {
-            measure(Svd::Gesdd(f), job, 64, 64, &warm);
+            measure(Svd::Gesdd(f), job, 256, 256, &warm);
         }
     }
     let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {

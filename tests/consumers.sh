@@ -87,15 +87,19 @@ gfortran -O2 "$ROOT/fortran-tests/svd_accuracy.f90" -L "$LIBDIR" -llapack_ai -Wl
     -ltmglib -L "/usr/lib/$MULTIARCH/lapack" -L "/usr/lib/$MULTIARCH/blas" -llapack -lblas \
     -o "$WORK/f_svd" || bad "SVD accuracy program does not compile"
 expect svd-accuracy "$WORK/svd.log" "/usr/lib/$MULTIARCH/(blas|lapack)/lib[a-z]+\.so\.3[0-9.]*" -- "$WORK/f_svd"
-# The GPU SVD on PoCL: with the default blocks (matrices up to 150 x 150:
-# one GPU panel, the rest of the reduction on the host), and with tiny
-# blocks so that every panel step, the trailing updates and the blocked
-# back-transformations run on the device at these sizes.
-for blocks in default 3,0,5 8,5,2; do
+# The GPU SVD on PoCL: with the default blocks (150 x 150 runs the
+# two-stage reduction with band 32; the smaller shapes the host DGEBRD),
+# and with tiny blocks so that every step (band reduction panels, the
+# chase, both back-transformations) runs at these sizes; 8,0,5 adds shapes
+# whose n is at most the band (the chase alone).
+for blocks in default 3,0,5 8,5,2 8,0,5; do
     log=$WORK/svd-gpu.log
     rm -f "$log"
+    sizes=""
+    if [ "$blocks" = 8,0,5 ]; then sizes="3x3 9x3 3x9 17x8 2x2"; fi
     if [ "$blocks" = default ]; then unset LAPACK_AI_TEST_SVD_BLOCKS; else export LAPACK_AI_TEST_SVD_BLOCKS=$blocks; fi
-    if LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl LAPACK_AI_LOG=$log "$WORK/f_svd" > "$WORK/svd-gpu.out" 2>&1 \
+    # shellcheck disable=SC2086 # sizes are words
+    if LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl LAPACK_AI_LOG=$log "$WORK/f_svd" $sizes > "$WORK/svd-gpu.out" 2>&1 \
         && grep -qE '^ *[0-9]+ passed, 0 failed' "$WORK/svd-gpu.out"; then
         calls=$(grep -c '^lapack-ai: dgesvdocl_ ' "$log" || true)
         on=$(grep '^lapack-ai: dgesvdocl_ ' "$log" | grep -c -- '-> gpu\[' || true)

@@ -77,3 +77,39 @@ fn resident_copies_and_products_match_the_reference() {
         }
     }
 }
+
+#[test]
+fn resident_transpose_matches_the_host() {
+    let Ok(device) = std::env::var("LAPACK_AI_TEST_OPENCL") else {
+        eprintln!("LAPACK_AI_TEST_OPENCL not set (tools/test.sh sets it to pocl): transposition not tested");
+        return;
+    };
+    std::env::set_var("LAPACK_AI_DEVICE", &device);
+    let mut g = gpu().expect("the test device");
+    // Sub-matrices at offsets, sizes that are and are not multiples of the
+    // kernel's 16 x 16 tiles.
+    for &(rows, cols) in &[(1usize, 1usize), (16, 16), (37, 20), (5, 70)] {
+        let a = values((rows + 4) * (cols + 3), 23);
+        let da = DeviceMatrix::new(&g, rows + 4, cols + 3).unwrap();
+        let db = DeviceMatrix::new(&g, cols + 2, rows + 5).unwrap();
+        let mut back = vec![f64::NAN; (cols + 2) * (rows + 5)];
+        unsafe {
+            resident::write(&mut g, da.view(), a.as_ptr(), rows + 4, cols + 3, rows + 4).unwrap();
+            resident::write(&mut g, db.view(), back.as_ptr(), cols + 2, rows + 5, cols + 2).unwrap();
+            resident::transpose(&mut g, rows, cols, da.at(2, 1), db.at(1, 3)).unwrap();
+            resident::read(&mut g, db.view(), back.as_mut_ptr(), cols + 2, rows + 5, cols + 2).unwrap();
+        }
+        for j in 0..rows + 5 {
+            for i in 0..cols + 2 {
+                let got = back[i + j * (cols + 2)];
+                let inside = (1..1 + cols).contains(&i) && (3..3 + rows).contains(&j);
+                if inside {
+                    let want = a[(j - 3 + 2) + (i - 1 + 1) * (rows + 4)];
+                    assert_eq!(got, want, "{rows} x {cols}: B({i}, {j})");
+                } else {
+                    assert!(got.is_nan(), "{rows} x {cols}: B({i}, {j}) outside the transpose was written");
+                }
+            }
+        }
+    }
+}

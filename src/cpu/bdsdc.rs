@@ -8,28 +8,66 @@
 //!   (DLASD1) touch disjoint blocks of D, U and Vᵀ: one thread each;
 //! - inside a merge (DLASD3), the K secular equations (DLASD4, O(K) each),
 //!   the K updated z components and the K singular vector pairs are
-//!   independent: split over threads.
+//!   independent: split over threads;
+//! - DLASD2 (deflation) is ported too (`lasd2`): its O(n²) copies of
+//!   the columns of U and the rows of Vᵀ run in parallel, the rows of Vᵀ
+//!   gathered column by column instead of copied row by row.
+//! - The reference's final selection sort is decided on the values, then
+//!   the vectors are permuted once, in parallel.
+//! - Merges of more than `PARALLEL_MERGE_MAX` rows run one at a time,
+//!   parallel inside, with the process's threaded DGEMM; for the GPU SVD
+//!   ([`with_gpu_products`]) their largest products go to the GPU.
 //!
-//! What remains serial is the deflation (DLASD2: O(n K) copies per merge)
-//! and, at the top levels, the products (the process's threaded DGEMM).
-//! Measured: on the H100 machine, OpenBLAS's DBDSDC took 2.9 s of a 4.8 s
-//! GPU SVD at n = 4096, this port 2.3 s (bench/RESULTS.md); on the 2-core
-//! project machine, for the bidiagonal of a random 2000 x 2000 matrix, the
-//! top merge (K = 1684) spent 0.07 s deflating, 0.04 s in the secular
-//! equations, 0.07 s on the vectors and 0.3 s in the products.
+//! Measured on the H100 machine's 16 cores, for the bidiagonal of a random
+//! 4096 x 4096 matrix: OpenBLAS's DBDSDC 2.9 s, this port 2.3 s before the
+//! three steps above, 1.2 s with them; at 8192, 6.8 s before the merge
+//! rule, 3.1 s with it (bench/RESULTS.md, phases of the GPU SVD).
 //!
 //! Every element is computed by the same operations in the same order as
 //! in the reference, so with the same DGEMM the results are bitwise equal
 //! to reference DBDSDC's (tests/bdsdc.rs checks it against the bundled
-//! copy). The kernels of the method (DLASD2 deflation, DLASD4 secular
-//! equation, DLASDQ, DLASDT, DLAMRG) are the bundled reference's; the
-//! matrix products go to the process's DGEMM.
+//! copy). The other kernels of the method (DLASD4 secular equation,
+//! DLASDQ, DLASDT, DLAMRG, DLAPY2, DROT) are the bundled reference's; the
+//! matrix products go to the process's DGEMM (or to the GPU, as above).
 
 use super::bundled::routines as netlib;
 use std::os::raw::c_int;
 
 /// DBDSDC's SMLSIZ (ILAENV(9, 'DBDSDC', ...) = 25 in reference LAPACK).
 const SMLSIZ: usize = 25;
+
+/// Wall time of the steps of the top merges (those not run in parallel
+/// with others) and of the whole, for `LAPACK_AI_SVD_PHASES=1`.
+mod prof {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    pub const NAMES: [&str; 10] =
+        ["leaves", "lower levels", "top: DLASD2", "top: DLASD4", "top: z", "top: U vectors", "top: U products", "top: V vectors", "top: V products", "sort"];
+    pub static NS: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
+    pub fn on() -> bool {
+        static ON: once_cell::sync::Lazy<bool> = once_cell::sync::Lazy::new(|| std::env::var("LAPACK_AI_SVD_PHASES").as_deref() == Ok("1"));
+        *ON
+    }
+    /// Adds the time since `t` to step `i`; returns now.
+    pub fn add(i: usize, t: std::time::Instant) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        NS[i].fetch_add((now - t).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+    pub fn report() {
+        if !on() {
+            return;
+        }
+        let parts: Vec<String> = NAMES
+            .iter()
+            .zip(NS.iter())
+            .map(|(n, v)| format!("{n} {:.3}", v.swap(0, Ordering::Relaxed) as f64 * 1e-9))
+            .collect();
+        eprintln!("lapack-ai: svd phase: DBDSDC steps (s): {}", parts.join(", "));
+    }
+}
+
+/// The largest merges (rows) that run side by side, one thread each.
+const PARALLEL_MERGE_MAX: usize = 128;
 
 /// Threads for the parallel loops.
 fn threads() -> usize {
@@ -151,26 +189,75 @@ pub unsafe fn bdsdc_upper(n: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: 
             }
             netlib::dlascl(c"G".as_ptr(), &zero, &zero, &1.0, &orgnrm, &ni, &one, d, &ni, &mut ierr, 1);
         }
-        // Selection sort, fewest swaps of singular vectors.
-        for ii in 2..=n {
-            let i = ii - 1;
+        // Reference DBDSDC's selection sort, decided on the values alone;
+        // the vectors are then permuted once, in parallel (the reference
+        // swaps rows of Vᵀ one by one, a strided pass each).
+        let t0 = std::time::Instant::now();
+        let mut perm: Vec<usize> = (0..n).collect();
+        for i in 0..n.saturating_sub(1) {
             let mut kk = i;
-            let mut p = *dd(i);
-            for j in ii..=n {
-                if *dd(j) > p {
+            let mut p = *dd(i + 1);
+            for j in i + 1..n {
+                if *dd(j + 1) > p {
                     kk = j;
-                    p = *dd(j);
+                    p = *dd(j + 1);
                 }
             }
             if kk != i {
-                *dd(kk) = *dd(i);
-                *dd(i) = p;
-                netlib::dswap(&ni, uu(1, i), &1, uu(1, kk), &1);
-                netlib::dswap(&ni, vv(i, 1), &ldvti, vv(kk, 1), &ldvti);
+                *dd(kk + 1) = *dd(i + 1);
+                *dd(i + 1) = p;
+                perm.swap(i, kk);
             }
         }
+        permute_vectors(n, &perm, u, ldu, vt, ldvt);        prof::add(9, t0);
+        prof::report();
     }
     info
+}
+
+/// U(:, j) := U(:, perm[j]) and Vᵀ(j, :) := Vᵀ(perm[j], :) for the n x n
+/// U and Vᵀ, in parallel (row blocks of U, columns of Vᵀ).
+///
+/// # Safety
+/// u and vt are n x n with their leading dimensions; perm is a
+/// permutation of 0..n.
+unsafe fn permute_vectors(n: usize, perm: &[usize], u: *mut f64, ldu: usize, vt: *mut f64, ldvt: usize) {
+    if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        return;
+    }
+    const ROWS: usize = 64;
+    let (pu, pv) = (P(u), P(vt));
+    let blocks = n.div_ceil(ROWS);
+    par_for(blocks.max(64), threads(), &|b| {
+        if b <= blocks {
+            let (r0, r1) = ((b - 1) * ROWS, (b * ROWS).min(n));
+            let h = r1 - r0;
+            let mut buf = vec![0.0; h * n];
+            // SAFETY: rows r0..r1 of U, this block's alone.
+            unsafe {
+                for c in 0..n {
+                    std::ptr::copy_nonoverlapping(pu.get().add(r0 + c * ldu), buf.as_mut_ptr().add(c * h), h);
+                }
+                for (c, &src) in perm.iter().enumerate() {
+                    std::ptr::copy_nonoverlapping(buf.as_ptr().add(src * h), pu.get().add(r0 + c * ldu), h);
+                }
+            }
+        }
+        0
+    });
+    par_for(n.max(64), threads(), &|c| {
+        if c <= n {
+            // SAFETY: column c-1 of Vᵀ, this iteration's alone.
+            unsafe {
+                let col = pv.get().add((c - 1) * ldvt);
+                let old: Vec<f64> = (0..n).map(|r| *col.add(r)).collect();
+                for (r, &src) in perm.iter().enumerate() {
+                    *col.add(r) = old[src];
+                }
+            }
+        }
+        0
+    });
 }
 
 /// DLASD0 (U and Vᵀ of an upper bidiagonal N x (N+SQRE) matrix), the
@@ -242,16 +329,22 @@ unsafe fn lasd0(n: usize, sqre: usize, d: *mut f64, e: *mut f64, u: *mut f64, ld
             0
         };
         let leaves = nd + 1 - ndb1;
+        let t0 = std::time::Instant::now();
         let r = par_for(leaves, if leaves >= 2 { t } else { 1 }, &|k| leaf(ndb1 + k - 1));
+        prof::add(0, t0);
         if r != 0 {
             return r;
         }
         // Merges, bottom level first; the nodes of a level in parallel when
-        // there are enough of them, else each merge parallel inside.
+        // there are enough of them and they are small, else each merge
+        // parallel inside with the process's threaded DGEMM (the bundled
+        // one that the parallel merges use runs at a fraction of its speed:
+        // at n = 8192 on the H100 machine's 16 cores, levels of 16 merges
+        // of 512 took 3.8 s that way).
         for lvl in (1..=nlvl).rev() {
             let (lf, ll) = if lvl == 1 { (1, 1) } else { (1 << (lvl - 1), (1 << lvl) - 1) };
             let count = ll - lf + 1;
-            let (outer, inner) = if count >= t { (t, 1) } else { (1, t) };
+            let (outer, inner) = if count >= t && n / count <= PARALLEL_MERGE_MAX { (t, 1) } else { (1, t) };
             let merge = |k: usize| -> c_int {
                 let i = lf + k - 1;
                 let (ic, nl, nr) = node(i);
@@ -268,7 +361,11 @@ unsafe fn lasd0(n: usize, sqre: usize, d: *mut f64, e: *mut f64, u: *mut f64, ld
                     )
                 }
             };
+            let t0 = std::time::Instant::now();
             let r = par_for(count, outer, &merge);
+            if outer > 1 {
+                prof::add(1, t0);
+            }
             if r != 0 {
                 return r;
             }
@@ -305,7 +402,8 @@ unsafe fn lasd1(
     let mut dsigma = vec![0.0; n];
     let mut u2 = vec![0.0; ldu2 * n];
     let mut vt2 = vec![0.0; ldvt2 * m];
-    let (mut idx, mut idxc, mut coltyp, mut idxp) = (vec![0 as c_int; n], vec![0 as c_int; n], vec![0 as c_int; n], vec![0 as c_int; n]);
+    // COLTYP returns CTOT(1:4), so it holds at least 4.
+    let (mut idx, mut idxc, mut coltyp, mut idxp) = (vec![0 as c_int; n], vec![0 as c_int; n], vec![0 as c_int; n.max(4)], vec![0 as c_int; n]);
     let mut info: c_int = 0;
     let (ni, one, zero) = (n as c_int, 1 as c_int, 0 as c_int);
     // SAFETY (whole body): as the reference.
@@ -320,15 +418,14 @@ unsafe fn lasd1(
         netlib::dlascl(c"G".as_ptr(), &zero, &zero, &orgnrm, &1.0, &ni, &one, d, &ni, &mut info, 1);
         alpha /= orgnrm;
         beta /= orgnrm;
-        let mut k: c_int = 0;
-        let (nli, nri, sqi, ldui, ldvti, ldu2i, ldvt2i) =
-            (nl as c_int, nr as c_int, sqre as c_int, ldu as c_int, ldvt as c_int, ldu2 as c_int, ldvt2 as c_int);
-        netlib::dlasd2(
-            &nli, &nri, &sqi, &mut k, d, z.as_mut_ptr(), &alpha, &beta, u, &ldui, vt, &ldvti, dsigma.as_mut_ptr(),
-            u2.as_mut_ptr(), &ldu2i, vt2.as_mut_ptr(), &ldvt2i, idxp.as_mut_ptr(), idx.as_mut_ptr(), idxc.as_mut_ptr(),
-            idxq, coltyp.as_mut_ptr(), &mut info,
+        let t0 = std::time::Instant::now();
+        let k = lasd2(
+            nl, nr, sqre, d, z.as_mut_ptr(), alpha, beta, u, ldu, vt, ldvt, dsigma.as_mut_ptr(), u2.as_mut_ptr(), ldu2,
+            vt2.as_mut_ptr(), ldvt2, &mut idxp, &mut idx, &mut idxc, idxq, &mut coltyp, if serial { 1 } else { t },
         );
-        let k = k as usize;
+        if !serial {
+            prof::add(2, t0);
+        }
         let ldq = k;
         let mut q = vec![0.0; (ldq * k).max(1)];
         info = lasd3(
@@ -345,6 +442,262 @@ unsafe fn lasd1(
     0
 }
 
+/// DLASD2 (deflation of a merge), statement by statement, with its O(n²)
+/// copies (loop 160: the columns of U and the rows of Vᵀ in their new
+/// order) split over `t` threads, and the rows of Vᵀ gathered column by
+/// column instead of row by row. Returns K; COLTYP(1:4) receives CTOT as
+/// in the reference. Arguments as the reference's (arrays 1-based there,
+/// 0-based slices here); the argument checks are the caller's.
+///
+/// # Safety
+/// As for reference DLASD2 with these arguments.
+#[allow(clippy::too_many_arguments)]
+unsafe fn lasd2(
+    nl: usize,
+    nr: usize,
+    sqre: usize,
+    d: *mut f64,
+    z: *mut f64,
+    alpha: f64,
+    beta: f64,
+    u: *mut f64,
+    ldu: usize,
+    vt: *mut f64,
+    ldvt: usize,
+    dsigma: *mut f64,
+    u2: *mut f64,
+    ldu2: usize,
+    vt2: *mut f64,
+    ldvt2: usize,
+    idxp: &mut [c_int],
+    idx: &mut [c_int],
+    idxc: &mut [c_int],
+    idxq: *mut c_int,
+    coltyp: &mut [c_int],
+    t: usize,
+) -> usize {
+    let n = nl + nr + 1;
+    let m = n + sqre;
+    let (nlp1, nlp2) = (nl + 1, nl + 2);
+    // 1-based accessors, as in the reference.
+    let dd = |i: usize| d.wrapping_add(i - 1);
+    let zz = |i: usize| z.wrapping_add(i - 1);
+    let ds = |i: usize| dsigma.wrapping_add(i - 1);
+    let uu = |i: usize, j: usize| u.wrapping_add((i - 1) + (j - 1) * ldu);
+    let vv = |i: usize, j: usize| vt.wrapping_add((i - 1) + (j - 1) * ldvt);
+    let u2m = |i: usize, j: usize| u2.wrapping_add((i - 1) + (j - 1) * ldu2);
+    let v2m = |i: usize, j: usize| vt2.wrapping_add((i - 1) + (j - 1) * ldvt2);
+    let iq = |i: usize| idxq.wrapping_add(i - 1);
+    let (ldvti, ldvt2i, one) = (ldvt as c_int, ldvt2 as c_int, 1 as c_int);
+    let mut k: usize;
+    // SAFETY (whole body): the indices of the reference, inside the
+    // caller's arrays; the parallel copies write disjoint columns of U2 and
+    // disjoint columns of Vᵀ2 and read U and Vᵀ only.
+    unsafe {
+        let z1 = alpha * *vv(nlp1, nlp1);
+        *zz(1) = z1;
+        for i in (1..=nl).rev() {
+            *zz(i + 1) = alpha * *vv(i, nlp1);
+            *dd(i + 1) = *dd(i);
+            *iq(i + 1) = *iq(i) + 1;
+        }
+        for i in nlp2..=m {
+            *zz(i) = beta * *vv(i, nlp2);
+        }
+        for i in 2..=nlp1 {
+            coltyp[i - 1] = 1;
+        }
+        for i in nlp2..=n {
+            coltyp[i - 1] = 2;
+        }
+        for i in nlp2..=n {
+            *iq(i) += nlp1 as c_int;
+        }
+        for i in 2..=n {
+            let q = *iq(i) as usize;
+            *ds(i) = *dd(q);
+            *u2m(i, 1) = *zz(q);
+            idxc[i - 1] = coltyp[q - 1];
+        }
+        let (nli, nri) = (nl as c_int, nr as c_int);
+        netlib::dlamrg(&nli, &nri, ds(2), &one, &one, idx.as_mut_ptr().add(1));
+        for i in 2..=n {
+            let idxi = 1 + idx[i - 1] as usize;
+            *dd(i) = *ds(idxi);
+            *zz(i) = *u2m(idxi, 1);
+            coltyp[i - 1] = idxc[idxi - 1];
+        }
+        let eps = netlib::dlamch(c"Epsilon".as_ptr(), 7);
+        let mut tol = alpha.abs().max(beta.abs());
+        tol = 8.0 * eps * (*dd(n)).abs().max(tol);
+        k = 1;
+        let mut k2 = n + 1;
+        let mut jprev = 0;
+        let mut all_deflated = true;
+        for j in 2..=n {
+            if (*zz(j)).abs() <= tol {
+                k2 -= 1;
+                idxp[k2 - 1] = j as c_int;
+                coltyp[j - 1] = 4;
+            } else {
+                jprev = j;
+                all_deflated = false;
+                break;
+            }
+        }
+        if !all_deflated {
+            let mut j = jprev;
+            loop {
+                j += 1;
+                if j > n {
+                    break;
+                }
+                if (*zz(j)).abs() <= tol {
+                    k2 -= 1;
+                    idxp[k2 - 1] = j as c_int;
+                    coltyp[j - 1] = 4;
+                } else if (*dd(j) - *dd(jprev)).abs() <= tol {
+                    let mut s = *zz(jprev);
+                    let mut c = *zz(j);
+                    let tau = netlib::dlapy2(&c, &s);
+                    c /= tau;
+                    s = -s / tau;
+                    *zz(j) = tau;
+                    *zz(jprev) = 0.0;
+                    let mut idxjp = *iq(idx[jprev - 1] as usize + 1) as usize;
+                    let mut idxj = *iq(idx[j - 1] as usize + 1) as usize;
+                    if idxjp <= nlp1 {
+                        idxjp -= 1;
+                    }
+                    if idxj <= nlp1 {
+                        idxj -= 1;
+                    }
+                    let (ni, mi) = (n as c_int, m as c_int);
+                    netlib::drot(&ni, uu(1, idxjp), &one, uu(1, idxj), &one, &c, &s);
+                    netlib::drot(&mi, vv(idxjp, 1), &ldvti, vv(idxj, 1), &ldvti, &c, &s);
+                    if coltyp[j - 1] != coltyp[jprev - 1] {
+                        coltyp[j - 1] = 3;
+                    }
+                    coltyp[jprev - 1] = 4;
+                    k2 -= 1;
+                    idxp[k2 - 1] = jprev as c_int;
+                    jprev = j;
+                } else {
+                    k += 1;
+                    *u2m(k, 1) = *zz(jprev);
+                    *ds(k) = *dd(jprev);
+                    idxp[k - 1] = jprev as c_int;
+                    jprev = j;
+                }
+            }
+            k += 1;
+            *u2m(k, 1) = *zz(jprev);
+            *ds(k) = *dd(jprev);
+            idxp[k - 1] = jprev as c_int;
+        }
+        let mut ctot = [0usize; 4];
+        for j in 2..=n {
+            ctot[coltyp[j - 1] as usize - 1] += 1;
+        }
+        let mut psm = [2, 2 + ctot[0], 2 + ctot[0] + ctot[1], 2 + ctot[0] + ctot[1] + ctot[2]];
+        for j in 2..=n {
+            let jp = idxp[j - 1] as usize;
+            let ct = coltyp[jp - 1] as usize;
+            idxc[psm[ct - 1] - 1] = j as c_int;
+            psm[ct - 1] += 1;
+        }
+        // Loop 160: DSIGMA, then the copies, in parallel.
+        let mut src = vec![0usize; n + 1];
+        for j in 2..=n {
+            let jp = idxp[j - 1] as usize;
+            *ds(j) = *dd(jp);
+            let mut idxj = *iq(idx[idxp[idxc[j - 1] as usize - 1] as usize - 1] as usize + 1) as usize;
+            if idxj <= nlp1 {
+                idxj -= 1;
+            }
+            src[j] = idxj;
+        }
+        let (pu, pv, pu2, pv2) = (P(u), P(vt), P(u2), P(vt2));
+        let src = &src;
+        par_for(n - 1, t, &|jj| {
+            let j = jj + 1;
+            std::ptr::copy_nonoverlapping(pu.get().add((src[j] - 1) * ldu), pu2.get().add((j - 1) * ldu2), n);
+            0
+        });
+        par_for(m, t, &|c| {
+            let (from, to) = (pv.get().add((c - 1) * ldvt), pv2.get().add((c - 1) * ldvt2));
+            for (j, &from_row) in src.iter().enumerate().skip(2) {
+                *to.add(j - 1) = *from.add(from_row - 1);
+            }
+            0
+        });
+        *ds(1) = 0.0;
+        let hlftol = tol / 2.0;
+        if (*ds(2)).abs() <= hlftol {
+            *ds(2) = hlftol;
+        }
+        let (mut c, mut s) = (0.0, 0.0);
+        if m > n {
+            *zz(1) = netlib::dlapy2(&z1, zz(m));
+            if *zz(1) <= tol {
+                c = 1.0;
+                s = 0.0;
+                *zz(1) = tol;
+            } else {
+                c = z1 / *zz(1);
+                s = *zz(m) / *zz(1);
+            }
+        } else if z1.abs() <= tol {
+            *zz(1) = tol;
+        } else {
+            *zz(1) = z1;
+        }
+        for i in 2..=k {
+            *zz(i) = *u2m(i, 1);
+        }
+        for i in 1..=n {
+            *u2m(i, 1) = 0.0;
+        }
+        *u2m(nlp1, 1) = 1.0;
+        if m > n {
+            for i in 1..=nlp1 {
+                *vv(m, i) = -s * *vv(nlp1, i);
+                *v2m(1, i) = c * *vv(nlp1, i);
+            }
+            for i in nlp2..=m {
+                *v2m(1, i) = s * *vv(m, i);
+                *vv(m, i) *= c;
+            }
+        } else {
+            let mi = m as c_int;
+            netlib::dcopy(&mi, vv(nlp1, 1), &ldvti, v2m(1, 1), &ldvt2i);
+        }
+        if m > n {
+            let mi = m as c_int;
+            netlib::dcopy(&mi, vv(m, 1), &ldvti, v2m(m, 1), &ldvt2i);
+        }
+        if n > k {
+            for i in k + 1..=n {
+                *dd(i) = *ds(i);
+            }
+            let nk = n - k;
+            par_for(nk, t, &|jj| {
+                let j = k + jj;
+                std::ptr::copy_nonoverlapping(pu2.get().add((j - 1) * ldu2), pu.get().add((j - 1) * ldu), n);
+                0
+            });
+            par_for(m, t, &|c| {
+                std::ptr::copy_nonoverlapping(pv2.get().add(k + (c - 1) * ldvt2), pv.get().add(k + (c - 1) * ldvt), nk);
+                0
+            });
+        }
+        for j in 0..4 {
+            coltyp[j] = ctot[j] as c_int;
+        }
+    }
+    k
+}
+
 /// `C(m x n) := alpha A(m x k) B(k x n) + beta C`: the process's DGEMM
 /// (threaded) when the merges of a level run one after the other; the
 /// bundled one when they run on one thread each (`serial`), so that a
@@ -355,10 +708,55 @@ unsafe fn lasd1(
 /// As for DGEMM('N', 'N', ...).
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
+    if !serial && GPU_PRODUCTS.get() && (m as f64) * (n as f64) * (k as f64) >= *GPU_PRODUCT_MIN {
+        let g = crate::gpu::gemm::Gemm {
+            trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a, lda, b, ldb, beta, c, ldc,
+        };
+        // SAFETY: the caller's guarantee; on failure the tiles the GPU did
+        // not write are computed here (each a legal sub-product).
+        match unsafe { crate::gpu::gemm::dgemm(&g) } {
+            Ok(()) => return,
+            Err(failure) => {
+                for t in failure.remaining {
+                    let p = g.tile(t);
+                    // SAFETY: as above.
+                    unsafe { gemm(false, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) };
+                }
+                return;
+            }
+        }
+    }
     let (mi, ni, ki, ldai, ldbi, ldci) = (m as c_int, n as c_int, k as c_int, lda as c_int, ldb as c_int, ldc as c_int);
     let f = if serial { super::bundled::DGEMM } else { super::CPU.dgemm.f };
     // SAFETY: the caller's guarantee.
     unsafe { f(c"N".as_ptr(), c"N".as_ptr(), &mi, &ni, &ki, &1.0, a, &ldai, b, &ldbi, &beta, c, &ldci, 1, 1) };
+}
+
+/// Products of the top merges at least this large (m n k, 1024³: 2 Gflop,
+/// a few ms on 16 cores) go to the GPU when the caller allows it
+/// ([`with_gpu_products`]); from host memory the GPU takes about a third
+/// of the 16-core CPU's time there. Every one of them with the GPU SVD's
+/// test hook `LAPACK_AI_TEST_SVD_BLOCKS` set (small matrices on PoCL).
+static GPU_PRODUCT_MIN: once_cell::sync::Lazy<f64> = once_cell::sync::Lazy::new(|| {
+    if std::env::var_os("LAPACK_AI_TEST_SVD_BLOCKS").is_some() {
+        0.0
+    } else {
+        1024.0 * 1024.0 * 1024.0
+    }
+});
+
+thread_local! {
+    static GPU_PRODUCTS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the large products of the top merges on the GPU (the GPU
+/// SVD, whose device is idle meanwhile). The merges that run them are on
+/// the calling thread, so a thread-local switch reaches them.
+pub fn with_gpu_products<R>(f: impl FnOnce() -> R) -> R {
+    GPU_PRODUCTS.set(true);
+    let r = f();
+    GPU_PRODUCTS.set(false);
+    r
 }
 
 /// DLASD3: the secular equations of a merge and the updated singular
@@ -423,6 +821,9 @@ unsafe fn lasd3(
         rho *= rho;
         let (pu, pv, pd, pz, pq) = (P(u), P(vt), P(d), P(z), P(q));
         let ds_c = P(dsigma);
+        let top = !serial;
+        let mark = |i: usize, t0: std::time::Instant| if top { prof::add(i, t0) } else { t0 };
+        let t0 = std::time::Instant::now();
         let r = par_for(k, t, &|j| {
             let mut info: c_int = 0;
             let jj = j as c_int;
@@ -436,6 +837,7 @@ unsafe fn lasd3(
         if r != 0 {
             return r;
         }
+        let t0 = mark(3, t0);
         // The updated z (loop 60): z(i) from row i of U and Vᵀ.
         let mut znew = vec![0.0; k];
         let pzn = P(znew.as_mut_ptr());
@@ -459,6 +861,7 @@ unsafe fn lasd3(
         for i in 1..=k {
             *zz(i) = znew[i - 1];
         }
+        let t0 = mark(4, t0);
         // Left singular vectors of the deflated problem (loop 90).
         par_for(k, t, &|i| {
             // SAFETY: column i of U, Vᵀ and Q.
@@ -480,6 +883,7 @@ unsafe fn lasd3(
             }
             0
         });
+        let t0 = mark(5, t0);
         // Update the left singular vector matrix.
         if k == 2 {
             gemm(serial, n, k, k, u2, ldu2, q, ldq, 0.0, u, ldu);
@@ -504,6 +908,7 @@ unsafe fn lasd3(
             let ctemp = c2 + c3;
             gemm(serial, nr, k, ctemp, u2m(nlp2, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(nlp2, 1), ldu);
         }
+        let t0 = mark(6, t0);
         // Right singular vectors (loop 120): row i of Q from column i of Vᵀ.
         par_for(k, t, &|i| {
             // SAFETY: row i of Q, column i of Vᵀ.
@@ -518,6 +923,7 @@ unsafe fn lasd3(
             }
             0
         });
+        let t0 = mark(7, t0);
         if k == 2 {
             gemm(serial, k, m, k, q, ldq, vt2, ldvt2, 0.0, vt, ldvt);
             return 0;
@@ -541,6 +947,7 @@ unsafe fn lasd3(
         }
         let ctemp = 1 + c2 + c3;
         gemm(serial, k, nrp1, ctemp, qq(1, ktemp), ldq, v2m(ktemp, nlp2), ldvt2, 0.0, vv(1, nlp2), ldvt);
+        mark(8, t0);
     }
     0
 }

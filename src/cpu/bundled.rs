@@ -59,11 +59,10 @@ pub mod routines {
     use std::os::raw::{c_char, c_int};
 
     extern "C" {
-        #[link_name = "lapack_ai_netlib_dgemv_"]
-        pub fn dgemv(
-            trans: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
-            lda: *const c_int, x: *const f64, incx: *const c_int, beta: *const f64, y: *mut f64,
-            incy: *const c_int, trans_len: usize,
+        #[link_name = "lapack_ai_netlib_dgeqrf_"]
+        pub fn dgeqrf(
+            m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, tau: *mut f64, work: *mut f64,
+            lwork: *const c_int, info: *mut c_int,
         );
         #[link_name = "lapack_ai_netlib_dscal_"]
         pub fn dscal(n: *const c_int, da: *const f64, dx: *mut f64, incx: *const c_int);
@@ -135,6 +134,10 @@ pub mod routines {
             n: *const c_int, i: *const c_int, d: *const f64, z: *const f64, delta: *mut f64, rho: *const f64,
             sigma: *mut f64, work: *mut f64, info: *mut c_int,
         );
+        #[link_name = "lapack_ai_netlib_dlapy2_"]
+        pub fn dlapy2(x: *const f64, y: *const f64) -> f64;
+        #[link_name = "lapack_ai_netlib_drot_"]
+        pub fn drot(n: *const c_int, x: *mut f64, incx: *const c_int, y: *mut f64, incy: *const c_int, c: *const f64, s: *const f64);
         #[link_name = "lapack_ai_netlib_dlamrg_"]
         pub fn dlamrg(n1: *const c_int, n2: *const c_int, a: *const f64, dtrd1: *const c_int, dtrd2: *const c_int, index: *mut c_int);
     }

@@ -14,6 +14,7 @@
 //! Fortran LAPACK built with any gfortran >= 8 receives what it expects.
 
 pub mod bdsdc;
+pub mod bulge;
 pub mod bundled;
 mod resolve;
 pub mod xerbla;
@@ -49,10 +50,9 @@ pub type DgesddFn = unsafe extern "C" fn(
     lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize,
 );
 
-pub type DgemvFn = unsafe extern "C" fn(
-    trans: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
-    lda: *const c_int, x: *const f64, incx: *const c_int, beta: *const f64, y: *mut f64,
-    incy: *const c_int, trans_len: usize,
+pub type DgeqrfFn = unsafe extern "C" fn(
+    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, tau: *mut f64, work: *mut f64,
+    lwork: *const c_int, info: *mut c_int,
 );
 
 /// The CPU routines the library calls.
@@ -62,17 +62,16 @@ pub enum Symbol {
     Dgesv,
     Dgesvd,
     Dgesdd,
-    /// The small matrix-vector products of the GPU SVD's panels, on the
-    /// host (an optimised BLAS runs them several times faster than the
-    /// bundled reference).
-    Dgemv,
     Dgetrf,
     Dgetrs,
+    /// The panel QR factorizations of the GPU SVD's band reduction, on
+    /// the host.
+    Dgeqrf,
 }
 
 impl Symbol {
     pub const ALL: [Symbol; 7] = [
-        Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgemv, Symbol::Dgetrf, Symbol::Dgetrs,
+        Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgetrf, Symbol::Dgetrs, Symbol::Dgeqrf,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,9 +80,9 @@ impl Symbol {
             Symbol::Dgesv => "dgesv_",
             Symbol::Dgesvd => "dgesvd_",
             Symbol::Dgesdd => "dgesdd_",
-            Symbol::Dgemv => "dgemv_",
             Symbol::Dgetrf => "dgetrf_",
             Symbol::Dgetrs => "dgetrs_",
+            Symbol::Dgeqrf => "dgeqrf_",
         }
     }
 }
@@ -100,9 +99,9 @@ pub struct CpuLapack {
     pub dgesv: Resolved<DgesvFn>,
     pub dgesvd: Resolved<DgesvdFn>,
     pub dgesdd: Resolved<DgesddFn>,
-    pub dgemv: Resolved<DgemvFn>,
     pub dgetrf: Resolved<DgetrfFn>,
     pub dgetrs: Resolved<DgetrsFn>,
+    pub dgeqrf: Resolved<DgeqrfFn>,
 }
 
 impl CpuLapack {
@@ -113,9 +112,9 @@ impl CpuLapack {
             dgesv: Resolved { f: bundled::DGESV, provider: "bundled".into() },
             dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
             dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
-            dgemv: Resolved { f: bundled::routines::dgemv, provider: "bundled".into() },
             dgetrf: Resolved { f: bundled::DGETRF, provider: "bundled".into() },
             dgetrs: Resolved { f: bundled::DGETRS, provider: "bundled".into() },
+            dgeqrf: Resolved { f: bundled::routines::dgeqrf, provider: "bundled".into() },
         }
     }
 
@@ -126,9 +125,9 @@ impl CpuLapack {
             Symbol::Dgesv => &self.dgesv.provider,
             Symbol::Dgesvd => &self.dgesvd.provider,
             Symbol::Dgesdd => &self.dgesdd.provider,
-            Symbol::Dgemv => &self.dgemv.provider,
             Symbol::Dgetrf => &self.dgetrf.provider,
             Symbol::Dgetrs => &self.dgetrs.provider,
+            Symbol::Dgeqrf => &self.dgeqrf.provider,
         }
     }
 }

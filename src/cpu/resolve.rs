@@ -64,9 +64,9 @@ pub fn resolve(choice: &CpuLibChoice) -> CpuLapack {
                     let f = std::mem::transmute::<*mut c_void, super::DgetrsFn>(found.addr);
                     lapack.dgetrs = Resolved { f, provider: found.provider }
                 }
-                Symbol::Dgemv => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgemvFn>(found.addr);
-                    lapack.dgemv = Resolved { f, provider: found.provider }
+                Symbol::Dgeqrf => {
+                    let f = std::mem::transmute::<*mut c_void, super::DgeqrfFn>(found.addr);
+                    lapack.dgeqrf = Resolved { f, provider: found.provider }
                 }
             }
         }

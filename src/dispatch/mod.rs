@@ -222,7 +222,7 @@ pub fn decide(
 /// for the log (only formatted when logging), its flop count, the bytes
 /// the GPU path moves between host and device, and the number of
 /// synchronous host <-> device round trips it makes (1 for DGEMM; the
-/// SVD's panel steps make two per column).
+/// SVD makes two per band panel).
 pub struct Call<D: FnOnce() -> String> {
     pub routine: Routine,
     pub describe: D,
@@ -253,10 +253,30 @@ fn device_usable() -> bool {
     crate::gpu::device::DEVICE.is_ok()
 }
 
+thread_local! {
+    static HOST_STEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, a host step of a GPU routine that calls the CPU LAPACK while
+/// the routine holds the GPU (the SVD's panel factorizations). A CPU
+/// LAPACK linked against this library's `dgemm_` calls back into it from
+/// there; such calls go straight to the CPU backend, unrouted, unlogged
+/// and uncounted (they are part of the routine's own call): routed to the
+/// GPU they would wait for the lock their caller holds.
+pub fn host_step<R>(f: impl FnOnce() -> R) -> R {
+    let outer = HOST_STEP.replace(true);
+    let r = f();
+    HOST_STEP.set(outer);
+    r
+}
+
 /// Routes one call that has passed its argument checks, runs it, logs it.
 /// `cpu` runs the whole call on the CPU backend; `gpu`, where the routine
-/// has one, runs it on the GPU.
+/// has one, runs it on the GPU. Inside a [`host_step`], `cpu` at once.
 pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<GpuPath<'a, R>>) -> R {
+    if HOST_STEP.get() {
+        return cpu();
+    }
     let rates = || {
         (*RATES).map(|mut r| {
             r.launch_s += call.routine.sequential_gpu_s(call.flops);

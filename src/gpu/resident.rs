@@ -16,7 +16,7 @@ use super::gemm::{enqueue_kernel, pack, parallel, Operands};
 use opencl3::event::Event;
 use opencl3::kernel::ExecuteKernel;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
-use opencl3::types::{cl_mem, CL_BLOCKING, CL_NON_BLOCKING};
+use opencl3::types::{cl_mem, CL_NON_BLOCKING};
 use std::ptr;
 
 /// A column-major matrix in its own device buffer (leading dimension
@@ -250,50 +250,6 @@ unsafe fn unpack_cols(src: *const f64, dst: *mut f64, rows: usize, cols: usize, 
     }
 }
 
-/// A small host vector to the device without staging (for the per-column
-/// vectors of the panel factorizations, where latency matters, not rate),
-/// without waiting: the copy is enqueued, and `src` must stay unchanged
-/// until the returned event completes (a later blocking read on the same
-/// in-order queue implies it).
-///
-/// # Safety
-/// `src` holds `len` doubles and outlives the copy; `dst` starts at `off`
-/// of a live buffer with room for them.
-pub unsafe fn write_vector_async(gpu: &Gpu, dst: cl_mem, off: usize, src: *const f64, len: usize) -> Result<Option<Event>, GpuError> {
-    if len == 0 {
-        return Ok(None);
-    }
-    // SAFETY: the caller's guarantee.
-    unsafe {
-        opencl3::command_queue::enqueue_write_buffer(
-            gpu.queue.get(), dst, CL_NON_BLOCKING, off * 8, len * 8, src as *const std::ffi::c_void, 0, ptr::null(),
-        )
-    }
-    .map(|ev| Some(Event::new(ev)))
-    .inspect(|_| crate::dispatch::stats::add_transfer(len as u64 * 8, 0))
-    .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (vector)", code })
-}
-
-/// The inverse of [`write_vector_async`], blocking: after every command
-/// enqueued before.
-///
-/// # Safety
-/// `dst` has room for `len` doubles; `src` holds them from `off`.
-pub unsafe fn read_vector(gpu: &Gpu, src: cl_mem, off: usize, dst: *mut f64, len: usize) -> Result<(), GpuError> {
-    if len == 0 {
-        return Ok(());
-    }
-    // SAFETY: the caller's guarantee; blocking.
-    unsafe {
-        opencl3::command_queue::enqueue_read_buffer(
-            gpu.queue.get(), src, CL_BLOCKING, off * 8, len * 8, dst as *mut std::ffi::c_void, 0, ptr::null(),
-        )
-    }
-    .map(|ev| drop(Event::new(ev)))
-    .inspect(|_| crate::dispatch::stats::add_transfer(0, len as u64 * 8))
-    .map_err(|code| GpuError::Cl { step: "clEnqueueReadBuffer (vector)", code })
-}
-
 /// A plain device buffer of `len` doubles (vectors, workspaces).
 pub fn vector(gpu: &Gpu, len: usize) -> Result<Buffer<f64>, GpuError> {
     // SAFETY: no host pointer is passed; the driver allocates.
@@ -306,81 +262,8 @@ pub fn finish(gpu: &Gpu) -> Result<(), GpuError> {
     gpu.queue.finish().map_err(cl("clFinish"))
 }
 
-/// kernels/level2.cl: matrix-vector products and DLASET.
+/// kernels/level2.cl: DLASET and transposition.
 pub const LEVEL2_SOURCE: &str = include_str!("../../kernels/level2.cl");
-/// Work-group size of `dgemv_t` (the kernel's default `GEMV_T_WG`).
-const GEMV_T_WG: usize = 128;
-/// Column chunks of `dgemv_n_partial`: enough work-items to fill a large
-/// GPU (64 chunks x 4096 rows = 256 Ki) without a long reduction.
-pub const GEMV_CHUNKS: usize = 64;
-
-/// `y := op(A) x` for the `rows x cols` device sub-matrix `a`, with `x`
-/// and `y` device vectors (`y` of length cols if `trans`, else rows).
-/// `partial` holds at least `rows * GEMV_CHUNKS` doubles (used when not
-/// `trans`). Enqueued on the compute queue.
-///
-/// # Safety
-/// The buffers are alive and hold what the product touches.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn gemv(
-    gpu: &mut Gpu,
-    trans: bool,
-    rows: usize,
-    cols: usize,
-    a: View,
-    x: cl_mem,
-    y: cl_mem,
-    partial: cl_mem,
-) -> Result<(), GpuError> {
-    let ints = |v: usize| v as i32;
-    let zero = 0i32;
-    let (m, n, off_a, lda) = (ints(rows), ints(cols), ints(a.off), ints(a.ld));
-    if trans {
-        let k = gpu.prepare_other(LEVEL2_SOURCE, "", "dgemv_t")?;
-        if cols == 0 {
-            return Ok(());
-        }
-        // SAFETY: the arguments match dgemv_t's signature in order and
-        // type; the caller vouches for the extents.
-        unsafe {
-            ExecuteKernel::new(gpu.other(k))
-                .set_arg(&m).set_arg(&n).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
-                .set_arg(&x).set_arg(&zero).set_arg(&y).set_arg(&zero)
-                .set_global_work_size(cols * GEMV_T_WG)
-                .set_local_work_size(GEMV_T_WG)
-                .enqueue_nd_range(&gpu.queue)
-        }
-        .map_err(cl("clEnqueueNDRangeKernel dgemv_t"))?;
-        return Ok(());
-    }
-    let kp = gpu.prepare_other(LEVEL2_SOURCE, "", "dgemv_n_partial")?;
-    let kr = gpu.prepare_other(LEVEL2_SOURCE, "", "dgemv_n_reduce")?;
-    if rows == 0 {
-        return Ok(());
-    }
-    let chunks = GEMV_CHUNKS.min(cols.div_ceil(32)).max(1);
-    let cs = ints(cols.div_ceil(chunks));
-    let ch = ints(chunks);
-    let global_rows = rows.div_ceil(64) * 64;
-    // SAFETY: as above, for dgemv_n_partial and dgemv_n_reduce; partial
-    // holds rows * chunks doubles.
-    unsafe {
-        ExecuteKernel::new(gpu.other(kp))
-            .set_arg(&m).set_arg(&n).set_arg(&cs).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
-            .set_arg(&x).set_arg(&zero).set_arg(&partial)
-            .set_global_work_sizes(&[global_rows, chunks])
-            .set_local_work_sizes(&[64, 1])
-            .enqueue_nd_range(&gpu.queue)
-            .map_err(cl("clEnqueueNDRangeKernel dgemv_n_partial"))?;
-        ExecuteKernel::new(gpu.other(kr))
-            .set_arg(&m).set_arg(&ch).set_arg(&partial).set_arg(&y).set_arg(&zero)
-            .set_global_work_size(global_rows)
-            .set_local_work_size(64)
-            .enqueue_nd_range(&gpu.queue)
-            .map_err(cl("clEnqueueNDRangeKernel dgemv_n_reduce"))?;
-    }
-    Ok(())
-}
 
 /// DLASET on a device sub-matrix: `off` everywhere, `diag` on the diagonal.
 ///
@@ -402,5 +285,30 @@ pub unsafe fn laset(gpu: &mut Gpu, rows: usize, cols: usize, off: f64, diag: f64
             .enqueue_nd_range(&gpu.queue)
     }
     .map_err(cl("clEnqueueNDRangeKernel dlaset"))?;
+    Ok(())
+}
+
+/// `b := aᵀ` for the `rows x cols` device sub-matrix `a` (`b` is cols x
+/// rows; the two do not overlap).
+///
+/// # Safety
+/// The views' buffers are alive and hold the two matrices.
+pub unsafe fn transpose(gpu: &mut Gpu, rows: usize, cols: usize, a: View, b: View) -> Result<(), GpuError> {
+    let k = gpu.prepare_other(LEVEL2_SOURCE, "", "dtranspose")?;
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let (m, n, off_a, lda, off_b, ldb) = (rows as i32, cols as i32, a.off as i32, a.ld as i32, b.off as i32, b.ld as i32);
+    // SAFETY: the arguments match dtranspose's signature; the caller
+    // vouches for the extents.
+    unsafe {
+        ExecuteKernel::new(gpu.other(k))
+            .set_arg(&m).set_arg(&n).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
+            .set_arg(&b.mem).set_arg(&off_b).set_arg(&ldb)
+            .set_global_work_sizes(&[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16])
+            .set_local_work_sizes(&[16, 16])
+            .enqueue_nd_range(&gpu.queue)
+    }
+    .map_err(cl("clEnqueueNDRangeKernel dtranspose"))?;
     Ok(())
 }

@@ -2,55 +2,65 @@
 //! real m x n matrix, m >= n here (the drivers in src/abi/lapack.rs pass
 //! Aᵀ when m < n).
 //!
-//! # Algorithm (one-stage, hybrid, as MAGMA's dgesvd/dgesdd)
-//! 1. **Bidiagonal reduction** A = Q B Pᵀ (LAPACK's DGEBRD, blocked, Golub
-//!    and Kahan / LAWN 2): the matrix lives on the GPU. Per panel of `NB`
-//!    columns, the host downloads the panel's columns and rows, runs the
-//!    panel factorization (DLABRD) and sends the two products with the
-//!    whole trailing matrix that each column needs (y = Aᵀu, x = Av) to the
-//!    GPU; the trailing update A -= V Yᵀ + X Uᵀ is two GPU DGEMMs. Half of
-//!    DGEBRD's 4mn² - 4n³/3 flops are these matrix-vector products: they are
-//!    memory bound on any machine, and on the GPU they read the trailing
-//!    matrix at device bandwidth (3 TB/s on the H100) instead of the host's
-//!    (about 0.1 TB/s on 16 cores). The other half is DGEMM on the tensor
-//!    cores.
-//! 2. **Bidiagonal SVD** B = U_B Σ V_Bᵀ on the host, O(n²) for values
+//! # Algorithm (two-stage reduction, hybrid, as MAGMA's and PLASMA's)
+//! 1. **Stage 1, dense to band** A = Q1 B1 P1ᵀ, B1 upper triangular with
+//!    bandwidth `NB` (16): the matrix lives on the GPU. Per panel of NB
+//!    columns, the host factors the panel (DGEQRF of the process's LAPACK;
+//!    T of its block reflector from VᵀV) and the GPU applies I - V Tᵀ Vᵀ to
+//!    the trailing matrix (three DGEMMs); then the same for the panel's NB
+//!    rows (an LQ, as the QR of their transpose) from the right. All of the
+//!    4mn² - 4n³/3 flops but the panels' are DGEMM on the device (the
+//!    one-stage DGEBRD spends half of them in matrix-vector products, one
+//!    pair of host round trips per column). Look-ahead: each panel is read
+//!    back as soon as its own part of the previous update is done, and the
+//!    rest of that update runs while the host factors it.
+//! 2. **Stage 2, band to bidiagonal** B1 = Q2 B P2ᵀ by Householder bulge
+//!    chasing on the host's cores (src/cpu/bulge.rs: about 8 NB n² flops,
+//!    sweeps pipelined over threads), keeping the reflectors for vectors.
+//! 3. **Bidiagonal SVD** B = U_B Σ V_Bᵀ on the host, O(n²) for values
 //!    (DBDSQR, as DGESVD), divide and conquer for vectors (DBDSDC, as
-//!    DGESDD), in the parallel port of src/cpu/bdsdc.rs: the reference
-//!    spends its time in O(n²) loops on one core (2.9 s of a 4.8 s GPU SVD
-//!    at n = 4096 on the H100 machine with OpenBLAS's DBDSDC).
-//!    For DGESVD's semantics, a DBDSDC failure (never seen in practice)
-//!    repeats the step with DBDSQR, so that INFO > 0 means what DGESVD
-//!    says: DBDSQR did not converge.
-//! 3. **Back-transformations** U = Q U_B, Vᵀ = V_Bᵀ Pᵀ (DORMBR) on the GPU in
-//!    blocks of `NB_APPLY` reflectors, each block a compact WY transform
-//!    I - V T Vᵀ (Schreiber and Van Loan 1989): three DGEMMs per block;
-//!    T comes from VᵀV (a GPU DGEMM) and an O(nb³) recurrence on the host.
-//!    About 4mn·(ucols) + 4n³ flops, all DGEMM.
+//!    DGESDD), in the parallel port of src/cpu/bdsdc.rs, whose largest
+//!    products go to the GPU (idle meanwhile). For DGESVD's semantics, a
+//!    DBDSDC failure (never seen in practice) repeats the step with
+//!    DBDSQR, so that INFO > 0 means what DGESVD says: DBDSQR did not
+//!    converge.
+//! 4. **Back-transformations** U = Q1 Q2 U_B and V = P1 P2 V_B on the GPU:
+//!    Q2 and P2 by kernels/bulge.cl (the chase's reflectors grouped into
+//!    block reflectors of NB sweeps, applied in waves of disjoint groups),
+//!    Q1 and P1 in blocks of `NB_APPLY` reflectors as compact WY transforms
+//!    I - V T Vᵀ (Schreiber and Van Loan 1989), three DGEMMs each; V is
+//!    built from the left as U is and transposed on the device. About
+//!    2(m + n)n² flops for stage 2's and 4mn·(ucols) + 4n³ for stage 1's.
 //!
-//! Why not Jacobi (cuSOLVER gesvdj) or two-stage reduction (MAGMA 2.x):
-//! one-sided Jacobi repeats sweeps of ~4n³ flops each (6 to 10 sweeps) and
-//! must complete U for rank-deficient matrices; two-stage reduction turns
-//! the memory-bound half into DGEMM but needs band-to-bidiagonal bulge
-//! chasing and a longer back-transformation. The one-stage scheme keeps
-//! LAPACK's numerics exactly (the same reflectors, the same bidiagonal
-//! SVD), so its accuracy is DGESVD's/DGESDD's: backward stable,
-//! ‖A - UΣVᵀ‖ = O(ε‖A‖), U and V orthogonal to O(ε).
+//! All of it is Householder reflections, so the result is backward stable
+//! like DGESVD's/DGESDD's: ‖A - UΣVᵀ‖ = O(ε‖A‖), U and V orthogonal to
+//! O(ε). The reflectors differ from DGEBRD's, so the singular vectors of
+//! close singular values, and WORK(2:) after a DBDSQR failure, are not
+//! bitwise the reference's. Why not one-sided Jacobi (cuSOLVER gesvdj):
+//! sweeps of ~4n³ flops each, 6 to 10 of them, with small eigenproblems in
+//! between. Measured on the H100 machine: bench/RESULTS.md; what limits it
+//! now is the host part (panel QRs, the chase, the bidiagonal SVD) on
+//! cores about three times slower than a desktop's.
 //!
 //! Every GPU command goes to the in-order compute queue. The GPU lock is
 //! held during the reduction and the back-transformations, not during the
-//! bidiagonal SVD, whose CPU LAPACK may call this library's `dgemm_`.
+//! bidiagonal SVD, whose CPU LAPACK may call this library's `dgemm_`; the
+//! panel QRs run under the lock as [`crate::dispatch::host_step`]s.
 
 use super::context::{gpu, Gpu};
 use super::error::GpuError;
-use super::resident::{self, DeviceMatrix};
+use super::resident::{self, DeviceMatrix, View};
+use crate::cpu::bulge::{self, Band, Reflectors, Side};
 use crate::cpu::bundled::routines as netlib;
-use opencl3::memory::{Buffer, ClMem};
+use opencl3::kernel::ExecuteKernel;
+use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
 use std::os::raw::c_int;
 
-/// Panel width of the bidiagonal reduction (DGEBRD's NB on GPUs in MAGMA is
-/// 32 as well: wider panels make the host part longer).
-const NB: usize = 32;
+/// Band width of stage 1 and panel width of its QRs (at most the chase
+/// kernel's BMAX, 32). On the H100 machine 16 beat 32 (2.37 s against
+/// 2.61 s at n = 4096 with vectors): the chase's cost grows with the band,
+/// the panels' count shrinks with it.
+const NB: usize = 16;
 /// Trailing columns below which the reduction finishes on the host
 /// (DGEBRD's crossover NX is 128).
 const NX: usize = 128;
@@ -59,7 +69,8 @@ const NB_APPLY: usize = 128;
 
 /// The block sizes: [`NB`], [`NX`], [`NB_APPLY`], or
 /// `LAPACK_AI_TEST_SVD_BLOCKS=nb,nx,nbapply` (a test hook: tiny blocks make
-/// small matrices run every GPU step on PoCL).
+/// small matrices run every GPU step on PoCL; while it is set, every
+/// product of DBDSDC's top merges goes to the GPU too, src/cpu/bdsdc.rs).
 fn blocks() -> (usize, usize, usize) {
     let parsed = std::env::var("LAPACK_AI_TEST_SVD_BLOCKS").ok().and_then(|v| {
         let p: Vec<usize> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
@@ -114,9 +125,8 @@ pub unsafe fn svd(
     let (nb, nx, nba) = blocks();
     let phases = Phases::new();
     // SAFETY: the caller's matrix.
-    let bd = unsafe { gebrd(m, n, a, lda, nb, nx)? };
-    phases.mark("bidiagonal reduction");
-    let Bidiagonal { mut d, mut e, tauq, taup } = bd;
+    let bd = unsafe { gebrd(m, n, a, lda, nb, nx, u.is_some() || vt.is_some(), &phases)? };
+    let Bidiagonal { mut d, mut e, tauq, taup, shift, chase } = bd;
     let ni = n as c_int;
     let mut info: c_int = 0;
     if u.is_none() && vt.is_none() {
@@ -137,7 +147,9 @@ pub unsafe fn svd(
     let mut ub = vec![0.0; n * n];
     let mut vtb = vec![0.0; n * n];
     // SAFETY: d and e hold n values, ub and vtb are n x n.
-    info = unsafe { crate::cpu::bdsdc::bdsdc_upper(n, d.as_mut_ptr(), e.as_mut_ptr(), ub.as_mut_ptr(), n, vtb.as_mut_ptr(), n) };
+    info = crate::cpu::bdsdc::with_gpu_products(|| unsafe {
+        crate::cpu::bdsdc::bdsdc_upper(n, d.as_mut_ptr(), e.as_mut_ptr(), ub.as_mut_ptr(), n, vtb.as_mut_ptr(), n)
+    });
     if info != 0 && flavor == Flavor::Gesvd {
         // DGESVD's own step, for its INFO semantics.
         d.copy_from_slice(&d0);
@@ -163,8 +175,8 @@ pub unsafe fn svd(
     }
     let mut g = gpu()?;
     // SAFETY: the reflectors in a, the host factors, the caller's outputs.
-    unsafe { back_transform(&mut g, m, n, a, lda, &tauq, &taup, &ub, &vtb, u, vt, nba)? };
-    phases.mark("back-transformations and download");
+    let stage1 = Stage1 { a, lda, tauq: &tauq, taup: &taup, shift };
+    unsafe { back_transform(&mut g, m, n, &stage1, chase.as_ref(), &ub, &vtb, u, vt, nba, &phases)? };
     Ok(Outcome { info: 0, e })
 }
 
@@ -175,6 +187,14 @@ struct Phases(Option<std::cell::Cell<std::time::Instant>>);
 impl Phases {
     fn new() -> Phases {
         Phases((std::env::var("LAPACK_AI_SVD_PHASES").as_deref() == Ok("1")).then(|| std::time::Instant::now().into()))
+    }
+
+    /// As [`Phases::mark`], after the GPU has finished what was enqueued.
+    fn mark_gpu(&self, g: &Gpu, what: &str) {
+        if self.0.is_some() {
+            let _ = resident::finish(g);
+            self.mark(what);
+        }
     }
 
     fn mark(&self, what: &str) {
@@ -193,228 +213,287 @@ struct Bidiagonal {
     e: Vec<f64>,
     tauq: Vec<f64>,
     taup: Vec<f64>,
+    /// P1's reflector j acts on columns j + shift .. n-1.
+    shift: usize,
+    /// Stage 2's reflectors (two-stage reduction with vectors).
+    chase: Option<Reflectors>,
 }
 
-/// Device state of the reduction: the matrix, the panel's X and Y, and
-/// the vectors of the per-column products.
-struct Reduction {
-    a: DeviceMatrix,
-    x: DeviceMatrix,
-    y: DeviceMatrix,
-    vin: Buffer<f64>,
-    vout: Buffer<f64>,
-    partial: Buffer<f64>,
-    staged: Vec<f64>,
-}
-
-/// DGEBRD (m >= n) with the matrix on the GPU; `a` receives what DGEBRD
-/// leaves in A (the reflectors; the bidiagonal is returned).
+/// DGEBRD's result in two-stage form (m >= n), `a` holding the reflectors
+/// of stage 1 as DGEBRD holds its own, but with P1's reflector j acting on
+/// columns j + `shift` .. n-1 (shift = kd; 1 for DGEBRD on the host).
 ///
 /// # Safety
 /// `a` valid for m x n with `lda`.
-unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, nb: usize, nx: usize) -> Result<Bidiagonal, GpuError> {
-    let mut bd = Bidiagonal { d: vec![0.0; n], e: vec![0.0; n], tauq: vec![0.0; n], taup: vec![0.0; n] };
+#[allow(clippy::too_many_arguments)]
+unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usize, vectors: bool, phases: &Phases) -> Result<Bidiagonal, GpuError> {
+    let mut bd = Bidiagonal { d: vec![0.0; n], e: vec![0.0; n], tauq: vec![0.0; n], taup: vec![0.0; n], shift: 1, chase: None };
+    if n <= nx {
+        // SAFETY: passed on.
+        unsafe { host_gebrd(m, n, a, lda, &mut bd) };
+        phases.mark("bidiagonal reduction (host DGEBRD)");
+        return Ok(bd);
+    }
+    let kd = kd.clamp(1, BMAX);
     let at = |i: usize, j: usize| a.wrapping_add(i + j * lda);
-    let mut i0 = 0;
-    if n > nx {
+    {
         let mut g = gpu()?;
-        let mut r = Reduction {
-            a: DeviceMatrix::new(&g, m, n)?,
-            x: DeviceMatrix::new(&g, m, nb)?,
-            y: DeviceMatrix::new(&g, n, nb)?,
-            vin: resident::vector(&g, m.max(n))?,
-            vout: resident::vector(&g, m.max(n))?,
-            partial: resident::vector(&g, m * resident::GEMV_CHUNKS)?,
-            staged: vec![0.0; m.max(n)],
-        };
-        // SAFETY: the caller's matrix into a device matrix of its size.
-        unsafe { resident::write(&mut g, r.a.view(), a, m, n, lda)? };
-        let (mut x, mut y) = (vec![0.0; m * nb], vec![0.0; n * nb]);
-        while n - i0 > nx {
-            let ib = nb.min(n - i0);
-            let (mr, nr) = (m - i0, n - i0);
-            // SAFETY (this block): sub-matrices of a and of the device copy,
-            // inside both.
-            unsafe {
-                // The panel's columns and rows as the updates left them.
-                resident::read(&mut g, r.a.at(i0, i0), at(i0, i0), mr, ib, lda)?;
-                resident::read(&mut g, r.a.at(i0, i0 + ib), at(i0, i0 + ib), ib, nr - ib, lda)?;
-                labrd(&mut g, &mut r, i0, mr, nr, ib, at(i0, i0), lda, &mut bd, x.as_mut_ptr(), m, y.as_mut_ptr(), n)?;
-                // A22 -= V Y2ᵀ + X2 U: V and U are the panel's reflectors
-                // (with DLABRD's unit elements in place), back on the device.
-                resident::write(&mut g, r.a.at(i0, i0), at(i0, i0), mr, ib, lda)?;
-                resident::write(&mut g, r.a.at(i0, i0 + ib), at(i0, i0 + ib), ib, nr - ib, lda)?;
-                resident::write(&mut g, r.x.view(), x.as_ptr(), mr, ib, m)?;
-                resident::write(&mut g, r.y.view(), y.as_ptr(), nr, ib, n)?;
-                let (m2, n2) = (mr - ib, nr - ib);
-                resident::gemm(&mut g, false, true, m2, n2, ib, -1.0, r.a.at(i0 + ib, i0), r.y.at(ib, 0), 1.0, r.a.at(i0 + ib, i0 + ib))?;
-                resident::gemm(&mut g, false, false, m2, n2, ib, -1.0, r.x.at(ib, 0), r.a.at(i0, i0 + ib), 1.0, r.a.at(i0 + ib, i0 + ib))?;
-            }
-            for j in i0..i0 + ib {
-                // SAFETY: diagonal and superdiagonal elements of a.
-                unsafe {
-                    *at(j, j) = bd.d[j];
-                    if j + 1 < n {
-                        *at(j, j + 1) = bd.e[j];
+        let da = DeviceMatrix::new(&g, m, n)?;
+        let dv = DeviceMatrix::new(&g, m, kd)?;
+        let dt = DeviceMatrix::new(&g, kd, kd)?;
+        let dw = DeviceMatrix::new(&g, kd, n)?;
+        let dw2 = DeviceMatrix::new(&g, kd, n)?;
+        let dx = DeviceMatrix::new(&g, m, kd)?;
+        let dx2 = DeviceMatrix::new(&g, m, kd)?;
+        let mut v = vec![0.0; m * kd];
+        let mut t = vec![0.0; kd * kd];
+        let mut xt = vec![0.0; n * kd];
+        // Where stage 1's time goes (LAPACK_AI_SVD_PHASES): waiting for the
+        // device's panels, the host's QR and LQ factorizations, the rest.
+        let (mut t_read, mut t_qr) = (0.0, 0.0);
+        let clock = std::time::Instant::now;
+        // SAFETY (the loop): sub-matrices of a and of its device copy, inside
+        // both; host buffers of the sizes passed.
+        unsafe {
+            resident::write(&mut g, da.view(), a, m, n, lda)?;
+            // Each step's panels are read as soon as their own part of the
+            // previous update is done; the rest of that update runs on the
+            // GPU while the host factors them (look-ahead).
+            resident::read(&mut g, da.view(), a, m, kd.min(n), lda)?;
+            for k0 in (0..n).step_by(kd) {
+                let kb = kd.min(n - k0);
+                let rows = m - k0;
+                let n2 = n - k0 - kb;
+                // Panel QR on the host: R on the band, V below, and T.
+                let t0 = clock();
+                host_qr(rows, kb, at(k0, k0), lda, &mut bd.tauq[k0..k0 + kb], &mut v, &mut t)?;
+                t_qr += t0.elapsed().as_secs_f64();
+                if n2 == 0 {
+                    break;
+                }
+                // A(k0:, k0+kb:) := Qᵀ A = A - V Tᵀ (Vᵀ A), the row panel's
+                // rows first.
+                resident::write(&mut g, dv.view(), v.as_ptr(), rows, kb, rows)?;
+                resident::write(&mut g, dt.view(), t.as_ptr(), kb, kb, kb)?;
+                let a2 = da.at(k0, k0 + kb);
+                resident::gemm(&mut g, true, false, kb, n2, rows, 1.0, dv.view(), a2, 0.0, dw.view())?;
+                resident::gemm(&mut g, true, false, kb, n2, kb, 1.0, dt.view(), dw.view(), 0.0, dw2.view())?;
+                resident::gemm(&mut g, false, false, kb, n2, kb, -1.0, dv.view(), dw2.view(), 1.0, a2)?;
+                let t0 = clock();
+                resident::read(&mut g, a2, at(k0, k0 + kb), kb, n2, lda)?;
+                t_read += t0.elapsed().as_secs_f64();
+                resident::gemm(&mut g, false, false, rows - kb, n2, kb, -1.0, dv.at(kb, 0), dw2.view(), 1.0, a2.at(kb, 0))?;
+                // Row panel LQ as the QR of its transpose: the panel
+                // becomes [L 0] with L lower triangular (the band), the
+                // reflectors' vectors beyond it. (Transposed column by
+                // column of A: contiguous reads, kb streams of writes.)
+                for c in 0..n2 {
+                    let col = at(k0, k0 + kb + c);
+                    for r in 0..kb {
+                        xt[c + r * n2] = *col.add(r);
                     }
                 }
+                let kb2 = kb.min(n2);
+                let t0 = clock();
+                host_qr(n2, kb, xt.as_mut_ptr(), n2, &mut bd.taup[k0..k0 + kb2], &mut v, &mut t)?;
+                t_qr += t0.elapsed().as_secs_f64();
+                for c in 0..n2 {
+                    let col = at(k0, k0 + kb + c);
+                    for r in 0..kb {
+                        *col.add(r) = xt[c + r * n2];
+                    }
+                }
+                // A(k0+kb:, k0+kb:) := A P = A - (A V) T Vᵀ, the next
+                // panel's columns first.
+                resident::write(&mut g, dv.view(), v.as_ptr(), n2, kb2, n2)?;
+                resident::write(&mut g, dt.view(), t.as_ptr(), kb2, kb2, kb2)?;
+                let (m3, a3) = (m - k0 - kb, da.at(k0 + kb, k0 + kb));
+                let kbn = kd.min(n2);
+                resident::gemm(&mut g, false, false, m3, kb2, n2, 1.0, a3, dv.view(), 0.0, dx.view())?;
+                resident::gemm(&mut g, false, false, m3, kb2, kb2, 1.0, dx.view(), dt.view(), 0.0, dx2.view())?;
+                resident::gemm(&mut g, false, true, m3, kbn, kb2, -1.0, dx2.view(), dv.view(), 1.0, a3)?;
+                let t0 = clock();
+                resident::read(&mut g, a3, at(k0 + kb, k0 + kb), m3, kbn, lda)?;
+                t_read += t0.elapsed().as_secs_f64();
+                resident::gemm(&mut g, false, true, m3, n2 - kbn, kb2, -1.0, dx2.view(), dv.at(kbn, 0), 1.0, a3.at(0, kbn))?;
             }
-            i0 += ib;
         }
-        if i0 < n {
-            // SAFETY: the trailing sub-matrix, fully updated on the device.
-            unsafe { resident::read(&mut g, r.a.at(i0, i0), at(i0, i0), m - i0, n - i0, lda)? };
+        phases.mark(&format!("stage 1, dense to band {kd} (waiting for panels {t_read:.3} s, host QR {t_qr:.3} s)"));
+    }
+    // Stage 2 on the host: the band (upper, kd) to bidiagonal.
+    let mut band = Band::new(n, kd);
+    for j in 0..n {
+        for i in j.saturating_sub(kd)..=j {
+            // SAFETY: inside the m x n matrix.
+            band.set(i, j, unsafe { *at(i, j) });
         }
     }
-    if i0 < n {
-        // The rest on the host (DGEBRD, unblocked at this size).
-        let (mr, nr, ldi) = ((m - i0) as c_int, (n - i0) as c_int, lda as c_int);
-        let mut info = 0;
-        let mut query = [0.0f64];
-        let mut work;
-        // SAFETY: a workspace query, then the trailing sub-matrix with the
-        // workspace it asked for; d, e, tauq, taup from i0 hold n - i0.
-        unsafe {
-            netlib::dgebrd(&mr, &nr, at(i0, i0), &ldi, bd.d.as_mut_ptr(), bd.e.as_mut_ptr(), bd.tauq.as_mut_ptr(), bd.taup.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
-            work = vec![0.0; (query[0] as usize).max(1)];
-            let lwork = work.len() as c_int;
-            netlib::dgebrd(
-                &mr, &nr, at(i0, i0), &ldi, bd.d.as_mut_ptr().add(i0), bd.e.as_mut_ptr().add(i0),
-                bd.tauq.as_mut_ptr().add(i0), bd.taup.as_mut_ptr().add(i0), work.as_mut_ptr(), &lwork, &mut info,
-            );
-        }
-    }
+    let (d, e, chase) = bulge::reduce(&mut band, vectors, 0);
+    phases.mark("stage 2, band to bidiagonal (host chase)");
+    (bd.d, bd.e, bd.shift, bd.chase) = (d, e, kd, chase);
     Ok(bd)
 }
 
-/// `y := alpha op(A) x + beta y` on the host (the process's DGEMV, else
-/// the bundled one), for the panel's small products. Strides in elements.
+/// DGEBRD of the whole matrix on the host (small n).
 ///
 /// # Safety
-/// As for DGEMV.
-#[allow(clippy::too_many_arguments)]
-unsafe fn hgemv(trans: bool, m: usize, n: usize, alpha: f64, a: *const f64, lda: usize, x: *const f64, incx: usize, beta: f64, y: *mut f64, incy: usize) {
-    let t = if trans { c"T" } else { c"N" };
-    let (mi, ni, ldi, ix, iy) = (m as c_int, n as c_int, lda.max(1) as c_int, incx as c_int, incy as c_int);
-    // SAFETY: the caller's guarantee.
-    unsafe { (crate::cpu::CPU.dgemv.f)(t.as_ptr(), &mi, &ni, &alpha, a, &ldi, x, &ix, &beta, y, &iy, 1) };
+/// `a` valid for m x n with `lda`.
+unsafe fn host_gebrd(m: usize, n: usize, a: *mut f64, lda: usize, bd: &mut Bidiagonal) {
+    let (mi, ni, ldi) = (m as c_int, n as c_int, lda as c_int);
+    let mut info = 0;
+    let mut query = [0.0f64];
+    // SAFETY: a workspace query, then the matrix with the workspace it
+    // asked for; d, e, tauq, taup hold n each.
+    unsafe {
+        netlib::dgebrd(&mi, &ni, a, &ldi, bd.d.as_mut_ptr(), bd.e.as_mut_ptr(), bd.tauq.as_mut_ptr(), bd.taup.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
+        let mut work = vec![0.0; (query[0] as usize).max(1)];
+        let lwork = work.len() as c_int;
+        netlib::dgebrd(&mi, &ni, a, &ldi, bd.d.as_mut_ptr(), bd.e.as_mut_ptr(), bd.tauq.as_mut_ptr(), bd.taup.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info);
+    }
 }
 
-/// One column's product with the trailing matrix on the GPU:
-/// `out := op(A_dev(rows x cols at (r0, c0))) v`, `v` strided by `incv`
-/// on the host, `out` contiguous on the host.
+/// DGEQRF of the `rows x cols` matrix `a` (k = min(rows, cols) >= 1
+/// reflectors) with the process's CPU LAPACK, for the panels of stage 1;
+/// then the unit lower trapezoidal V
+/// (`rows x k`, leading dimension rows) in `v` and the k x k T of the
+/// forward block reflector I - V T Vᵀ in `t` (leading dimension k).
 ///
 /// # Safety
-/// `v` and `out` valid for their lengths; the sub-matrix inside the device
-/// matrix.
-#[allow(clippy::too_many_arguments)]
-unsafe fn device_gemv(
-    g: &mut Gpu,
-    r: &mut Reduction,
-    trans: bool,
-    rows: usize,
-    cols: usize,
-    r0: usize,
-    c0: usize,
-    v: *const f64,
-    incv: usize,
-    out: *mut f64,
-) -> Result<(), GpuError> {
-    let (vlen, olen) = if trans { (rows, cols) } else { (cols, rows) };
-    if olen == 0 {
+/// `a` valid for the matrix with `lda`; `tau` holds k, `v` rows k, `t` k².
+unsafe fn host_qr(rows: usize, cols: usize, a: *mut f64, lda: usize, tau: &mut [f64], v: &mut [f64], t: &mut [f64]) -> Result<(), GpuError> {
+    let k = rows.min(cols);
+    let (mi, ni, ldi) = (rows as c_int, cols as c_int, lda as c_int);
+    let (mut info, mut query) = (0, [0.0f64]);
+    let f = crate::cpu::CPU.dgeqrf.f;
+    // SAFETY: a workspace query, then the call with at least that much. A
+    // host step: the GPU lock is held (see dispatch::host_step).
+    crate::dispatch::host_step(|| unsafe {
+        f(&mi, &ni, a, &ldi, tau.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
+        let mut work = vec![0.0; (query[0] as usize).max(cols * 64).max(1)];
+        let lwork = work.len() as c_int;
+        f(&mi, &ni, a, &ldi, tau.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info);
+    });
+    if info != 0 {
+        return Err(GpuError::Declined("the host QR of a band reduction panel failed"));
+    }
+    // SAFETY: the reflectors below the diagonal of the caller's matrix.
+    unsafe { unit_lower(rows, k, a, lda, v) };
+    t[..k * k].copy_from_slice(&t_factor(rows, k, &v[..rows * k], &tau[..k]));
+    Ok(())
+}
+
+/// The unit lower trapezoidal V (`rows x cols`, leading dimension rows)
+/// of reflectors stored below the diagonal of `a`.
+///
+/// # Safety
+/// `a` valid for the matrix with `lda`.
+unsafe fn unit_lower(rows: usize, cols: usize, a: *const f64, lda: usize, v: &mut [f64]) {
+    for c in 0..cols {
+        for r in 0..rows {
+            v[r + c * rows] = match r.cmp(&c) {
+                std::cmp::Ordering::Less => 0.0,
+                std::cmp::Ordering::Equal => 1.0,
+                // SAFETY: inside the caller's matrix.
+                std::cmp::Ordering::Greater => unsafe { *a.add(r + c * lda) },
+            };
+        }
+    }
+}
+
+/// T of the forward block reflector I - V T Vᵀ of `v` (`rows x k`) from
+/// VᵀV (the process's DGEMM) and the scalar factors.
+fn t_factor(rows: usize, k: usize, v: &[f64], tau: &[f64]) -> Vec<f64> {
+    let mut gram = vec![0.0; k * k];
+    let (ri, ki) = (rows as c_int, k as c_int);
+    // SAFETY: v holds rows x k (leading dimension rows), gram k x k.
+    unsafe {
+        (crate::cpu::CPU.dgemm.f)(
+            c"T".as_ptr(), c"N".as_ptr(), &ki, &ki, &ri, &1.0, v.as_ptr(), &ri, v.as_ptr(), &ri, &0.0, gram.as_mut_ptr(), &ki, 1, 1,
+        )
+    };
+    larft_from_gram(k, &gram, tau)
+}
+
+/// kernels/bulge.cl.
+const BULGE_SOURCE: &str = include_str!("../../kernels/bulge.cl");
+/// The kernel's BMAX: the largest band (and sweep group) it takes.
+const BMAX: usize = 32;
+/// Columns per work-group (the kernel's NC) and its work-group size.
+const BULGE_NC: usize = 32;
+const BULGE_WG: usize = 256;
+
+/// A read-only device copy of `data` (not empty).
+fn upload<T: Copy>(g: &Gpu, data: &[T]) -> Result<Buffer<T>, GpuError> {
+    assert!(!data.is_empty(), "upload of an empty array");
+    // SAFETY: CL_MEM_COPY_HOST_PTR copies data.len() elements from the
+    // pointer during the call; data holds them.
+    unsafe { Buffer::<T>::create(&g.context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, data.len(), data.as_ptr() as *mut std::ffi::c_void) }
+        .map_err(super::error::cl("clCreateBuffer (chase reflectors)"))
+}
+
+/// X := Q2 X (`side` Left) or P2 X (Right) for the n x `cols` device matrix
+/// X whose element (i, c) is at `x.off + i rs + c cs` (kernels/bulge.cl).
+/// Returns when the kernel has run (its buffers are freed here).
+///
+/// # Safety
+/// The view's buffer holds every element of X.
+unsafe fn chase_apply(g: &mut Gpu, r: &Reflectors, side: Side, x: View, rs: usize, cs: usize, cols: usize) -> Result<(), GpuError> {
+    let n = r.n;
+    if n < 2 || cols == 0 {
         return Ok(());
     }
-    for i in 0..vlen {
-        // SAFETY: the caller's vector.
-        r.staged[i] = unsafe { *v.add(i * incv) };
+    let (v, tau) = match side {
+        Side::Left => (&r.v_left, &r.tau_left),
+        Side::Right => (&r.v_right, &r.tau_right),
+    };
+    let first: Vec<i32> = r.first.iter().map(|&f| f as i32).collect();
+    // Groups of g = b sweeps; group (s0, k) is goff[s0 / g] + k.
+    let (b, gs) = (r.kd, r.kd);
+    let nsg = (n - 1).div_ceil(gs);
+    let mut goff = Vec::with_capacity(nsg + 1);
+    let mut groups = 0usize;
+    for sg in 0..nsg {
+        goff.push(groups as i32);
+        groups += bulge::tasks(n, b, sg * gs);
     }
-    // SAFETY: the vectors hold max(m, n) doubles; the sub-matrix is inside.
-    // `staged` is not touched until the blocking read has returned, which
-    // on the in-order queue means the write completed.
+    goff.push(groups as i32);
+    let (bv, bt, bf, bg) = (upload(g, v)?, upload(g, tau)?, upload(g, &first)?, upload(g, &goff)?);
+    let tg = resident::vector(g, groups * gs * gs)?;
+    let options = format!("-DNC={BULGE_NC}");
+    let kt = g.prepare_other(BULGE_SOURCE, &options, "bulge_t")?;
+    let ka = g.prepare_other(BULGE_SOURCE, &options, "bulge_apply")?;
+    let ints = |v: usize| v as i32;
+    let (ni, bi, gi, ci, si, off, rsi, csi) = (ints(n), ints(b), ints(gs), ints(cols), ints(nsg), ints(x.off), ints(rs), ints(cs));
+    let xm = x.mem();
+    // SAFETY: the arguments match bulge_t's and bulge_apply's signatures
+    // in order and type; the reflector buffers hold what `first` and
+    // `goff` index, tg one g x g T per group; X is the caller's.
     unsafe {
-        let written = resident::write_vector_async(g, r.vin.get(), 0, r.staged.as_ptr(), vlen)?;
-        resident::gemv(g, trans, rows, cols, r.a.at(r0, c0), r.vin.get(), r.vout.get(), r.partial.get())?;
-        let read = resident::read_vector(g, r.vout.get(), 0, out, olen);
-        if read.is_err() {
-            // Do not let `staged` change under a copy that may still run.
-            let _ = resident::finish(g);
-        }
-        drop(written);
-        read
+        ExecuteKernel::new(g.other(kt))
+            .set_arg(&ni).set_arg(&bi).set_arg(&gi).set_arg(&si)
+            .set_arg(&bv.get()).set_arg(&bt.get()).set_arg(&bf.get()).set_arg(&bg.get()).set_arg(&tg.get())
+            .set_global_work_size(groups * BULGE_WG)
+            .set_local_work_size(BULGE_WG)
+            .enqueue_nd_range(&g.queue)
+            .map_err(super::error::cl("clEnqueueNDRangeKernel bulge_t"))?;
     }
-}
-
-/// DLABRD for m >= n on the panel at (i0, i0): reduces its first `nb` rows
-/// and columns, leaving X and Y for the trailing update. The two products
-/// with the trailing matrix per column run on the GPU (whose copy holds
-/// the panel's starting values there, as DLABRD's algorithm needs); the
-/// rest follows reference DLABRD statement by statement (1-based indices
-/// below, as in the reference).
-///
-/// # Safety
-/// `a` is the panel's top-left element of a host matrix with `lda` (its
-/// first nb columns and rows current); x and y hold mm x nb and nn x nb.
-#[allow(clippy::too_many_arguments)]
-unsafe fn labrd(
-    g: &mut Gpu,
-    r: &mut Reduction,
-    i0: usize,
-    mm: usize,
-    nn: usize,
-    nb: usize,
-    a: *mut f64,
-    lda: usize,
-    bd: &mut Bidiagonal,
-    x: *mut f64,
-    ldx: usize,
-    y: *mut f64,
-    ldy: usize,
-) -> Result<(), GpuError> {
-    let am = |i: usize, j: usize| a.wrapping_add((i - 1) + (j - 1) * lda);
-    let xm = |i: usize, j: usize| x.wrapping_add((i - 1) + (j - 1) * ldx);
-    let ym = |i: usize, j: usize| y.wrapping_add((i - 1) + (j - 1) * ldy);
-    // SAFETY (the whole loop): every pointer below addresses the panel's
-    // rows and columns, X or Y, inside the caller's arrays, exactly as
-    // reference DLABRD does.
-    unsafe {
-        for i in 1..=nb {
-            // Update A(i:m, i).
-            hgemv(false, mm - i + 1, i - 1, -1.0, am(i, 1), lda, ym(i, 1), ldy, 1.0, am(i, i), 1);
-            hgemv(false, mm - i + 1, i - 1, -1.0, xm(i, 1), ldx, am(1, i), 1, 1.0, am(i, i), 1);
-            // Reflector Q(i) annihilating A(i+1:m, i).
-            let len = (mm - i + 1) as c_int;
-            netlib::dlarfg(&len, am(i, i), am((i + 1).min(mm), i), &1, &mut bd.tauq[i0 + i - 1]);
-            bd.d[i0 + i - 1] = *am(i, i);
-            if i < nn {
-                *am(i, i) = 1.0;
-                // Y(i+1:n, i) = A(i:m, i+1:n)ᵀ A(i:m, i): on the GPU.
-                device_gemv(g, r, true, mm - i + 1, nn - i, i0 + i - 1, i0 + i, am(i, i), 1, ym(i + 1, i))?;
-                hgemv(true, mm - i + 1, i - 1, 1.0, am(i, 1), lda, am(i, i), 1, 0.0, ym(1, i), 1);
-                hgemv(false, nn - i, i - 1, -1.0, ym(i + 1, 1), ldy, ym(1, i), 1, 1.0, ym(i + 1, i), 1);
-                hgemv(true, mm - i + 1, i - 1, 1.0, xm(i, 1), ldx, am(i, i), 1, 0.0, ym(1, i), 1);
-                hgemv(true, i - 1, nn - i, -1.0, am(1, i + 1), lda, ym(1, i), 1, 1.0, ym(i + 1, i), 1);
-                let (cnt, one) = ((nn - i) as c_int, 1 as c_int);
-                netlib::dscal(&cnt, &bd.tauq[i0 + i - 1], ym(i + 1, i), &one);
-                // Update A(i, i+1:n).
-                hgemv(false, nn - i, i, -1.0, ym(i + 1, 1), ldy, am(i, 1), lda, 1.0, am(i, i + 1), lda);
-                hgemv(true, i - 1, nn - i, -1.0, am(1, i + 1), lda, xm(i, 1), ldx, 1.0, am(i, i + 1), lda);
-                // Reflector P(i) annihilating A(i, i+2:n).
-                let ldi = lda as c_int;
-                netlib::dlarfg(&cnt, am(i, i + 1), am(i, (i + 2).min(nn)), &ldi, &mut bd.taup[i0 + i - 1]);
-                bd.e[i0 + i - 1] = *am(i, i + 1);
-                *am(i, i + 1) = 1.0;
-                // X(i+1:m, i) = A(i+1:m, i+1:n) A(i, i+1:n)ᵀ: on the GPU.
-                device_gemv(g, r, false, mm - i, nn - i, i0 + i, i0 + i, am(i, i + 1), lda, xm(i + 1, i))?;
-                hgemv(true, nn - i, i, 1.0, ym(i + 1, 1), ldy, am(i, i + 1), lda, 0.0, xm(1, i), 1);
-                hgemv(false, mm - i, i, -1.0, am(i + 1, 1), lda, xm(1, i), 1, 1.0, xm(i + 1, i), 1);
-                hgemv(false, i - 1, nn - i, 1.0, am(1, i + 1), lda, am(i, i + 1), lda, 0.0, xm(1, i), 1);
-                hgemv(false, mm - i, i - 1, -1.0, xm(i + 1, 1), ldx, xm(1, i), 1, 1.0, xm(i + 1, i), 1);
-                let cnt = (mm - i) as c_int;
-                netlib::dscal(&cnt, &bd.taup[i0 + i - 1], xm(i + 1, i), &one);
-            }
+    // Waves: group (sg, k) in wave k + nsg - 1 - sg (kernels/bulge.cl).
+    let waves = (0..nsg).map(|sg| bulge::tasks(n, b, sg * gs) + nsg - 1 - sg).max().unwrap_or(0);
+    for wave in 0..waves {
+        let wi = ints(wave);
+        // SAFETY: as above, for bulge_apply.
+        unsafe {
+            ExecuteKernel::new(g.other(ka))
+                .set_arg(&ni).set_arg(&bi).set_arg(&gi).set_arg(&ci)
+                .set_arg(&bv.get()).set_arg(&bt.get()).set_arg(&bf.get()).set_arg(&bg.get()).set_arg(&tg.get())
+                .set_arg(&xm).set_arg(&off).set_arg(&rsi).set_arg(&csi).set_arg(&wi)
+                .set_global_work_sizes(&[cols.div_ceil(BULGE_NC) * BULGE_WG, nsg])
+                .set_local_work_sizes(&[BULGE_WG, 1])
+                .enqueue_nd_range(&g.queue)
+                .map_err(super::error::cl("clEnqueueNDRangeKernel bulge_apply"))?;
         }
     }
-    Ok(())
+    resident::finish(g)
 }
 
 /// The triangular factor T of a block of `k` forward, columnwise
@@ -438,27 +517,39 @@ fn larft_from_gram(k: usize, gram: &[f64], tau: &[f64]) -> Vec<f64> {
     t
 }
 
-/// U := Q [U_B; 0] (or [U_B 0; 0 I] for all m columns) and Vᵀ := V_Bᵀ Pᵀ on
-/// the GPU, then both read into the caller's outputs (Vᵀ first).
+/// Stage 1's reflectors: in `a` (m x n, `lda`) as DGEBRD stores them,
+/// with P1's reflector j acting on columns j + `shift` ..
+struct Stage1<'a> {
+    a: *const f64,
+    lda: usize,
+    tauq: &'a [f64],
+    taup: &'a [f64],
+    shift: usize,
+}
+
+/// U := Q1 Q2 [U_B; 0] (or [U_B 0; 0 I] for all m columns) and
+/// Vᵀ := V_Bᵀ P2ᵀ P1ᵀ on the GPU, then both read into the caller's outputs
+/// (Vᵀ first). Q2 and P2 (stage 2, `chase`) by kernels/bulge.cl, Q1 and P1
+/// in blocks of `nba` reflectors.
 ///
 /// # Safety
-/// `a` holds DGEBRD's reflectors (m x n, `lda`); ub and vtb are n x n;
-/// the outputs are valid for their sizes.
+/// `st.a` holds the reflectors (m x n); ub and vtb are n x n; the outputs
+/// are valid for their sizes.
 #[allow(clippy::too_many_arguments)]
 unsafe fn back_transform(
     g: &mut Gpu,
     m: usize,
     n: usize,
-    a: *const f64,
-    lda: usize,
-    tauq: &[f64],
-    taup: &[f64],
+    st: &Stage1,
+    chase: Option<&Reflectors>,
     ub: &[f64],
     vtb: &[f64],
     u: Option<(Out, usize)>,
     vt: Option<Out>,
     nba: usize,
+    phases: &Phases,
 ) -> Result<(), GpuError> {
+    let (a, lda, tauq, taup, shift) = (st.a, st.lda, st.tauq, st.taup, st.shift);
     let at = |i: usize, j: usize| -> f64 {
         // SAFETY: callers index inside the m x n matrix.
         unsafe { *a.add(i + j * lda) }
@@ -491,6 +582,11 @@ unsafe fn back_transform(
         unsafe {
             resident::laset(g, m, ucols, 0.0, 1.0, dm.view())?;
             resident::write(g, dm.view(), ub.as_ptr(), n, n, n)?;
+            phases.mark_gpu(g, "U: upload");
+            if let Some(r) = chase {
+                chase_apply(g, r, Side::Left, dm.view(), 1, dm.ld, n)?;
+                phases.mark_gpu(g, "U: stage 2 reflectors (kernel)");
+            }
             // Q = H(1) ... H(n): blocks from the last.
             let starts: Vec<usize> = (0..n).step_by(nba).collect();
             for &j0 in starts.iter().rev() {
@@ -512,49 +608,67 @@ unsafe fn back_transform(
                 resident::gemm(g, false, false, jb, ucols, jb, 1.0, dt.view(), dw.view(), 0.0, dw2.view())?;
                 resident::gemm(g, false, false, rows, ucols, jb, -1.0, dv.view(), dw2.view(), 1.0, dm.at(j0, 0))?;
             }
+            phases.mark_gpu(g, "U: stage 1 reflectors (blocked)");
         }
         du = Some(dm);
     }
     let mut dvt = None;
-    if vt.is_some() && n > 1 {
+    if vt.is_some() && (n > shift || chase.is_some()) {
+        // V := P1 P2 V_B from the left, as U (the products of the other
+        // orientation run slower), then transposed on the device.
         let dm = DeviceMatrix::new(g, n, n)?;
-        let dwp = DeviceMatrix::new(g, n, nba)?;
-        let dwp2 = DeviceMatrix::new(g, n, nba)?;
+        let dmt = DeviceMatrix::new(g, n, n)?;
         // SAFETY: as above.
         unsafe {
-            resident::write(g, dm.view(), vtb.as_ptr(), n, n, n)?;
-            // P = G(1) ... G(n-1); G(j) acts on indices j+1..n-1 (0-based).
-            let starts: Vec<usize> = (0..n - 1).step_by(nba).collect();
+            resident::write(g, dmt.view(), vtb.as_ptr(), n, n, n)?;
+            resident::transpose(g, n, n, dmt.view(), dm.view())?;
+            phases.mark_gpu(g, "V: upload");
+            if let Some(r) = chase {
+                chase_apply(g, r, Side::Right, dm.view(), 1, dm.ld, n)?;
+                phases.mark_gpu(g, "V: stage 2 reflectors (kernel)");
+            }
+            // P1 = G(1) ... G(n-shift); G(j) acts on indices j+shift..n-1
+            // (0-based): blocks from the last.
+            let starts: Vec<usize> = (0..n.saturating_sub(shift)).step_by(nba).collect();
             for &j0 in starts.iter().rev() {
-                let jb = nba.min(n - 1 - j0);
-                let rows = n - 1 - j0;
-                for c in 0..jb {
-                    for r in 0..rows {
+                let jb = nba.min(n - shift - j0);
+                let rows = n - shift - j0;
+                // (Row by row of the block: P1's vectors lie along rows of
+                // A, so this reads A column by column.)
+                for r in 0..rows {
+                    for c in 0..jb {
                         block[r + c * rows] = match r.cmp(&c) {
                             std::cmp::Ordering::Less => 0.0,
                             std::cmp::Ordering::Equal => 1.0,
-                            std::cmp::Ordering::Greater => at(j0 + c, j0 + 1 + r),
+                            std::cmp::Ordering::Greater => at(j0 + c, j0 + shift + r),
                         };
                     }
                 }
                 resident::write(g, dv.view(), block.as_ptr(), rows, jb, rows)?;
                 t_of(g, rows, jb, &taup[j0..j0 + jb])?;
-                // Vᵀ(:, j0+1:) := Vᵀ(:, j0+1:) (I - V T Vᵀ)ᵀ.
-                resident::gemm(g, false, false, n, jb, rows, 1.0, dm.at(0, j0 + 1), dv.view(), 0.0, dwp.view())?;
-                resident::gemm(g, false, true, n, jb, jb, 1.0, dwp.view(), dt.view(), 0.0, dwp2.view())?;
-                resident::gemm(g, false, true, n, rows, jb, -1.0, dwp2.view(), dv.view(), 1.0, dm.at(0, j0 + 1))?;
+                // W = Vᵀ X; W2 = T W; X -= V W2 for X = V(j0+shift:, :).
+                let x = dm.at(j0 + shift, 0);
+                resident::gemm(g, true, false, jb, n, rows, 1.0, dv.view(), x, 0.0, dw.view())?;
+                resident::gemm(g, false, false, jb, n, jb, 1.0, dt.view(), dw.view(), 0.0, dw2.view())?;
+                resident::gemm(g, false, false, rows, n, jb, -1.0, dv.view(), dw2.view(), 1.0, x)?;
             }
+            resident::transpose(g, n, n, dm.view(), dmt.view())?;
+            phases.mark_gpu(g, "V: stage 1 reflectors (blocked), transposed");
         }
-        dvt = Some(dm);
+        dvt = Some(dmt);
     }
     if let Some(o) = vt {
         match &dvt {
             // SAFETY: the caller's n x n output.
             Some(dm) => unsafe { resident::read(g, dm.view(), o.ptr, n, n, o.ld)? },
             None => {
-                // n == 1: Vᵀ = V_Bᵀ (P is the identity).
-                // SAFETY: the caller's 1 x 1 output.
-                unsafe { *o.ptr = vtb[0] };
+                // n <= shift without a chase (host DGEBRD, n == 1): Vᵀ = V_Bᵀ.
+                for j in 0..n {
+                    for i in 0..n {
+                        // SAFETY: the caller's n x n output.
+                        unsafe { *o.ptr.add(i + j * o.ld) = vtb[i + j * n] };
+                    }
+                }
             }
         }
     }
@@ -562,6 +676,7 @@ unsafe fn back_transform(
         // SAFETY: the caller's m x ucols output.
         unsafe { resident::read(g, dm.view(), o.ptr, m, ucols, o.ld)? };
     }
+    phases.mark("download of U and Vt");
     Ok(())
 }
 
