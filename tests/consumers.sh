@@ -88,7 +88,7 @@ gfortran -O2 "$ROOT/fortran-tests/svd_accuracy.f90" -L "$LIBDIR" -llapack_ai -Wl
     -o "$WORK/f_svd" || bad "SVD accuracy program does not compile"
 expect svd-accuracy "$WORK/svd.log" "/usr/lib/$MULTIARCH/(blas|lapack)/lib[a-z]+\.so\.3[0-9.]*" -- "$WORK/f_svd"
 # The GPU SVD on PoCL: with the default blocks (150 x 150 runs the
-# two-stage reduction with band 32; the smaller shapes the host DGEBRD),
+# two-stage reduction with band 16; the smaller shapes the host DGEBRD),
 # and with tiny blocks so that every step (band reduction panels, the
 # chase, both back-transformations) runs at these sizes; 8,0,5 adds shapes
 # whose n is at most the band (the chase alone).
@@ -112,6 +112,14 @@ for blocks in default 3,0,5 8,5,2 8,0,5; do
         bad "svd-accuracy on the GPU path (PoCL, blocks $blocks)"; tail -n 20 "$WORK/svd-gpu.out"
     fi
 done
+# The GPU products of the bidiagonal divide and conquer failing every time
+# (LAPACK_AI_FAULT_INJECT=dgemm): their CPU fallback, still a right answer.
+if LAPACK_AI_FAULT_INJECT=dgemm LAPACK_AI_TEST_SVD_BLOCKS=8,0,5 LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl \
+    "$WORK/f_svd" 80x80 > "$WORK/svd-inject.out" 2>&1 && grep -qE '^ *[0-9]+ passed, 0 failed' "$WORK/svd-inject.out"; then
+    ok "svd-accuracy with every GPU product of DBDSDC failing: $(tail -1 "$WORK/svd-inject.out")"
+else
+    bad "svd-accuracy with every GPU product of DBDSDC failing"; tail -n 5 "$WORK/svd-inject.out"
+fi
 unset LAPACK_AI_TEST_SVD_BLOCKS
 
 echo "-- configuration errors"

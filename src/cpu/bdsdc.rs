@@ -14,9 +14,11 @@
 //!   gathered column by column instead of copied row by row.
 //! - The reference's final selection sort is decided on the values, then
 //!   the vectors are permuted once, in parallel.
-//! - Merges of more than `PARALLEL_MERGE_MAX` rows run one at a time,
-//!   parallel inside, with the process's threaded DGEMM; for the GPU SVD
-//!   ([`with_gpu_products`]) their largest products go to the GPU.
+//! - The merges of a level run side by side only if there are at least as
+//!   many as threads and none has more than `PARALLEL_MERGE_MAX` rows;
+//!   otherwise one at a time, parallel inside, with the process's threaded
+//!   DGEMM; for the GPU SVD ([`with_gpu_products`]) their largest products
+//!   go to the GPU.
 //!
 //! Measured on the H100 machine's 16 cores, for the bidiagonal of a random
 //! 4096 x 4096 matrix: OpenBLAS's DBDSDC 2.9 s, this port 2.3 s before the
@@ -717,15 +719,27 @@ unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: u
         match unsafe { crate::gpu::gemm::dgemm(&g) } {
             Ok(()) => return,
             Err(failure) => {
+                // The tiles the GPU did not write, on the CPU (never back
+                // to the GPU: a failure that persists would recurse).
                 for t in failure.remaining {
                     let p = g.tile(t);
                     // SAFETY: as above.
-                    unsafe { gemm(false, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) };
+                    unsafe { cpu_gemm(false, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) };
                 }
                 return;
             }
         }
     }
+    // SAFETY: the caller's guarantee.
+    unsafe { cpu_gemm(serial, m, n, k, a, lda, b, ldb, beta, c, ldc) };
+}
+
+/// [`gemm`] on the CPU: the bundled DGEMM if `serial`, else the process's.
+///
+/// # Safety
+/// As for DGEMM('N', 'N', ...).
+#[allow(clippy::too_many_arguments)]
+unsafe fn cpu_gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
     let (mi, ni, ki, ldai, ldbi, ldci) = (m as c_int, n as c_int, k as c_int, lda as c_int, ldb as c_int, ldc as c_int);
     let f = if serial { super::bundled::DGEMM } else { super::CPU.dgemm.f };
     // SAFETY: the caller's guarantee.
@@ -753,10 +767,15 @@ thread_local! {
 /// SVD, whose device is idle meanwhile). The merges that run them are on
 /// the calling thread, so a thread-local switch reaches them.
 pub fn with_gpu_products<R>(f: impl FnOnce() -> R) -> R {
-    GPU_PRODUCTS.set(true);
-    let r = f();
-    GPU_PRODUCTS.set(false);
-    r
+    /// Restores the switch, also when `f` unwinds.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            GPU_PRODUCTS.set(self.0);
+        }
+    }
+    let _restore = Restore(GPU_PRODUCTS.replace(true));
+    f()
 }
 
 /// DLASD3: the secular equations of a merge and the updated singular

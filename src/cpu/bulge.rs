@@ -127,6 +127,7 @@ impl Reflectors {
     }
 
     /// The range reflector (s, k) acts on: its start and length.
+    #[cfg(test)]
     pub fn range(&self, s: usize, k: usize) -> (usize, usize) {
         let start = s + k * self.kd + 1;
         (start, self.kd.min(self.n - start))
@@ -310,6 +311,9 @@ pub enum Side {
     Right,
 }
 
+/// Host applications of the reflectors, for the tests (the library applies
+/// them on the GPU, kernels/bulge.cl).
+#[cfg(test)]
 impl Reflectors {
     fn of(&self, side: Side) -> (&[f64], &[f64]) {
         match side {

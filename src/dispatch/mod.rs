@@ -263,11 +263,20 @@ thread_local! {
 /// there; such calls go straight to the CPU backend, unrouted, unlogged
 /// and uncounted (they are part of the routine's own call): routed to the
 /// GPU they would wait for the lock their caller holds.
+///
+/// The switch is per thread: a CPU LAPACK that called `dgemm_` from its
+/// own worker threads inside such a step would still wait for the GPU
+/// (reference LAPACK and OpenBLAS make their calls from the caller's).
 pub fn host_step<R>(f: impl FnOnce() -> R) -> R {
-    let outer = HOST_STEP.replace(true);
-    let r = f();
-    HOST_STEP.set(outer);
-    r
+    /// Restores the switch, also when `f` unwinds.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            HOST_STEP.set(self.0);
+        }
+    }
+    let _restore = Restore(HOST_STEP.replace(true));
+    f()
 }
 
 /// Routes one call that has passed its argument checks, runs it, logs it.

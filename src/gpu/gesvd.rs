@@ -110,20 +110,33 @@ pub unsafe fn gesvd(
     // SAFETY: s holds min(m, n) values.
     let s = unsafe { std::slice::from_raw_parts_mut(s, k) };
     let mut outcome = if m >= n {
+        // The factor that overwrites A goes to a host copy first and into A
+        // only once the SVD has succeeded: a failure after part of it was
+        // written would leave the CPU fallback a changed A.
+        let mut over = vec![0.0; if up == Part::Overwrite { m * n } else if vp == Part::Overwrite { n * n } else { 0 }];
         let uo = match up {
             Part::None => None,
             Part::Thin => Some((Out { ptr: u, ld: ldu }, n)),
             Part::Full => Some((Out { ptr: u, ld: ldu }, m)),
-            Part::Overwrite => Some((Out { ptr: a, ld: lda }, n)),
+            Part::Overwrite => Some((Out { ptr: over.as_mut_ptr(), ld: m }, n)),
         };
         let vo = match vp {
             Part::None => None,
             Part::Thin | Part::Full => Some(Out { ptr: vt, ld: ldvt }),
-            Part::Overwrite => Some(Out { ptr: a, ld: lda }),
+            Part::Overwrite => Some(Out { ptr: over.as_mut_ptr(), ld: n }),
         };
         // SAFETY: w is mt x nt packed; the outputs are the caller's arrays
-        // of the sizes the parts give.
-        unsafe { svd(mt, nt, w.as_mut_ptr(), mt, s, uo, vo, flavor)? }
+        // of the sizes the parts give, or `over` (DGESVD rejects 'O' for
+        // both, so at most one output is `over`).
+        let outcome = unsafe { svd(mt, nt, w.as_mut_ptr(), mt, s, uo, vo, flavor)? };
+        if outcome.info == 0 && !over.is_empty() {
+            let rows = if up == Part::Overwrite { m } else { n };
+            for j in 0..n {
+                // SAFETY: the first rows x n of the caller's A.
+                unsafe { std::ptr::copy_nonoverlapping(over.as_ptr().add(j * rows), a.add(j * lda), rows) };
+            }
+        }
+        outcome
     } else {
         // Aᵀ = V Σ Uᵀ: its left factor gives Vᵀ's rows, its right factor U.
         let vrows = match vp {

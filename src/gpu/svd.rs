@@ -43,8 +43,9 @@
 //! cores about three times slower than a desktop's.
 //!
 //! Every GPU command goes to the in-order compute queue. The GPU lock is
-//! held during the reduction and the back-transformations, not during the
-//! bidiagonal SVD, whose CPU LAPACK may call this library's `dgemm_`; the
+//! held during stage 1 and the back-transformations, not during the chase
+//! or the bidiagonal SVD (whose CPU LAPACK may call this library's
+//! `dgemm_`, and whose largest products take the lock themselves); the
 //! panel QRs run under the lock as [`crate::dispatch::host_step`]s.
 
 use super::context::{gpu, Gpu};
@@ -258,8 +259,8 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
             resident::write(&mut g, da.view(), a, m, n, lda)?;
             // Each step's panels are read as soon as their own part of the
             // previous update is done; the rest of that update runs on the
-            // GPU while the host factors them (look-ahead).
-            resident::read(&mut g, da.view(), a, m, kd.min(n), lda)?;
+            // GPU while the host factors them (look-ahead). The first panel
+            // is A's own, already on the host.
             for k0 in (0..n).step_by(kd) {
                 let kb = kd.min(n - k0);
                 let rows = m - k0;
@@ -433,7 +434,9 @@ fn upload<T: Copy>(g: &Gpu, data: &[T]) -> Result<Buffer<T>, GpuError> {
 
 /// X := Q2 X (`side` Left) or P2 X (Right) for the n x `cols` device matrix
 /// X whose element (i, c) is at `x.off + i rs + c cs` (kernels/bulge.cl).
-/// Returns when the kernel has run (its buffers are freed here).
+/// Waits for the kernels, so that the reflector buffers go on return (on
+/// an error return OpenCL keeps a released buffer until the commands that
+/// use it have completed).
 ///
 /// # Safety
 /// The view's buffer holds every element of X.
