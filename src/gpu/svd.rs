@@ -62,8 +62,8 @@ use std::os::raw::c_int;
 /// 2.61 s at n = 4096 with vectors): the chase's cost grows with the band,
 /// the panels' count shrinks with it.
 const NB: usize = 16;
-/// Trailing columns below which the reduction finishes on the host
-/// (DGEBRD's crossover NX is 128).
+/// Columns up to which the whole reduction is DGEBRD on the host
+/// (DGEBRD's own crossover to its unblocked code is 128 too).
 const NX: usize = 128;
 /// Reflectors per block in the back-transformations.
 const NB_APPLY: usize = 128;
@@ -520,6 +520,114 @@ fn larft_from_gram(k: usize, gram: &[f64], tau: &[f64]) -> Vec<f64> {
     t
 }
 
+/// Where stage 1's reflector vectors lie in A (pointer, leading
+/// dimension): Q1's along columns, below the diagonal; P1's along rows,
+/// right of the band.
+#[derive(Clone, Copy)]
+enum Along {
+    Columns(*const f64, usize),
+    Rows(*const f64, usize),
+}
+
+/// The device workspace of the blocked back-transformations: a block of
+/// reflectors V, its T (from VᵀV), and the products' intermediates.
+struct Blocked {
+    dv: DeviceMatrix,
+    dt: DeviceMatrix,
+    dgram: DeviceMatrix,
+    dw: DeviceMatrix,
+    dw2: DeviceMatrix,
+    block: Vec<f64>,
+    gram: Vec<f64>,
+    nba: usize,
+}
+
+impl Blocked {
+    /// For blocks of `nba` reflectors of at most `rows` elements, applied
+    /// to at most `cols` columns.
+    fn new(g: &Gpu, rows: usize, cols: usize, nba: usize) -> Result<Blocked, GpuError> {
+        Ok(Blocked {
+            dv: DeviceMatrix::new(g, rows, nba)?,
+            dt: DeviceMatrix::new(g, nba, nba)?,
+            dgram: DeviceMatrix::new(g, nba, nba)?,
+            dw: DeviceMatrix::new(g, nba, cols)?,
+            dw2: DeviceMatrix::new(g, nba, cols)?,
+            block: vec![0.0; rows * nba],
+            gram: vec![0.0; nba * nba],
+            nba,
+        })
+    }
+
+    /// X := H(0) H(1) ... H(count-1) X for the `rows x cols` device matrix
+    /// X, H(j) = I - tau_j v_j v_jᵀ acting on rows j + offset .. rows-1,
+    /// v_j's unit element at row j + offset and the rest stored in A as
+    /// `along` says: in blocks of `nba` from the last, each block's
+    /// I - V T Vᵀ as three DGEMMs (T from VᵀV on the device and an O(nb³)
+    /// recurrence on the host).
+    ///
+    /// # Safety
+    /// `along` addresses every vector element; X fits this workspace.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn apply(
+        &mut self,
+        g: &mut Gpu,
+        x: &DeviceMatrix,
+        rows: usize,
+        cols: usize,
+        count: usize,
+        offset: usize,
+        tau: &[f64],
+        along: Along,
+    ) -> Result<(), GpuError> {
+        let starts: Vec<usize> = (0..count).step_by(self.nba).collect();
+        for &j0 in starts.iter().rev() {
+            let jb = self.nba.min(count - j0);
+            let len = rows - offset - j0;
+            let unit = |r: usize, c: usize| match r.cmp(&c) {
+                std::cmp::Ordering::Less => Some(0.0),
+                std::cmp::Ordering::Equal => Some(1.0),
+                std::cmp::Ordering::Greater => None,
+            };
+            let block = &mut self.block;
+            // Both orders read A along its columns.
+            match along {
+                Along::Columns(a, lda) => {
+                    for c in 0..jb {
+                        for r in 0..len {
+                            // SAFETY: below the diagonal of column j0 + c.
+                            block[r + c * len] = unit(r, c).unwrap_or_else(|| unsafe { *a.add((j0 + offset + r) + (j0 + c) * lda) });
+                        }
+                    }
+                }
+                Along::Rows(a, lda) => {
+                    for r in 0..len {
+                        for c in 0..jb {
+                            // SAFETY: row j0 + c, beyond its band.
+                            block[r + c * len] = unit(r, c).unwrap_or_else(|| unsafe { *a.add((j0 + c) + (j0 + offset + r) * lda) });
+                        }
+                    }
+                }
+            }
+            let (dv, dt, dgram, dw, dw2) = (self.dv.view(), self.dt.view(), self.dgram.view(), self.dw.view(), self.dw2.view());
+            // SAFETY: every view holds what its product touches (sizes of
+            // `new`); the host buffers hold len x jb and jb x jb.
+            unsafe {
+                resident::write(g, dv, self.block.as_ptr(), len, jb, len)?;
+                resident::gemm(g, true, false, jb, jb, len, 1.0, dv, dv, 0.0, dgram)?;
+                resident::read(g, dgram, self.gram.as_mut_ptr(), jb, jb, jb)?;
+                let t = larft_from_gram(jb, &self.gram[..jb * jb], &tau[j0..j0 + jb]);
+                resident::write(g, dt, t.as_ptr(), jb, jb, jb)?;
+                // W = Vᵀ X; W2 = T W; X -= V W2 for X's rows j0+offset..
+                let xs = x.at(j0 + offset, 0);
+                resident::gemm(g, true, false, jb, cols, len, 1.0, dv, xs, 0.0, dw)?;
+                resident::gemm(g, false, false, jb, cols, jb, 1.0, dt, dw, 0.0, dw2)?;
+                resident::gemm(g, false, false, len, cols, jb, -1.0, dv, dw2, 1.0, xs)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Stage 1's reflectors: in `a` (m x n, `lda`) as DGEBRD stores them,
 /// with P1's reflector j acting on columns j + `shift` ..
 struct Stage1<'a> {
@@ -553,35 +661,13 @@ unsafe fn back_transform(
     phases: &Phases,
 ) -> Result<(), GpuError> {
     let (a, lda, tauq, taup, shift) = (st.a, st.lda, st.tauq, st.taup, st.shift);
-    let at = |i: usize, j: usize| -> f64 {
-        // SAFETY: callers index inside the m x n matrix.
-        unsafe { *a.add(i + j * lda) }
-    };
     let ucols = u.map_or(0, |(_, c)| c);
-    let dv = DeviceMatrix::new(g, m, nba)?;
-    let dw = DeviceMatrix::new(g, nba, ucols.max(n))?;
-    let dw2 = DeviceMatrix::new(g, nba, ucols.max(n))?;
-    let dt = DeviceMatrix::new(g, nba, nba)?;
-    let dgram = DeviceMatrix::new(g, nba, nba)?;
-    let mut block = vec![0.0; m * nba];
-    let mut gram = vec![0.0; nba * nba];
-    // The block's T from its V on the device.
-    let mut t_of = |g: &mut Gpu, rows: usize, jb: usize, tau: &[f64]| -> Result<(), GpuError> {
-        // SAFETY: dv holds rows x jb, dgram and dt hold jb x jb (ld nba).
-        unsafe {
-            resident::gemm(g, true, false, jb, jb, rows, 1.0, dv.view(), dv.view(), 0.0, dgram.view())?;
-            resident::read(g, dgram.view(), gram.as_mut_ptr(), jb, jb, jb)?;
-        }
-        let t = larft_from_gram(jb, &gram[..jb * jb], tau);
-        // SAFETY: t is jb x jb.
-        unsafe { resident::write(g, dt.view(), t.as_ptr(), jb, jb, jb) }
-    };
-
+    let mut blocked = Blocked::new(g, m, ucols.max(n), nba)?;
     let mut du = None;
     if let Some((_, ucols)) = u {
         let dm = DeviceMatrix::new(g, m, ucols)?;
-        // SAFETY (this block): sub-matrices inside dm, dv, dw, dw2, dt;
-        // host buffers of the written sizes.
+        // SAFETY (this block): sub-matrices inside dm; host buffers of the
+        // written sizes; Q1's vectors below the diagonal of the m x n a.
         unsafe {
             resident::laset(g, m, ucols, 0.0, 1.0, dm.view())?;
             resident::write(g, dm.view(), ub.as_ptr(), n, n, n)?;
@@ -590,27 +676,9 @@ unsafe fn back_transform(
                 chase_apply(g, r, Side::Left, dm.view(), 1, dm.ld, n)?;
                 phases.mark_gpu(g, "U: stage 2 reflectors (kernel)");
             }
-            // Q = H(1) ... H(n): blocks from the last.
-            let starts: Vec<usize> = (0..n).step_by(nba).collect();
-            for &j0 in starts.iter().rev() {
-                let jb = nba.min(n - j0);
-                let rows = m - j0;
-                for c in 0..jb {
-                    for r in 0..rows {
-                        block[r + c * rows] = match r.cmp(&c) {
-                            std::cmp::Ordering::Less => 0.0,
-                            std::cmp::Ordering::Equal => 1.0,
-                            std::cmp::Ordering::Greater => at(j0 + r, j0 + c),
-                        };
-                    }
-                }
-                resident::write(g, dv.view(), block.as_ptr(), rows, jb, rows)?;
-                t_of(g, rows, jb, &tauq[j0..j0 + jb])?;
-                // W = Vᵀ U(j0:, :); W2 = T W; U(j0:, :) -= V W2.
-                resident::gemm(g, true, false, jb, ucols, rows, 1.0, dv.view(), dm.at(j0, 0), 0.0, dw.view())?;
-                resident::gemm(g, false, false, jb, ucols, jb, 1.0, dt.view(), dw.view(), 0.0, dw2.view())?;
-                resident::gemm(g, false, false, rows, ucols, jb, -1.0, dv.view(), dw2.view(), 1.0, dm.at(j0, 0))?;
-            }
+            // Q1 = H(1) ... H(n); H(j) acts on rows j.., its vector along
+            // column j of A.
+            blocked.apply(g, &dm, m, ucols, n, 0, tauq, Along::Columns(a, lda))?;
             phases.mark_gpu(g, "U: stage 1 reflectors (blocked)");
         }
         du = Some(dm);
@@ -621,7 +689,7 @@ unsafe fn back_transform(
         // orientation run slower), then transposed on the device.
         let dm = DeviceMatrix::new(g, n, n)?;
         let dmt = DeviceMatrix::new(g, n, n)?;
-        // SAFETY: as above.
+        // SAFETY: as above; P1's vectors along the rows of a.
         unsafe {
             resident::write(g, dmt.view(), vtb.as_ptr(), n, n, n)?;
             resident::transpose(g, n, n, dmt.view(), dm.view())?;
@@ -630,31 +698,9 @@ unsafe fn back_transform(
                 chase_apply(g, r, Side::Right, dm.view(), 1, dm.ld, n)?;
                 phases.mark_gpu(g, "V: stage 2 reflectors (kernel)");
             }
-            // P1 = G(1) ... G(n-shift); G(j) acts on indices j+shift..n-1
-            // (0-based): blocks from the last.
-            let starts: Vec<usize> = (0..n.saturating_sub(shift)).step_by(nba).collect();
-            for &j0 in starts.iter().rev() {
-                let jb = nba.min(n - shift - j0);
-                let rows = n - shift - j0;
-                // (Row by row of the block: P1's vectors lie along rows of
-                // A, so this reads A column by column.)
-                for r in 0..rows {
-                    for c in 0..jb {
-                        block[r + c * rows] = match r.cmp(&c) {
-                            std::cmp::Ordering::Less => 0.0,
-                            std::cmp::Ordering::Equal => 1.0,
-                            std::cmp::Ordering::Greater => at(j0 + c, j0 + shift + r),
-                        };
-                    }
-                }
-                resident::write(g, dv.view(), block.as_ptr(), rows, jb, rows)?;
-                t_of(g, rows, jb, &taup[j0..j0 + jb])?;
-                // W = Vᵀ X; W2 = T W; X -= V W2 for X = V(j0+shift:, :).
-                let x = dm.at(j0 + shift, 0);
-                resident::gemm(g, true, false, jb, n, rows, 1.0, dv.view(), x, 0.0, dw.view())?;
-                resident::gemm(g, false, false, jb, n, jb, 1.0, dt.view(), dw.view(), 0.0, dw2.view())?;
-                resident::gemm(g, false, false, rows, n, jb, -1.0, dv.view(), dw2.view(), 1.0, x)?;
-            }
+            // P1 = G(1) ... G(n-shift); G(j) acts on indices j+shift..,
+            // its vector along row j of A.
+            blocked.apply(g, &dm, n, n, n.saturating_sub(shift), shift, taup, Along::Rows(a, lda))?;
             resident::transpose(g, n, n, dm.view(), dmt.view())?;
             phases.mark_gpu(g, "V: stage 1 reflectors (blocked), transposed");
         }
