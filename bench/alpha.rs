@@ -250,7 +250,7 @@ fn cpu(sizes: &[usize]) {
                 let mut h = Host::new(Host::default_budget());
                 let p = Product { ta: false, tb: false, m: n, n, k: n, alpha: 1.0, a: v(a.as_ptr()), b: v(b.as_ptr()), beta: 0.5, c: v(c.as_mut_ptr()) };
                 counts = Counts::default();
-                let Ok(()) = evaluate(&mut h, scheme.unwrap_or(&SCHEMES[0]), levels, p, &mut counts);
+                evaluate(&mut h, scheme.unwrap_or(&SCHEMES[0]), levels, p, &mut counts).expect("host memory for the temporaries");
             });
             (t, counts, c)
         };

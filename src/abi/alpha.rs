@@ -12,7 +12,7 @@ use crate::alpha::{self as fast, CONFIG};
 use crate::check;
 use crate::dispatch::{self, Call, GpuPath, Routine};
 use crate::gpu::alpha as gpu_alpha;
-use crate::gpu::gemm::{self, Gemm};
+use crate::gpu::gemm::{self, Failure, Gemm, Tile};
 use once_cell::sync::{Lazy, OnceCell};
 use std::cell::RefCell;
 use std::os::raw::{c_char, c_int};
@@ -276,13 +276,22 @@ unsafe fn product(
     let plan_ref = &plan_text;
     let gpu: GpuPath<'_, ()> = Box::new(move || {
         // SAFETY: legal arguments and the caller's arrays.
-        unsafe { on_gpu(&g, plan_ref) }.map_err(|error| {
+        unsafe { on_gpu(&g, plan_ref) }.map_err(|failure| {
             let finish: Box<dyn FnOnce()> = Box::new(move || {
-                // SAFETY: as above; C is untouched by the failed attempt,
-                // or holds finished tiles that `remaining` excludes.
-                unsafe { on_cpu(&g, plan_ref) }
+                let whole = failure.remaining == [Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
+                if whole {
+                    // SAFETY: as above; C is untouched by the failed attempt.
+                    unsafe { on_cpu(&g, plan_ref) }
+                } else {
+                    for t in failure.remaining {
+                        // SAFETY: each remaining tile is a sub-product of
+                        // the same legal call, its part of C untouched;
+                        // the tiles done are not redone.
+                        unsafe { plain_cpu(&g.tile(t)) }
+                    }
+                }
             });
-            (error, finish)
+            (failure.error, finish)
         })
     });
     // SAFETY: legal arguments and the caller's arrays.
@@ -310,10 +319,15 @@ unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
     };
     let mut counts = Counts::default();
     match evaluate(&mut host, scheme, levels, p, &mut counts) {
-        Ok(()) => {}
-        Err(never) => match never {},
+        Ok(()) => *plan_text.borrow_mut() = describe_plan(scheme.name, levels, t0, tl, &counts),
+        Err(host::NoMemory) => {
+            // Before C was first written (alpha::host::Host): one DGEMM,
+            // which needs no memory of ours.
+            // SAFETY: the caller's guarantee.
+            unsafe { plain_cpu(g) };
+            *plan_text.borrow_mut() = " alpha: plain GEMM (no host memory for the scheme's temporaries)".into();
+        }
     }
-    *plan_text.borrow_mut() = describe_plan(scheme.name, levels, t0, tl, &counts);
 }
 
 /// The product on the GPU: the scheme on device-resident blocks when a
@@ -323,12 +337,13 @@ unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
 ///
 /// # Safety
 /// `g` legal for DGEMM, arrays valid for it.
-unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), crate::gpu::error::GpuError> {
+unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
     // Small products skip the rates (whose first use measures them).
     let small = too_small(g, GPU_MIN_BLOCK);
     let rates = if small { None } else { device_rates() };
     let planned = rates.map(|r| fast::plan(g.m, g.n, g.k, &r.alpha));
-    let fits = crate::gpu::context::gpu().map(|gpu| gpu_alpha::fits(&gpu, g))?;
+    let everything = |error| Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }] };
+    let fits = crate::gpu::context::gpu().map(|gpu| gpu_alpha::fits(&gpu, g)).map_err(everything)?;
     // From host memory: the plain GPU DGEMM overlaps its copies with its
     // kernels (the cost model's estimate); DGEMM_ALPHA's host path copies
     // A and B in and C out around the evaluation (C's upload overlaps).
@@ -371,15 +386,7 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), crate::gpu
                 (None, _) => " alpha: plain GEMM (no calibrated rates)".into(),
             };
             // SAFETY: the caller's guarantee.
-            unsafe { gemm::dgemm(g) }.or_else(|failure| {
-                for t in failure.remaining {
-                    // SAFETY: each remaining tile is a sub-product of the
-                    // same legal call; tiles done are not redone.
-                    unsafe { plain_cpu(&g.tile(t)) }
-                }
-                crate::dispatch::log::warn(&format!("GPU DGEMM for DGEMM_ALPHA failed ({}); finished on the CPU", failure.error));
-                Ok(())
-            })
+            unsafe { gemm::dgemm(g) }
         }
     }
 }

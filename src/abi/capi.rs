@@ -35,6 +35,11 @@ static INFO: Lazy<CString> = Lazy::new(|| {
         Ok(d) => text.push_str(&format!("device: {}\n", d.describe())),
         Err(why) => text.push_str(&format!("device: none ({why})\n")),
     }
+    // The OpenCL loader that the opencl3 crate opens: libOpenCL.so.1, or
+    // the first library of this list that opens (its own variable).
+    if let Some(path) = std::env::var_os("OPENCL_DYLIB_PATH") {
+        text.push_str(&format!("opencl library: OPENCL_DYLIB_PATH={}\n", path.to_string_lossy()));
+    }
     for symbol in Symbol::ALL {
         text.push_str(&format!("cpu {}: {}\n", symbol.name(), CPU.provider(symbol)));
     }

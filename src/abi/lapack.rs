@@ -22,6 +22,17 @@ unsafe fn set_info(info: *mut c_int, value: c_int) {
     }
 }
 
+/// Sets WORK(1) if the pointer is usable.
+///
+/// # Safety
+/// `work` is null or writable.
+unsafe fn set_work(work: *mut f64, value: f64) {
+    // SAFETY: the caller guarantees work is null or valid.
+    if let Some(w) = unsafe { work.as_mut() } {
+        *w = value;
+    }
+}
+
 /// Reads an INTEGER argument; a null pointer reads as `illegal`, a value
 /// the routine rejects at that argument's position.
 fn int(p: *const c_int, illegal: c_int) -> c_int {
@@ -52,6 +63,41 @@ fn gpu_path<'a, T: 'a>(
             Ok(())
         }
         Err(error) => Err((error, Box::new(cpu) as Box<dyn FnOnce()>)),
+    })
+}
+
+/// The GPU path of an LU routine ([`lu::LuFailure`] says how far a
+/// failure got): `run` computes on the GPU, `done` records INFO; a failure
+/// before anything was written hands the whole call to `cpu`; one after
+/// the factors (and part of X) were written solves for the rest of X with
+/// the CPU's DGETRS (`solve_rest(info, first column)`); one in the middle
+/// of writing the factors cannot be finished, and sets INFO =
+/// [`LAPACK_AI_INFO_INTERNAL_ERROR`] with a warning.
+fn lu_path<'a, T: 'a>(
+    run: impl FnOnce() -> Result<T, lu::LuFailure> + 'a,
+    done: impl FnOnce(T) + 'a,
+    cpu: impl FnOnce() + 'a,
+    solve_rest: impl FnOnce(c_int, usize) + 'a,
+    info: *mut c_int,
+) -> GpuPath<'a, ()> {
+    Box::new(move || match run() {
+        Ok(result) => {
+            done(result);
+            Ok(())
+        }
+        Err(lu::LuFailure::Untouched(error)) => Err((error, Box::new(cpu) as Box<dyn FnOnce()>)),
+        Err(lu::LuFailure::Solve { error, info, done }) => Err((error, Box::new(move || solve_rest(info, done)) as Box<dyn FnOnce()>)),
+        Err(lu::LuFailure::Lost(error)) => {
+            let lost = move || {
+                crate::dispatch::log::warn(
+                    "the GPU failed while the LU factors were being copied into A, and again on a second \
+                     attempt: A is partly overwritten, so the call cannot be finished; INFO = -1000",
+                );
+                // SAFETY: INFO is the caller's.
+                unsafe { set_info(info, LAPACK_AI_INFO_INTERNAL_ERROR) };
+            };
+            Err((error, Box::new(lost) as Box<dyn FnOnce()>))
+        }
     })
 }
 
@@ -102,12 +148,19 @@ pub unsafe extern "C" fn dgesv_(
         // SAFETY: legal arguments; the caller's arrays.
         let cpu = move || unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) };
         let (nu, ru) = (n as usize, nrhs as usize);
-        let gpu = gpu_path(
+        let gpu = lu_path(
             // SAFETY: legal arguments; arrays valid for them (caller).
             move || unsafe { lu::dgesv_host(nu, ru, a, lda as usize, ipiv, b, ldb as usize) },
             // SAFETY: INFO is the caller's.
             move |i| unsafe { set_info(info, i) },
             cpu,
+            // SAFETY: A and IPIV hold the factors; the columns of B from
+            // `first` on are as the caller passed them.
+            move |i, first| unsafe {
+                set_info(info, i);
+                cpu_getrs(b'N' as c_char, n, nrhs, a, lda, ipiv, b, ldb, first, info);
+            },
+            info,
         );
         dispatch::run(call, cpu, Some(gpu));
     });
@@ -156,12 +209,14 @@ pub unsafe extern "C" fn dgetrf_(
         };
         // SAFETY: legal arguments; the caller's arrays.
         let cpu = move || unsafe { (CPU.dgetrf.f)(&m, &n, a, &lda, ipiv, info) };
-        let gpu = gpu_path(
+        let gpu = lu_path(
             // SAFETY: legal arguments; arrays valid for them (caller).
             move || unsafe { lu::dgetrf_host(m as usize, n as usize, a, lda as usize, ipiv) },
             // SAFETY: INFO is the caller's.
             move |i| unsafe { set_info(info, i) },
             cpu,
+            |_, _| {},
+            info,
         );
         dispatch::run(call, cpu, Some(gpu));
     });
@@ -222,14 +277,39 @@ pub unsafe extern "C" fn dgetrs_(
         let cpu = move || unsafe { (CPU.dgetrs.f)(&tc, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1) };
         let transposed = !check::lsame(t, b'N');
         let (nu, ru) = (n as usize, nrhs as usize);
-        let gpu = gpu_path(
+        let gpu = lu_path(
             // SAFETY: legal arguments; arrays valid for them (caller).
             move || unsafe { lu::dgetrs_host(transposed, nu, ru, a, lda as usize, ipiv, b, ldb as usize) },
             |()| {},
             cpu,
+            // SAFETY: the columns of B from `first` on are the caller's.
+            move |_, first| unsafe { cpu_getrs(tc, n, nrhs, a, lda, ipiv, b, ldb, first, info) },
+            info,
         );
         dispatch::run(call, cpu, Some(gpu));
     });
+}
+
+/// The CPU LAPACK's DGETRS on columns `first..nrhs` of B (the rest of a
+/// solve whose first columns the GPU wrote).
+///
+/// # Safety
+/// Legal DGETRS arguments; arrays valid for them.
+#[allow(clippy::too_many_arguments)]
+unsafe fn cpu_getrs(
+    trans: c_char, n: c_int, nrhs: c_int, a: *const f64, lda: c_int, ipiv: *const c_int, b: *mut f64, ldb: c_int,
+    first: usize, info: *mut c_int,
+) {
+    let rest = nrhs - first as c_int;
+    if rest > 0 {
+        let mut cpu_info = 0;
+        // SAFETY: the caller's guarantee; columns first.. of B lie inside
+        // it; hidden length 1.
+        unsafe {
+            (CPU.dgetrs.f)(&trans, &n, &rest, a, &lda, ipiv, b.add(first * ldb as usize), &ldb, &mut cpu_info, 1);
+            set_info(info, cpu_info);
+        }
+    }
 }
 
 /// Approximate flops of an SVD (LAPACK Users' Guide, table 3.13 style):
@@ -274,6 +354,13 @@ unsafe fn gesvd(
         let err = check::dgesvd(ju, jv, m, n, lda, ldu, ldvt, lwork);
         // SAFETY: INFO is the caller's.
         unsafe { set_info(info, err) };
+        if err == -13 {
+            // LWORK too small: reference DGESVD has set WORK(1) to the
+            // optimal size before it reports the error.
+            // SAFETY: WORK is the caller's (LWORK >= 1 or not, WORK(1) is
+            // the array's first element; null is skipped).
+            unsafe { set_work(work, gesvd_query(ju as c_char, jv as c_char, m, n, lda, ldu, ldvt)()) };
+        }
         if err != 0 {
             xerbla::report(srname, -err);
             return;
@@ -539,6 +626,12 @@ pub unsafe extern "C" fn dgesdd_(
         let err = check::dgesdd(jz, m, n, lda, ldu, ldvt, lwork);
         // SAFETY: INFO is the caller's.
         unsafe { set_info(info, err) };
+        if err == -12 {
+            // LWORK too small: reference DGESDD has set WORK(1) to the
+            // optimal size before it reports the error.
+            // SAFETY: as in DGESVD above.
+            unsafe { set_work(work, gesdd_query(jz as c_char, m, n, lda, ldu, ldvt)()) };
+        }
         if err != 0 {
             xerbla::report("DGESDD", -err);
             return;

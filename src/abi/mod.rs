@@ -14,7 +14,6 @@ pub mod capi;
 pub mod lapack;
 
 use std::os::raw::{c_char, c_int};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Every symbol liblapack_ai.so exports, sorted.
 pub const EXPORTED_SYMBOLS: &[&str] = &[
@@ -40,19 +39,14 @@ pub const EXPORTED_SYMBOLS: &[&str] = &[
 pub const LAPACK_AI_INFO_INTERNAL_ERROR: c_int = -1000;
 
 /// Runs `body`, catching a panic. On a panic, prints what happened and
-/// returns `None`.
+/// returns `None`. A panic of a GPU path never reaches here: the
+/// dispatcher finishes such a call on the CPU; this catches what is left
+/// (a bug in an argument check or a CPU path).
 pub(crate) fn boundary<R>(routine: &str, body: impl FnOnce() -> R) -> Option<R> {
-    match catch_unwind(AssertUnwindSafe(body)) {
+    match crate::dispatch::panic::catch(body) {
         Ok(r) => Some(r),
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            crate::dispatch::log::warn(&format!(
-                "internal error in {routine}: {what}; the call did not complete"
-            ));
+        Err(what) => {
+            crate::dispatch::log::warn(&format!("internal error in {routine} {what}; the call did not complete"));
             None
         }
     }

@@ -4,8 +4,7 @@
 
 use super::eval::Machine;
 use crate::cpu::CPU;
-use std::cell::Cell;
-use std::convert::Infallible;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::os::raw::{c_char, c_int};
 
@@ -17,15 +16,35 @@ pub struct HostView {
 }
 
 /// Host memory, with a budget for temporaries.
+///
+/// Temporaries are allocated fallibly and kept for reuse when dropped. The
+/// evaluator (src/alpha/eval.rs) allocates the same shapes for every block
+/// product of a level, and writes C only after the first batch of an
+/// outer level's products, whose evaluation has allocated every shape once:
+/// so every allocation that can fail ([`NoMemory`]) comes before C is
+/// first written, and the caller can then compute the product with one
+/// plain DGEMM instead (issue 15: `vec!` would abort the process).
 pub struct Host {
     budget: usize,
-    used: Rc<Cell<usize>>,
+    shared: Rc<Shared>,
 }
+
+/// What a [`Host`] and its temporaries share: the bytes in use, and the
+/// storage of dropped temporaries.
+#[derive(Default)]
+struct Shared {
+    used: Cell<usize>,
+    pool: RefCell<Vec<Vec<f64>>>,
+}
+
+/// A temporary could not be allocated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoMemory;
 
 impl Host {
     /// Temporaries may take up to `budget` bytes.
     pub fn new(budget: usize) -> Host {
-        Host { budget, used: Rc::new(Cell::new(0)) }
+        Host { budget, shared: Rc::new(Shared::default()) }
     }
 
     /// Half of the memory the kernel reports available (/proc/meminfo), or
@@ -46,21 +65,34 @@ pub struct HostBuf {
     data: Vec<f64>,
     rows: usize,
     bytes: usize,
-    used: Rc<Cell<usize>>,
+    shared: Rc<Shared>,
 }
 
 impl Machine for Host {
     type Buf = HostBuf;
     type View = HostView;
-    type Error = Infallible;
+    type Error = NoMemory;
 
     fn bytes_free(&self) -> usize {
-        self.budget.saturating_sub(self.used.get())
+        self.budget.saturating_sub(self.shared.used.get())
     }
 
-    fn alloc(&mut self, rows: usize, cols: usize) -> Result<HostBuf, Infallible> {
-        self.used.set(self.used.get() + rows * cols * 8);
-        Ok(HostBuf { data: vec![0.0; (rows * cols).max(1)], rows, bytes: rows * cols * 8, used: self.used.clone() })
+    /// Uninitialised in the sense of the evaluator: it writes a temporary
+    /// (combinations and products with beta = 0) before reading it.
+    fn alloc(&mut self, rows: usize, cols: usize) -> Result<HostBuf, NoMemory> {
+        let len = (rows * cols).max(1);
+        let reused = {
+            let mut pool = self.shared.pool.borrow_mut();
+            // The same length only: a larger buffer lent to a smaller
+            // shape would make its own shape allocate again later.
+            pool.iter().position(|b| b.len() == len).map(|i| pool.swap_remove(i))
+        };
+        let data = match reused {
+            Some(d) => d,
+            None => crate::gpu::host::zeroed::<f64>(len, "alpha-host").map_err(|_| NoMemory)?,
+        };
+        self.shared.used.set(self.shared.used.get() + rows * cols * 8);
+        Ok(HostBuf { data, rows, bytes: rows * cols * 8, shared: self.shared.clone() })
     }
 
     fn view(&self, buf: &HostBuf) -> HostView {
@@ -76,7 +108,7 @@ impl Machine for Host {
     fn gemm(
         &mut self, ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f64, a: HostView, b: HostView,
         beta: f64, c: HostView,
-    ) -> Result<(), Infallible> {
+    ) -> Result<(), NoMemory> {
         if m == 0 || n == 0 {
             return Ok(());
         }
@@ -93,7 +125,7 @@ impl Machine for Host {
 
     fn combine(
         &mut self, rows: usize, cols: usize, ins: &[HostView], outs: &[HostView], coef: &[f64], beta: f64,
-    ) -> Result<(), Infallible> {
+    ) -> Result<(), NoMemory> {
         if rows == 0 || cols == 0 {
             return Ok(());
         }
@@ -132,7 +164,11 @@ impl Machine for Host {
                 for t in 0..threads {
                     let (c0, c1) = (t * cols / threads, (t + 1) * cols / threads);
                     let work = &work;
-                    s.spawn(move || work(c0, c1));
+                    // A thread that cannot start leaves its columns to
+                    // this one (`spawn` would panic).
+                    if std::thread::Builder::new().spawn_scoped(s, move || work(c0, c1)).is_err() {
+                        work(c0, c1);
+                    }
                 }
             });
         }
@@ -142,7 +178,8 @@ impl Machine for Host {
 
 impl Drop for HostBuf {
     fn drop(&mut self) {
-        self.used.set(self.used.get() - self.bytes);
+        self.shared.used.set(self.shared.used.get() - self.bytes);
+        self.shared.pool.borrow_mut().push(std::mem::take(&mut self.data));
     }
 }
 

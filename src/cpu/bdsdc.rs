@@ -33,10 +33,15 @@
 //! matrix products go to the process's DGEMM (or to the GPU, as above).
 
 use super::bundled::routines as netlib;
+use crate::gpu::host;
 use std::os::raw::c_int;
 
 /// DBDSDC's SMLSIZ (ILAENV(9, 'DBDSDC', ...) = 25 in reference LAPACK).
 const SMLSIZ: usize = 25;
+
+/// INFO of [`bdsdc_upper`] when a host buffer could not be allocated (never
+/// an INFO of the reference): the GPU SVD then falls back to the CPU.
+pub(crate) const NO_MEMORY: c_int = c_int::MIN;
 
 /// Wall time of the steps of the top merges (those not run in parallel
 /// with others) and of the whole, for `LAPACK_AI_SVD_PHASES=1`.
@@ -111,17 +116,21 @@ fn par_for(count: usize, t: usize, f: &(dyn Fn(usize) -> c_int + Sync)) -> c_int
         let handles: Vec<_> = (0..parts)
             .map(|p| {
                 let (lo, hi) = (1 + p * count / parts, (p + 1) * count / parts);
-                s.spawn(move || (lo..=hi).map(f).find(|&r| r != 0).unwrap_or(0))
+                let part = move || (lo..=hi).map(f).find(|&r| r != 0).unwrap_or(0);
+                // A thread that cannot start leaves its part to this one
+                // (`spawn` would panic).
+                std::thread::Builder::new().spawn_scoped(s, part).map_err(|_| part())
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(1)).collect()
+        handles.into_iter().map(|h| h.map_or_else(|r| r, |h| h.join().unwrap_or(1))).collect()
     });
     results.into_iter().find(|&r| r != 0).unwrap_or(0)
 }
 
 /// DBDSDC('U', 'I', N, D, E, U, LDU, VT, LDVT, ...): singular values in D
 /// (non-increasing), U and Vᵀ of the upper bidiagonal matrix (D, E).
-/// Returns INFO (> 0: a singular value did not converge).
+/// Returns INFO (> 0: a singular value did not converge; [`NO_MEMORY`]: a
+/// host buffer could not be allocated).
 ///
 /// # Safety
 /// d holds n, e n-1 (or more) values; u and vt are n x n with their
@@ -405,8 +414,10 @@ unsafe fn lasd1(
     let (ldu2, ldvt2) = (n, m);
     let mut z = vec![0.0; m];
     let mut dsigma = vec![0.0; n];
-    let mut u2 = vec![0.0; ldu2 * n];
-    let mut vt2 = vec![0.0; ldvt2 * m];
+    // The merge's O(n²) buffers, fallibly (src/gpu/host.rs).
+    let (Ok(mut u2), Ok(mut vt2)) = (host::zeroed::<f64>(ldu2 * n, "svd"), host::zeroed::<f64>(ldvt2 * m, "svd")) else {
+        return NO_MEMORY;
+    };
     // COLTYP returns CTOT(1:4), so it holds at least 4.
     let (mut idx, mut idxc, mut coltyp, mut idxp) = (vec![0 as c_int; n], vec![0 as c_int; n], vec![0 as c_int; n.max(4)], vec![0 as c_int; n]);
     let mut info: c_int = 0;
@@ -432,7 +443,9 @@ unsafe fn lasd1(
             prof::add(2, t0);
         }
         let ldq = k;
-        let mut q = vec![0.0; (ldq * k).max(1)];
+        let Ok(mut q) = host::zeroed::<f64>((ldq * k).max(1), "svd") else {
+            return NO_MEMORY;
+        };
         info = lasd3(
             nl, nr, sqre, k, d, q.as_mut_ptr(), ldq, dsigma.as_mut_ptr(), u, ldu, u2.as_mut_ptr(), ldu2, vt, ldvt,
             vt2.as_mut_ptr(), ldvt2, &idxc, &coltyp, z.as_mut_ptr(), t, serial,

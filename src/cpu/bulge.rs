@@ -40,6 +40,8 @@
 //! k' > k, whose ranges are disjoint (tested below, bitwise).
 //! kernels/bulge.cl applies them that way on the GPU.
 
+use crate::gpu::error::GpuError;
+use crate::gpu::host;
 use super::bundled::routines as netlib;
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -57,11 +59,12 @@ pub struct Band {
 }
 
 impl Band {
-    /// A zero n x n band for bandwidth `kd` (>= 1).
-    pub fn new(n: usize, kd: usize) -> Band {
+    /// A zero n x n band for bandwidth `kd` (>= 1); an error if the host
+    /// has not the memory (src/gpu/host.rs).
+    pub fn new(n: usize, kd: usize) -> Result<Band, GpuError> {
         let up = 2 * kd + 1;
         let ld = up + kd + 2;
-        Band { n, kd, ld, up, data: vec![0.0; ld * n.max(1)] }
+        Ok(Band { n, kd, ld, up, data: host::zeroed(ld * n.max(1), "svd")? })
     }
 
     fn idx(&self, i: usize, j: usize) -> usize {
@@ -106,7 +109,7 @@ pub fn tasks(n: usize, b: usize, s: usize) -> usize {
 }
 
 impl Reflectors {
-    fn new(n: usize, kd: usize) -> Reflectors {
+    fn new(n: usize, kd: usize) -> Result<Reflectors, GpuError> {
         let sweeps = n.saturating_sub(1);
         let mut first = Vec::with_capacity(sweeps + 1);
         let mut total = 0;
@@ -115,15 +118,15 @@ impl Reflectors {
             total += tasks(n, kd, s);
         }
         first.push(total);
-        Reflectors {
+        Ok(Reflectors {
             n,
             kd,
             first,
-            v_left: vec![0.0; total * kd],
-            tau_left: vec![0.0; total],
-            v_right: vec![0.0; total * kd],
-            tau_right: vec![0.0; total],
-        }
+            v_left: host::zeroed(total * kd, "svd")?,
+            tau_left: host::zeroed(total, "svd")?,
+            v_right: host::zeroed(total * kd, "svd")?,
+            tau_right: host::zeroed(total, "svd")?,
+        })
     }
 
     /// The range reflector (s, k) acts on: its start and length.
@@ -151,10 +154,11 @@ impl Shared {
 
 /// Reduces `band` to upper bidiagonal form; returns the diagonal and the
 /// superdiagonal (n and n-1 values, the latter padded to n) and, if
-/// `vectors`, the reflectors. `threads` 0 means all cores.
-pub fn reduce(band: &mut Band, vectors: bool, threads: usize) -> (Vec<f64>, Vec<f64>, Option<Reflectors>) {
+/// `vectors`, the reflectors. `threads` 0 means all cores. An error if the
+/// host has not the memory for the reflectors.
+pub fn reduce(band: &mut Band, vectors: bool, threads: usize) -> Result<(Vec<f64>, Vec<f64>, Option<Reflectors>), GpuError> {
     let (n, b) = (band.n, band.kd);
-    let mut refl = vectors.then(|| Reflectors::new(n, b));
+    let mut refl = if vectors { Some(Reflectors::new(n, b)?) } else { None };
     let sweeps = n.saturating_sub(1);
     let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |t| t.get()).min(16) } else { threads };
     let threads = threads.clamp(1, sweeps.max(1));
@@ -205,7 +209,7 @@ pub fn reduce(band: &mut Band, vectors: bool, threads: usize) -> (Vec<f64>, Vec<
     }
     let d = (0..n).map(|i| band.get(i, i)).collect();
     let e = (0..n).map(|i| if i + 1 < n { band.get(i, i + 1) } else { 0.0 }).collect();
-    (d, e, refl)
+    Ok((d, e, refl))
 }
 
 /// The band's shape, for the tasks.
@@ -391,7 +395,7 @@ mod tests {
 
     fn random_band(n: usize, kd: usize, seed: u64) -> (Band, Vec<f64>) {
         let mut r = rand_stream(seed);
-        let mut band = Band::new(n, kd);
+        let mut band = Band::new(n, kd).unwrap();
         let mut dense = vec![0.0; n * n];
         for j in 0..n {
             for i in j.saturating_sub(kd)..=j {
@@ -406,7 +410,7 @@ mod tests {
     /// ‖B1 - Q2 B P2ᵀ‖_max for the reduction of a random band.
     fn residual(n: usize, kd: usize, threads: usize) -> f64 {
         let (mut band, b1) = random_band(n, kd, (n * 31 + kd) as u64);
-        let (d, e, refl) = reduce(&mut band, true, threads);
+        let (d, e, refl) = reduce(&mut band, true, threads).unwrap();
         let refl = refl.unwrap();
         // X = B, X := Q2 X, Y = Xᵀ, Y := P2 Y, so Yᵀ = Q2 B P2ᵀ.
         let mut x = vec![0.0; n * n];
@@ -448,8 +452,8 @@ mod tests {
         for &(n, kd) in &[(50, 3), (300, 16), (257, 32)] {
             let (mut a, _) = random_band(n, kd, 7);
             let (mut b, _) = random_band(n, kd, 7);
-            let (d1, e1, r1) = reduce(&mut a, true, 1);
-            let (d2, e2, r2) = reduce(&mut b, true, 5);
+            let (d1, e1, r1) = reduce(&mut a, true, 1).unwrap();
+            let (d2, e2, r2) = reduce(&mut b, true, 5).unwrap();
             assert_eq!(d1, d2);
             assert_eq!(e1, e2);
             let (r1, r2) = (r1.unwrap(), r2.unwrap());
@@ -457,7 +461,7 @@ mod tests {
             assert_eq!(r1.tau_right, r2.tau_right);
             // Values only: the same bidiagonal.
             let (mut c, _) = random_band(n, kd, 7);
-            let (d3, e3, _) = reduce(&mut c, false, 4);
+            let (d3, e3, _) = reduce(&mut c, false, 4).unwrap();
             assert_eq!((d1, e1), (d3, e3));
         }
     }
@@ -466,7 +470,7 @@ mod tests {
     fn grouped_order_is_bitwise_the_generation_order() {
         for &(n, kd, g) in &[(60, 4, 4), (61, 5, 3), (130, 8, 8), (33, 32, 32)] {
             let (mut band, _) = random_band(n, kd, 11);
-            let (_, _, refl) = reduce(&mut band, true, 2);
+            let (_, _, refl) = reduce(&mut band, true, 2).unwrap();
             let refl = refl.unwrap();
             let mut r = rand_stream(3);
             let cols = 7;
@@ -487,7 +491,7 @@ mod tests {
         // band's (DGESVD of the bundled reference).
         let (n, kd) = (90, 6);
         let (mut band, mut dense) = random_band(n, kd, 5);
-        let (mut d, mut e, _) = reduce(&mut band, false, 2);
+        let (mut d, mut e, _) = reduce(&mut band, false, 2).unwrap();
         let (ni, mut info) = (n as c_int, 0);
         let mut work = vec![0.0; 4 * n];
         // SAFETY: n x n bidiagonal, no vectors.

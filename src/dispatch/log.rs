@@ -62,3 +62,19 @@ pub fn line(text: &str) {
 pub fn warn(message: &str) {
     let _ = std::io::stderr().write_all(format!("lapack-ai: warning: {message}\n").as_bytes());
 }
+
+/// Takes the log's lock for a fork (src/dispatch/fork.rs), setting the log
+/// up first if no call has yet.
+pub(crate) fn lock_for_fork() {
+    std::mem::forget(SINK.lock());
+}
+
+/// Releases the lock [`lock_for_fork`] took.
+///
+/// # Safety
+/// Only after [`lock_for_fork`], in the same thread (or in the child the
+/// fork made of it).
+pub(crate) unsafe fn unlock_after_fork() {
+    // SAFETY: locked by lock_for_fork, whose guard was forgotten.
+    unsafe { SINK.force_unlock() }
+}

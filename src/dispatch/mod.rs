@@ -8,8 +8,10 @@
 
 pub mod config;
 pub mod cost;
+pub mod fork;
 pub mod log;
 pub mod monitor;
+pub mod panic;
 pub mod stats;
 
 use crate::cpu;
@@ -152,6 +154,8 @@ pub enum Reason {
     ModeCpu,
     NoGpuPath,
     NoDevice,
+    /// A child made by fork() after its parent loaded OpenCL (fork.rs).
+    ForkedChild,
     ModeGpu,
     /// The cost model's two estimates, in seconds.
     CostModel { t_cpu: f64, t_gpu: f64 },
@@ -165,6 +169,7 @@ impl fmt::Display for Reason {
             Reason::ModeCpu => write!(f, "LAPACK_AI_MODE=cpu"),
             Reason::NoGpuPath => write!(f, "no GPU implementation yet"),
             Reason::NoDevice => write!(f, "no OpenCL device"),
+            Reason::ForkedChild => write!(f, "forked child: the parent's OpenCL state cannot be used"),
             Reason::ModeGpu => write!(f, "LAPACK_AI_MODE=gpu"),
             Reason::CostModel { t_cpu, t_gpu } => {
                 write!(f, "cost model: cpu {:.3} ms, gpu {:.3} ms", t_cpu * 1e3, t_gpu * 1e3)
@@ -182,15 +187,16 @@ pub struct Decision {
 }
 
 /// The routing rule, separate from its inputs so that it can be tested.
-/// `device` says whether an OpenCL device is usable; `rates` gives the cost
-/// model's rates. Both are only asked for when the answer depends on them.
+/// `device` says whether an OpenCL device is usable (or why not: no
+/// device, or a forked child); `rates` gives the cost model's rates. Both
+/// are only asked for when the answer depends on them.
 pub fn decide(
     routine: Routine,
     mode: Mode,
     flops: f64,
     bytes: f64,
     launches: f64,
-    device: impl FnOnce() -> bool,
+    device: impl FnOnce() -> Result<(), Reason>,
     rates: impl FnOnce() -> Option<Rates>,
 ) -> Decision {
     let cpu = |reason| Decision { backend: Backend::Cpu, reason };
@@ -200,8 +206,8 @@ pub fn decide(
     if !routine.has_gpu_path() {
         return cpu(Reason::NoGpuPath);
     }
-    if !device() {
-        return cpu(Reason::NoDevice);
+    if let Err(why) = device() {
+        return cpu(why);
     }
     if mode == Mode::Gpu {
         return Decision { backend: Backend::Gpu, reason: Reason::ModeGpu };
@@ -235,7 +241,12 @@ pub struct Call<D: FnOnce() -> String> {
 /// the call on the CPU (all of it, or the part the GPU did not do).
 pub type GpuFailure<'a, R> = (GpuError, Box<dyn FnOnce() -> R + 'a>);
 
-/// A GPU implementation of a call.
+/// A GPU implementation of a call. On an error it says how to finish the
+/// call on the CPU ([`GpuFailure`]). If it panics, [`run`] computes the
+/// whole call on the CPU: so a path that writes the caller's outputs in
+/// parts must catch its own panics where it knows what it has written
+/// (the GPU DGEMM does, per tile of C); the others write their outputs
+/// only at the end, by copies that do not panic.
 pub type GpuPath<'a, R> = Box<dyn FnOnce() -> Result<R, GpuFailure<'a, R>> + 'a>;
 
 /// The cost model's rates for this process: `LAPACK_AI_RATES`, else the
@@ -248,9 +259,13 @@ pub fn rates() -> Option<Rates> {
     *RATES
 }
 
-/// The process's usable OpenCL device, looked up once.
-fn device_usable() -> bool {
-    crate::gpu::device::DEVICE.is_ok()
+/// Whether the process has a usable OpenCL device (looked up once), or why
+/// not.
+fn device_usable() -> Result<(), Reason> {
+    if fork::opencl_inherited() {
+        return Err(Reason::ForkedChild);
+    }
+    crate::gpu::device::DEVICE.as_ref().map(drop).map_err(|_| Reason::NoDevice)
 }
 
 thread_local! {
@@ -304,15 +319,24 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
     let mut fell_back: Option<GpuError> = None;
     let mut ran_on = Backend::Cpu;
     let result = match (decision.backend, gpu) {
-        (Backend::Gpu, Some(gpu)) => match gpu() {
-            Ok(r) => {
+        (Backend::Gpu, Some(gpu)) => match panic::catch(gpu) {
+            Ok(Ok(r)) => {
                 ran_on = Backend::Gpu;
                 r
             }
-            Err((error, finish_on_cpu)) => {
+            Ok(Err((error, finish_on_cpu))) => {
                 warn_fallback(call.routine, &error);
                 fell_back = Some(error);
                 finish_on_cpu()
+            }
+            Err(what) => {
+                // A GPU path leaves the caller's outputs untouched when it
+                // panics (GpuPath), so the whole call runs on the CPU.
+                let error = GpuError::Internal(what);
+                warn_fallback(call.routine, &error);
+                fell_back = Some(error);
+                crate::gpu::context::recover_after_panic();
+                cpu()
             }
         },
         _ => cpu(),
@@ -352,11 +376,12 @@ fn gpu_name() -> String {
     }
 }
 
-/// One warning per routine and kind of failure, so that a long job that
-/// keeps falling back does not flood stderr.
+/// One warning per routine and cause of failure ([`GpuError::cause`]: the
+/// failing step, not the sizes or logs that differ from call to call), so
+/// that a long job that keeps falling back does not flood stderr.
 fn warn_fallback(routine: Routine, error: &GpuError) {
-    static SEEN: Lazy<parking_lot::Mutex<Vec<String>>> = Lazy::new(Default::default);
-    let key: String = format!("{}:{error:?}", routine.symbol()).chars().take(160).collect();
+    static SEEN: Lazy<parking_lot::Mutex<Vec<(Routine, String)>>> = Lazy::new(Default::default);
+    let key = (routine, error.cause());
     let mut seen = SEEN.lock();
     if !seen.contains(&key) {
         seen.push(key);
@@ -450,22 +475,22 @@ mod tests {
 
     #[test]
     fn the_rule_in_order() {
-        let never = || -> bool { panic!("device looked up without need") };
+        let never = || -> Result<(), Reason> { panic!("device looked up without need") };
         let no_rates = || -> Option<Rates> { panic!("rates asked without need") };
         for r in ALL {
             assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::ModeCpu);
         }
         // Every routine has a GPU path now.
         for r in ALL {
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || false, no_rates).reason, Reason::NoDevice);
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || true, no_rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, 1.0, || true, || None).reason, Reason::NoRates);
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || Err(Reason::NoDevice), no_rates).reason, Reason::NoDevice);
+            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || Ok(()), no_rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, 1.0, || Ok(()), || None).reason, Reason::NoRates);
             // Large: the GPU; small: the CPU.
-            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, 1.0, || true, rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, 1.0, || true, rates).backend, Backend::Cpu);
+            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, 1.0, || Ok(()), rates).backend, Backend::Gpu);
+            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, 1.0, || Ok(()), rates).backend, Backend::Cpu);
         }
         // Round trips count: 10^4 of them (0.1 ms each) outweigh the
         // 2e12-flop product's gain (20 s on the CPU against 0.28 s).
-        assert_eq!(decide(Routine::Dgesvd, Mode::Auto, 2e12, 8e8, 1e6, || true, rates).backend, Backend::Cpu);
+        assert_eq!(decide(Routine::Dgesvd, Mode::Auto, 2e12, 8e8, 1e6, || Ok(()), rates).backend, Backend::Cpu);
     }
 }

@@ -235,6 +235,21 @@ unsafe impl Send for BlockRef {}
 
 /// The blocks of the live threads that have counted something.
 static REGISTRY: Mutex<Vec<BlockRef>> = Mutex::new(Vec::new());
+/// Takes [`REGISTRY`]'s lock for a fork (src/dispatch/fork.rs).
+pub(crate) fn lock_for_fork() {
+    std::mem::forget(REGISTRY.lock());
+}
+
+/// Releases the lock [`lock_for_fork`] took.
+///
+/// # Safety
+/// Only after [`lock_for_fork`], in the same thread (or in the child the
+/// fork made of it).
+pub(crate) unsafe fn unlock_after_fork() {
+    // SAFETY: locked by lock_for_fork, whose guard was forgotten.
+    unsafe { REGISTRY.force_unlock() }
+}
+
 /// The sums of the blocks of threads that have exited.
 static RETIRED: [Cells; Routine::ALL.len()] = [ZEROS; Routine::ALL.len()];
 
@@ -681,6 +696,7 @@ extern "C" fn profile_at_exit() {
 pub(crate) fn start_once() {
     static START: Once = Once::new();
     START.call_once(|| {
+        super::fork::install();
         Lazy::force(&EPOCH);
         if CONFIG.profile != ProfileTarget::Off {
             PROFILE_PID.store(u64::from(std::process::id()), Relaxed);

@@ -7,10 +7,11 @@
 
 use super::context::{gpu, Gpu};
 use super::error::{cl, GpuError};
-use super::gemm::Gemm;
+use super::gemm::{Failure, Gemm, Tile};
 use super::resident::{self, DeviceMatrix, View};
 use crate::alpha::eval::{evaluate, Compiled, Counts, Machine, Product};
-use opencl3::kernel::{ExecuteKernel, Kernel};
+use super::launch::Launch;
+use opencl3::kernel::Kernel;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
 use opencl3::types::cl_ulong;
 use std::cell::Cell;
@@ -160,23 +161,20 @@ impl Machine for Device<'_> {
         // are released after the enqueue, and OpenCL keeps them until the
         // kernel has run.
         unsafe {
-            ExecuteKernel::new(&*kernel)
-                .set_arg(&rows_i)
-                .set_arg(&cols_i)
-                .set_arg(&count_i)
-                .set_arg(&in_mem)
-                .set_arg(&p_in)
-                .set_arg(&in_ld)
-                .set_arg(&out_mem)
-                .set_arg(&p_out)
-                .set_arg(&out_ld)
-                .set_arg(&p_coef)
-                .set_arg(&beta)
-                .set_global_work_sizes(&[rows.div_ceil(WG * PER) * WG, cols])
-                .set_local_work_sizes(&[WG, 1])
-                .enqueue_nd_range(&self.gpu.queue)
+            Launch::new(&*kernel, "clEnqueueNDRangeKernel alpha combine")
+                .arg(&rows_i)
+                .arg(&cols_i)
+                .arg(&count_i)
+                .arg(&in_mem)
+                .arg(&p_in)
+                .arg(&in_ld)
+                .arg(&out_mem)
+                .arg(&p_out)
+                .arg(&out_ld)
+                .arg(&p_coef)
+                .arg(&beta)
+                .enqueue(&self.gpu.queue, &[rows.div_ceil(WG * PER) * WG, cols], &[WG, 1], &[])?;
         }
-        .map_err(cl("clEnqueueNDRangeKernel alpha combine"))?;
         Ok(())
     }
 }
@@ -294,8 +292,12 @@ pub fn fits(gpu: &Gpu, g: &Gemm) -> bool {
 ///
 /// # Safety
 /// `g`'s arguments legal for DGEMM and its arrays valid for them.
-pub unsafe fn dgemm_alpha(g: &Gemm, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), GpuError> {
-    let mut gpu = gpu()?;
+pub unsafe fn dgemm_alpha(g: &Gemm, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), Failure> {
+    let everything = |error| Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }] };
+    // Test hook (src/gpu/fault.rs): `alpha` fails here, `alpha@1` just
+    // before C is written.
+    super::fault::check(super::fault::at("alpha"), 0).map_err(everything)?;
+    let mut gpu = gpu().map_err(everything)?;
     // The host DGEMM's cached panels are not needed here and take memory.
     gpu.release_buffers();
     // SAFETY: the caller's guarantee, passed on.
@@ -303,22 +305,26 @@ pub unsafe fn dgemm_alpha(g: &Gemm, scheme: &Compiled, levels: usize, counts: &m
     if result.is_err() {
         let _ = gpu.queue.finish();
     }
-    result
+    result.map_err(|(error, done)| Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: done, cols: g.n - done }] })
 }
 
+/// The product on the device; an error comes with the number of leading
+/// columns of C written (0 unless the copy of C back failed midway).
+///
 /// # Safety
 /// As for [`dgemm_alpha`].
-unsafe fn run(gpu: &mut Gpu, g: &Gemm, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), GpuError> {
+unsafe fn run(gpu: &mut Gpu, g: &Gemm, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), (GpuError, usize)> {
+    let none = |e| (e, 0);
     let (ar, ac) = if g.trans_a { (g.k, g.m) } else { (g.m, g.k) };
     let (br, bc) = if g.trans_b { (g.n, g.k) } else { (g.k, g.n) };
-    let a = DeviceMatrix::new(gpu, ar, ac)?;
-    let b = DeviceMatrix::new(gpu, br, bc)?;
-    let c = DeviceMatrix::new(gpu, g.m, g.n)?;
+    let a = DeviceMatrix::new(gpu, ar, ac).map_err(none)?;
+    let b = DeviceMatrix::new(gpu, br, bc).map_err(none)?;
+    let c = DeviceMatrix::new(gpu, g.m, g.n).map_err(none)?;
     // SAFETY: the caller's arrays hold these matrices with these leading
     // dimensions; the device matrices were made for them.
     unsafe {
-        resident::write(gpu, a.view(), g.a, ar, ac, g.lda)?;
-        resident::write(gpu, b.view(), g.b, br, bc, g.ldb)?;
+        resident::write(gpu, a.view(), g.a, ar, ac, g.lda).map_err(none)?;
+        resident::write(gpu, b.view(), g.b, br, bc, g.ldb).map_err(none)?;
     }
     let budget = device_budget(gpu).saturating_sub(8 * (ar * ac + br * bc + g.m * g.n));
     let mut dev = Device::new(gpu, budget);
@@ -329,7 +335,10 @@ unsafe fn run(gpu: &mut Gpu, g: &Gemm, scheme: &Compiled, levels: usize, counts:
         ta: g.trans_a, tb: g.trans_b, m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: a.view(), b: b.view(), beta: g.beta,
         c: c.view(),
     };
-    evaluate(&mut dev, scheme, levels, p, counts)?;
+    evaluate(&mut dev, scheme, levels, p, counts).map_err(none)?;
+    // Kernel errors surface here, before C is written.
+    resident::finish(gpu).map_err(none)?;
+    super::fault::check(super::fault::at("alpha"), 1).map_err(none)?;
     // SAFETY: C is m x n with leading dimension ldc in the caller's array.
-    unsafe { resident::read(gpu, c.view(), g.c, g.m, g.n, g.ldc) }
+    unsafe { resident::commit(gpu, c.view(), g.c, g.m, g.n, g.ldc, "c") }
 }

@@ -150,10 +150,32 @@ pub fn device_count() -> usize {
 
 /// The `i`-th selected device's state, set up at first use.
 pub fn gpu_at(i: usize) -> Result<MutexGuard<'static, Gpu>, GpuError> {
+    if crate::dispatch::fork::opencl_inherited() {
+        return Err(GpuError::NoDevice(super::device::FORKED.into()));
+    }
     let slot = GPUS.get(i).ok_or_else(|| GpuError::NoDevice(format!("no selected device #{i}")))?;
     match slot.get_or_init(|| Gpu::new(i).map(Mutex::new)) {
         Ok(m) => Ok(m.lock()),
         Err(e) => Err(e.clone()),
+    }
+}
+
+/// After a GPU path panicked: waits for what it left on the queues, forgets
+/// its staging events and frees the cached device buffers, on every device
+/// set up so far, so that the next call starts clean. Errors are ignored:
+/// a device that fails here fails the next call, which falls back.
+pub fn recover_after_panic() {
+    let Some(slots) = once_cell::sync::Lazy::get(&GPUS) else { return };
+    for slot in slots {
+        if let Some(Ok(m)) = slot.get() {
+            let mut gpu = m.lock();
+            let _ = gpu.queue.finish();
+            let _ = gpu.transfer.finish();
+            for s in &mut gpu.staging {
+                s.pending = None;
+            }
+            gpu.release_buffers();
+        }
     }
 }
 

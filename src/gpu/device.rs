@@ -10,6 +10,9 @@ use opencl3::platform::get_platforms;
 use opencl3::types::cl_device_id;
 use once_cell::sync::Lazy;
 
+/// Why a process forked after OpenCL was loaded has no device.
+pub(crate) const FORKED: &str = "a child process made by fork() after its parent loaded OpenCL, whose state it cannot use";
+
 /// One OpenCL device, as the selection and the reports see it.
 #[derive(Clone, Debug)]
 pub struct DeviceInfo {
@@ -41,6 +44,10 @@ impl DeviceInfo {
 
 /// Every OpenCL device of every platform, or why there are none.
 pub fn list() -> Result<Vec<DeviceInfo>, String> {
+    if crate::dispatch::fork::opencl_inherited() {
+        return Err(FORKED.into());
+    }
+    crate::dispatch::fork::before_opencl();
     let platforms = get_platforms().map_err(|e| format!("no OpenCL platform ({e})"))?;
     let mut devices = Vec::new();
     for platform in platforms {

@@ -20,6 +20,31 @@ pub enum GpuError {
     /// Input the GPU routine leaves to the CPU LAPACK, whose exact
     /// behaviour on it is the reference (NaN or infinity in A for the SVD).
     Declined(&'static str),
+    /// A host buffer of this many bytes could not be allocated (Rust's
+    /// infallible allocation would abort the process instead).
+    HostMemory(usize),
+    /// The GPU path panicked (a bug of this library): where and what. The
+    /// dispatcher catches the panic and computes the call on the CPU.
+    Internal(String),
+}
+
+impl GpuError {
+    /// What the error is, without the details that change from call to
+    /// call (sizes, compiler logs): the fallback warning is printed once
+    /// per routine and cause.
+    pub fn cause(&self) -> String {
+        match self {
+            GpuError::NoDevice(_) => "no device".into(),
+            GpuError::Cl { step, code } => format!("{step} {code}"),
+            GpuError::Build(_) => "build".into(),
+            GpuError::TooLarge(_) => "too large".into(),
+            GpuError::Injected => "injected".into(),
+            GpuError::Declined(why) => format!("declined {why}"),
+            GpuError::HostMemory(_) => "host memory".into(),
+            // The location, not the message (which may hold values).
+            GpuError::Internal(what) => format!("internal {}", what.split(": ").next().unwrap_or("")),
+        }
+    }
 }
 
 impl fmt::Display for GpuError {
@@ -31,6 +56,8 @@ impl fmt::Display for GpuError {
             GpuError::TooLarge(why) => write!(f, "too large for the device: {why}"),
             GpuError::Injected => write!(f, "failure injected by LAPACK_AI_FAULT_INJECT"),
             GpuError::Declined(why) => write!(f, "left to the CPU: {why}"),
+            GpuError::HostMemory(bytes) => write!(f, "could not allocate {} MiB of host memory", bytes.div_ceil(1 << 20)),
+            GpuError::Internal(what) => write!(f, "internal error {what}"),
         }
     }
 }

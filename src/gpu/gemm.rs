@@ -18,8 +18,9 @@
 
 use super::context::{gpu, Gpu};
 use super::error::{cl, GpuError};
+use super::fault::Fault;
+use super::launch::Launch;
 use opencl3::event::Event;
-use opencl3::kernel::ExecuteKernel;
 use opencl3::memory::ClMem;
 use opencl3::types::{cl_event, cl_mem, CL_NON_BLOCKING};
 
@@ -159,21 +160,24 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
             .enumerate()
             .map(|(i, &(c0, cols))| {
                 let part = Part(g.tile(Tile { row0: 0, rows: g.m, col0: c0, cols }));
-                s.spawn(move || {
+                std::thread::Builder::new().spawn_scoped(s, move || {
                     let part = part;
                     // SAFETY: a legal sub-product of the caller's (see Part).
                     (c0, crate::dispatch::stats::with_routine(routine, || unsafe { dgemm_on(i, &part.0) }))
                 })
             })
             .collect();
+        // A part whose thread did not start, or panicked outside dgemm_on
+        // (which catches its own), wrote nothing: all of it is left.
         handles
             .into_iter()
             .zip(&ranges)
             .map(|(h, &(c0, cols))| {
-                h.join().unwrap_or_else(|_| {
-                    let error = GpuError::Cl { step: "device thread panicked", code: -9999 };
-                    (c0, Err(Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols }] }))
-                })
+                let whole = |error| (c0, Err(Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols }] }));
+                match h {
+                    Ok(h) => h.join().unwrap_or_else(|_| whole(GpuError::Internal("in a device thread".into()))),
+                    Err(e) => whole(GpuError::Internal(format!("a device thread did not start: {e}"))),
+                }
             })
             .collect()
     });
@@ -206,12 +210,11 @@ static CALLS: once_cell::sync::Lazy<Vec<std::sync::atomic::AtomicUsize>> = once_
 /// As for [`dgemm`].
 unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     let everything = || vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
-    // Test hook: `dgemm` fails the call before it starts, `dgemm@N` after
-    // N tiles of C are written (the partial-fallback path).
-    let inject = std::env::var("LAPACK_AI_FAULT_INJECT").ok().and_then(|v| {
-        v.split(',').find_map(|r| if r == "dgemm" { Some(0) } else { r.strip_prefix("dgemm@")?.parse().ok() })
-    });
-    if inject == Some(0) {
+    // Test hook (src/gpu/fault.rs): `dgemm` fails the call before it
+    // starts, `dgemm@N` after N tiles of C are written (the partial
+    // fallback), `panic-dgemm[@N]` panics there instead.
+    let inject = super::fault::at("dgemm");
+    if inject == Some(Fault::Fail(0)) {
         return Err(Failure { error: GpuError::Injected, remaining: everything() });
     }
     let mut gpu = super::context::gpu_at(which).map_err(|error| Failure { error, remaining: everything() })?;
@@ -226,9 +229,19 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     let plan = plan(g.m, g.n, g.k, budget, max_buffer, gpu.staging_len())
         .map_err(|error| Failure { error, remaining: everything() })?;
     let mut done: Vec<Tile> = Vec::new();
+    // A panic inside becomes an error here, where the tiles written so far
+    // are known (a tile is written to C only after its device work, by a
+    // copy that does not panic): the CPU then computes the others.
     // SAFETY: the caller's guarantee, passed on.
-    let result = unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) };
+    let result = crate::dispatch::panic::catch(|| unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) })
+        .unwrap_or_else(|what| Err(GpuError::Internal(what)));
     result.map_err(|error| {
+        if matches!(error, GpuError::Internal(_)) {
+            for s in &mut gpu.staging {
+                s.pending = None;
+            }
+            gpu.release_buffers();
+        }
         // Out of resources or memory: drop the cached buffers.
         if matches!(error, GpuError::Cl { code: -6..=-4, .. }) {
             gpu.release_buffers();
@@ -243,7 +256,10 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
 
 /// # Safety
 /// As for [`dgemm`].
-unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, inject: Option<usize>) -> Result<(), GpuError> {
+unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, inject: Option<Fault>) -> Result<(), GpuError> {
+    if inject == Some(Fault::Panic(0)) {
+        super::fault::check(inject, 0)?;
+    }
     let (ta, tb) = (g.trans_a, g.trans_b);
     gpu.kernel(ta, tb)?;
     let tile_cap = gpu.staging_len();
@@ -323,8 +339,8 @@ unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, i
             // holds the finished tile.
             unsafe { unpack(gpu.staging[i % 2].ptr, c_ptr, t.rows, t.cols, g.ldc) };
             done.push(*t);
-            if inject == Some(done.len()) && i + 1 < tiles.len() {
-                return Err(GpuError::Injected);
+            if i + 1 < tiles.len() {
+                super::fault::check(inject, done.len())?;
             }
         }
     }
@@ -404,27 +420,23 @@ pub unsafe fn enqueue_kernel(
     // order and type (a cl_mem is passed by value as the kernel's pointer
     // argument); the caller vouches for the buffers' extents.
     unsafe {
-        ExecuteKernel::new(kernel)
-            .set_arg(&mi)
-            .set_arg(&ni)
-            .set_arg(&ki)
-            .set_arg(&alpha)
-            .set_arg(&op.a)
-            .set_arg(&off_a)
-            .set_arg(&lda)
-            .set_arg(&op.b)
-            .set_arg(&off_b)
-            .set_arg(&ldb)
-            .set_arg(&beta)
-            .set_arg(&op.c)
-            .set_arg(&off_c)
-            .set_arg(&ldc)
-            .set_global_work_sizes(&global)
-            .set_local_work_sizes(&[wx, wy])
-            .set_event_wait_list(wait)
-            .enqueue_nd_range(queue)
+        Launch::new(kernel, "clEnqueueNDRangeKernel dgemm_tile")
+            .arg(&mi)
+            .arg(&ni)
+            .arg(&ki)
+            .arg(&alpha)
+            .arg(&op.a)
+            .arg(&off_a)
+            .arg(&lda)
+            .arg(&op.b)
+            .arg(&off_b)
+            .arg(&ldb)
+            .arg(&beta)
+            .arg(&op.c)
+            .arg(&off_c)
+            .arg(&ldc)
+            .enqueue(queue, &global, &[wx, wy], wait)
     }
-    .map_err(cl("clEnqueueNDRangeKernel dgemm_tile"))
 }
 
 /// Reads `len` doubles at `offset` of the C buffer into staging `slot`
@@ -546,9 +558,13 @@ pub(crate) fn parallel(start: usize, len: usize, f: &(dyn Fn(usize, usize) + Syn
         f(start, len);
         return;
     }
+    // A thread that cannot be started (a process limit, no memory for its
+    // stack) leaves its range to this thread: `spawn` would panic.
     std::thread::scope(|s| {
         for (from, count) in split(len, threads) {
-            s.spawn(move || f(start + from, count));
+            if std::thread::Builder::new().spawn_scoped(s, move || f(start + from, count)).is_err() {
+                f(start + from, count);
+            }
         }
     });
 }

@@ -10,6 +10,7 @@
 //! at the end.
 
 use super::error::GpuError;
+use super::host;
 use super::svd::{svd, Flavor, Out, Outcome};
 use crate::cpu::bundled::routines as netlib;
 use std::os::raw::c_int;
@@ -71,10 +72,13 @@ pub unsafe fn gesvd(
     ldvt: usize,
 ) -> Result<Outcome, GpuError> {
     let k = m.min(n);
+    // Test hook (src/gpu/fault.rs): `svd` or `panic-svd` fails the call
+    // here, before anything is computed.
+    super::fault::check(super::fault::at("svd"), 0)?;
     // The working copy, A (m >= n) or Aᵀ (m < n), tall and packed, and
     // its largest |a_ij|, in one pass.
     let (mt, nt) = (m.max(n), k);
-    let mut w = vec![0.0; mt * nt];
+    let mut w = host::zeroed(mt * nt, "svd")?;
     let mut anrm = 0.0f64;
     for j in 0..n {
         for i in 0..m {
@@ -113,7 +117,7 @@ pub unsafe fn gesvd(
         // The factor that overwrites A goes to a host copy first and into A
         // only once the SVD has succeeded: a failure after part of it was
         // written would leave the CPU fallback a changed A.
-        let mut over = vec![0.0; if up == Part::Overwrite { m * n } else if vp == Part::Overwrite { n * n } else { 0 }];
+        let mut over = host::zeroed(if up == Part::Overwrite { m * n } else if vp == Part::Overwrite { n * n } else { 0 }, "svd")?;
         let uo = match up {
             Part::None => None,
             Part::Thin => Some((Out { ptr: u, ld: ldu }, n)),
@@ -144,8 +148,8 @@ pub unsafe fn gesvd(
             Part::Full => n,
             _ => m,
         };
-        let mut ut = vec![0.0; n * vrows];
-        let mut vtt = vec![0.0; if up == Part::None { 0 } else { m * m }];
+        let mut ut = host::zeroed(n * vrows, "svd")?;
+        let mut vtt = host::zeroed(if up == Part::None { 0 } else { m * m }, "svd")?;
         let uo = (vrows > 0).then_some((Out { ptr: ut.as_mut_ptr(), ld: n }, vrows));
         let vo = (up != Part::None).then_some(Out { ptr: vtt.as_mut_ptr(), ld: m });
         // SAFETY: w is n x m packed; ut and vtt have the sizes given.

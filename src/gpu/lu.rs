@@ -66,6 +66,8 @@
 
 use super::context::{gpu, Gpu};
 use super::error::{cl, GpuError};
+use super::fault;
+use super::host;
 use super::resident::{self, DeviceMatrix, View};
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
 use opencl3::types::{cl_kernel, cl_mem, CL_BLOCKING};
@@ -615,28 +617,69 @@ pub fn permutation(ipiv: &[i32], n: usize) -> Option<Vec<i32>> {
     Some(perm)
 }
 
-/// Test hook: `LAPACK_AI_FAULT_INJECT=lu` makes every GPU LU call (dgesv_,
-/// dgetrf_, dgetrs_) fail before it touches the caller's arrays.
-fn injected() -> bool {
-    std::env::var("LAPACK_AI_FAULT_INJECT").is_ok_and(|v| v.split(',').any(|r| r == "lu"))
+/// Where a GPU LU call failed, and so what is left for the CPU.
+#[derive(Debug)]
+pub enum LuFailure {
+    /// Nothing of the caller's was written: the CPU does the whole call.
+    Untouched(GpuError),
+    /// A holds the factors, IPIV the pivots, INFO is `info` (0), and the
+    /// first `done` columns of B hold X: the CPU solves for the others
+    /// with the factors (DGETRS).
+    Solve { error: GpuError, info: i32, done: usize },
+    /// The device failed while the factors were being copied into A, twice:
+    /// part of A is overwritten and the call cannot be finished.
+    Lost(GpuError),
+}
+
+impl From<GpuError> for LuFailure {
+    fn from(e: GpuError) -> LuFailure {
+        LuFailure::Untouched(e)
+    }
+}
+
+impl LuFailure {
+    pub fn error(&self) -> &GpuError {
+        match self {
+            LuFailure::Untouched(e) | LuFailure::Solve { error: e, .. } | LuFailure::Lost(e) => e,
+        }
+    }
+}
+
+/// Copies the factors into the caller's A (after the pivots), as a commit:
+/// [`LuFailure::Untouched`] if no column was written, else
+/// [`LuFailure::Lost`].
+///
+/// # Safety
+/// `a` valid for m x n with `lda`; `da` holds the factors.
+unsafe fn commit_factors(g: &mut Gpu, da: &DeviceMatrix, a: *mut f64, m: usize, n: usize, lda: usize) -> Result<(), LuFailure> {
+    // SAFETY: passed on.
+    unsafe { resident::commit(g, da.view(), a, m, n, lda, "factors") }.map_err(|(error, done)| {
+        if done == 0 {
+            LuFailure::Untouched(error)
+        } else {
+            LuFailure::Lost(error)
+        }
+    })
 }
 
 /// DGETRF from host memory: the m x n matrix at `a` (leading dimension
 /// `lda`) is replaced by its factors, IPIV(1..min(m,n)) written, INFO
 /// returned. The caller's arrays are written only after the device work
-/// completed; an `Err` before that leaves them untouched.
+/// completed; an error before that leaves them untouched.
+///
+/// Test hook `LAPACK_AI_FAULT_INJECT` (src/gpu/fault.rs): `lu` fails the
+/// call at the start, `lu@1` once the device work is done.
 ///
 /// # Safety
 /// Legal DGETRF arguments; `a` valid for them, `ipiv` for min(m, n) ints.
-pub unsafe fn dgetrf_host(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mut i32) -> Result<i32, GpuError> {
-    if injected() {
-        return Err(GpuError::Injected);
-    }
+pub unsafe fn dgetrf_host(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mut i32) -> Result<i32, LuFailure> {
+    let fault = fault::at("lu");
+    fault::check(fault, 0)?;
     let mut g = gpu()?;
     let mn = m.min(n);
     let da = DeviceMatrix::new(&g, m, n)?;
     let (dipiv, dinfo) = (int_buffer(&g, mn)?, int_buffer(&g, 1)?);
-    let mut host_ipiv = vec![0i32; mn];
+    let mut host_ipiv = host::zeroed::<i32>(mn, "lu")?;
     let mut info = [0i32];
     // SAFETY: the caller's matrix into a device matrix of its size; the
     // factorization and the copies back stay inside both.
@@ -646,29 +689,33 @@ pub unsafe fn dgetrf_host(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mu
         lu.getrf(m, n, da.view(), &dipiv, &dinfo)?;
         read_ints(lu.gpu, &dipiv, &mut host_ipiv)?;
         read_ints(lu.gpu, &dinfo, &mut info)?;
-        resident::read(&mut g, da.view(), a, m, n, lda)?;
+        fault::check(fault, 1)?;
         ptr::copy_nonoverlapping(host_ipiv.as_ptr(), ipiv, mn);
+        commit_factors(&mut g, &da, a, m, n, lda)?;
     }
     Ok(info[0])
 }
 
 /// DGESV from host memory: factors A (returned in `a`, with IPIV), and
 /// if INFO = 0 solves A X = B (X returned in `b`). Returns INFO; the
-/// caller's arrays are written only after the device work completed.
+/// caller's arrays are written only after the device work completed, IPIV
+/// first, then A, then B ([`LuFailure`] says how far a failure got).
+///
+/// Test hook: `lu` fails at the start, `lu@1` once the device work is
+/// done, `lu@2` after A and IPIV are written.
 ///
 /// # Safety
 /// Legal DGESV arguments; arrays valid for them.
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn dgesv_host(n: usize, nrhs: usize, a: *mut f64, lda: usize, ipiv: *mut i32, b: *mut f64, ldb: usize) -> Result<i32, GpuError> {
-    if injected() {
-        return Err(GpuError::Injected);
-    }
+pub unsafe fn dgesv_host(n: usize, nrhs: usize, a: *mut f64, lda: usize, ipiv: *mut i32, b: *mut f64, ldb: usize) -> Result<i32, LuFailure> {
+    let fault = fault::at("lu");
+    fault::check(fault, 0)?;
     let mut g = gpu()?;
     let da = DeviceMatrix::new(&g, n, n)?;
     let db = DeviceMatrix::new(&g, n, nrhs)?;
     let scratch = DeviceMatrix::new(&g, n, nrhs)?;
     let (dipiv, dinfo) = (int_buffer(&g, n)?, int_buffer(&g, 1)?);
-    let mut host_ipiv = vec![0i32; n];
+    let mut host_ipiv = host::zeroed::<i32>(n, "lu")?;
     let mut info = [0i32];
     // SAFETY: as in dgetrf_host; B likewise.
     unsafe {
@@ -684,29 +731,34 @@ pub unsafe fn dgesv_host(n: usize, nrhs: usize, a: *mut f64, lda: usize, ipiv: *
         if info[0] == 0 {
             let perm = permutation(&host_ipiv, n).ok_or(GpuError::Cl { step: "pivots out of range", code: -30 })?;
             lu.getrs(false, n, nrhs, da.view(), &perm, db.view(), scratch.view())?;
+            // Kernel errors surface here, before anything is written.
+            resident::finish(lu.gpu)?;
         }
-        resident::read(&mut g, da.view(), a, n, n, lda)?;
-        if info[0] == 0 {
-            resident::read(&mut g, scratch.view(), b, n, nrhs, ldb)?;
-        }
+        fault::check(fault, 1)?;
         ptr::copy_nonoverlapping(host_ipiv.as_ptr(), ipiv, n);
+        commit_factors(&mut g, &da, a, n, n, lda)?;
+        if info[0] == 0 {
+            let solve = |error, done| LuFailure::Solve { error, info: 0, done };
+            fault::check(fault, 2).map_err(|e| solve(e, 0))?;
+            resident::commit(&mut g, scratch.view(), b, n, nrhs, ldb, "solution").map_err(|(e, done)| solve(e, done))?;
+        }
     }
     Ok(info[0])
 }
 
 /// DGETRS from host memory: solves op(A) X = B with the factors in `a`
-/// and `ipiv` from DGETRF; X returned in `b`. `Err` (B untouched) also
-/// when IPIV holds an entry outside 1..=n, which the CPU LAPACK then sees.
+/// and `ipiv` from DGETRF; X returned in `b`. An error leaves B untouched
+/// (also when IPIV holds an entry outside 1..=n, which the CPU LAPACK then
+/// sees), or X in its first columns ([`LuFailure::Solve`]).
 ///
 /// # Safety
 /// Legal DGETRS arguments; arrays valid for them.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn dgetrs_host(
     trans: bool, n: usize, nrhs: usize, a: *const f64, lda: usize, ipiv: *const i32, b: *mut f64, ldb: usize,
-) -> Result<(), GpuError> {
-    if injected() {
-        return Err(GpuError::Injected);
-    }
+) -> Result<(), LuFailure> {
+    let fault = fault::at("lu");
+    fault::check(fault, 0)?;
     // SAFETY: IPIV holds n entries (caller).
     let pivots = unsafe { std::slice::from_raw_parts(ipiv, n) };
     let perm = permutation(pivots, n).ok_or_else(|| GpuError::TooLarge("IPIV entry outside 1..N".into()))?;
@@ -720,7 +772,10 @@ pub unsafe fn dgetrs_host(
         resident::write(&mut g, db.view(), b, n, nrhs, ldb)?;
         let mut lu = DeviceLu::new(&mut g)?;
         lu.getrs(trans, n, nrhs, da.view(), &perm, db.view(), scratch.view())?;
-        resident::read(&mut g, scratch.view(), b, n, nrhs, ldb)?;
+        resident::finish(lu.gpu)?;
+        fault::check(fault, 1)?;
+        resident::commit(&mut g, scratch.view(), b, n, nrhs, ldb, "solution")
+            .map_err(|(error, done)| LuFailure::Solve { error, info: 0, done })?;
     }
     Ok(())
 }

@@ -13,8 +13,8 @@
 use super::context::Gpu;
 use super::error::{cl, GpuError};
 use super::gemm::{enqueue_kernel, pack, parallel, Operands};
+use super::launch::Launch;
 use opencl3::event::Event;
-use opencl3::kernel::ExecuteKernel;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
 use opencl3::types::{cl_mem, CL_NON_BLOCKING};
 use std::ptr;
@@ -173,17 +173,60 @@ pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols
 /// # Safety
 /// `dst` valid for the matrix; `src`'s buffer holds it.
 pub unsafe fn read(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+    // SAFETY: passed on.
+    unsafe { read_columns(gpu, src, dst, rows, cols, ld) }.map_err(|(e, _)| e)
+}
+
+/// [`read`] into a caller's output, which a failure must leave in a known
+/// state: each column is either the result or as it was. On an error the
+/// rest is tried once more (after the queue has drained), and the error
+/// comes with the number of leading columns written, so that the CPU can
+/// finish the others. `what` names the result for the test hook.
+///
+/// # Safety
+/// As for [`read`].
+pub unsafe fn commit(
+    gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize, what: &str,
+) -> Result<(), (GpuError, usize)> {
+    // Test hook (src/gpu/fault.rs): `commit-WHAT@N` writes N columns, then
+    // fails both attempts.
+    if let Some(super::fault::Fault::Fail(n)) = super::fault::at(&format!("commit-{what}")) {
+        if n < cols {
+            // SAFETY: the first n columns, as below.
+            unsafe { read_columns(gpu, src, dst, rows, n, ld) }?;
+            return Err((GpuError::Injected, n));
+        }
+    }
+    // SAFETY: passed on.
+    match unsafe { read_columns(gpu, src, dst, rows, cols, ld) } {
+        Ok(()) => Ok(()),
+        Err((_, done)) => {
+            // SAFETY: the columns not yet written, of the same matrices.
+            unsafe { read_columns(gpu, src.at(0, done), dst.add(done * ld), rows, cols - done, ld) }
+                .map_err(|(e, more)| (e, done + more))
+        }
+    }
+}
+
+/// [`read`], whose error says how many leading columns of `dst` hold the
+/// result (the others are as they were: a chunk is copied out of pinned
+/// memory only once its transfer has succeeded, by a copy that does not
+/// fail).
+///
+/// # Safety
+/// As for [`read`].
+unsafe fn read_columns(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize) -> Result<(), (GpuError, usize)> {
     if rows == 0 || cols == 0 {
         return Ok(());
     }
     let per = chunk_cols(gpu, rows, cols);
     if per == 0 {
-        return Err(GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")));
+        return Err((GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")), 0));
     }
     let Gpu { queue, staging, .. } = gpu;
     for s in staging.iter_mut() {
         if let Some(ev) = s.pending.take() {
-            ev.wait().map_err(cl("staging reuse"))?;
+            ev.wait().map_err(|e| (cl("staging reuse")(e), 0))?;
         }
     }
     let enqueue = |col: usize, slot: usize| -> Result<Event, GpuError> {
@@ -215,19 +258,28 @@ pub unsafe fn read(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: u
     // Chunk i+1 is read while chunk i is unpacked.
     let mut col = 0;
     let mut slot = 0;
-    let mut current = enqueue(0, 0)?;
-    while col < cols {
-        let cc = per.min(cols - col);
-        let next = if col + cc < cols { Some(enqueue(col + cc, 1 - slot)?) } else { None };
-        current.wait().map_err(cl("read resident matrix"))?;
-        // SAFETY: the slot holds the packed chunk; the destination columns
-        // are inside the caller's matrix.
-        unsafe { unpack_cols(staging[slot].ptr, dst.add(col * ld), rows, cc, ld) };
-        col += cc;
-        slot = 1 - slot;
-        if let Some(n) = next {
-            current = n;
+    let mut copy = || -> Result<(), GpuError> {
+        let mut current = enqueue(0, 0)?;
+        while col < cols {
+            let cc = per.min(cols - col);
+            let next = if col + cc < cols { Some(enqueue(col + cc, 1 - slot)?) } else { None };
+            current.wait().map_err(cl("read resident matrix"))?;
+            // SAFETY: the slot holds the packed chunk; the destination
+            // columns are inside the caller's matrix.
+            unsafe { unpack_cols(staging[slot].ptr, dst.add(col * ld), rows, cc, ld) };
+            col += cc;
+            slot = 1 - slot;
+            if let Some(n) = next {
+                current = n;
+            }
         }
+        Ok(())
+    };
+    if let Err(e) = copy() {
+        // A read still in flight must not land in a staging buffer that
+        // the next transfer fills.
+        let _ = queue.finish();
+        return Err((e, col));
     }
     crate::dispatch::stats::add_transfer(0, (rows * cols) as u64 * 8);
     Ok(())
@@ -278,13 +330,10 @@ pub unsafe fn laset(gpu: &mut Gpu, rows: usize, cols: usize, off: f64, diag: f64
     // SAFETY: the arguments match dlaset's signature; the caller vouches
     // for the extent.
     unsafe {
-        ExecuteKernel::new(gpu.other(k))
-            .set_arg(&m).set_arg(&n).set_arg(&off).set_arg(&diag).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
-            .set_global_work_sizes(&[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16])
-            .set_local_work_sizes(&[16, 16])
-            .enqueue_nd_range(&gpu.queue)
+        Launch::new(gpu.other(k), "clEnqueueNDRangeKernel dlaset")
+            .arg(&m).arg(&n).arg(&off).arg(&diag).arg(&a.mem).arg(&off_a).arg(&lda)
+            .enqueue(&gpu.queue, &[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16], &[16, 16], &[])?;
     }
-    .map_err(cl("clEnqueueNDRangeKernel dlaset"))?;
     Ok(())
 }
 
@@ -302,13 +351,10 @@ pub unsafe fn transpose(gpu: &mut Gpu, rows: usize, cols: usize, a: View, b: Vie
     // SAFETY: the arguments match dtranspose's signature; the caller
     // vouches for the extents.
     unsafe {
-        ExecuteKernel::new(gpu.other(k))
-            .set_arg(&m).set_arg(&n).set_arg(&a.mem).set_arg(&off_a).set_arg(&lda)
-            .set_arg(&b.mem).set_arg(&off_b).set_arg(&ldb)
-            .set_global_work_sizes(&[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16])
-            .set_local_work_sizes(&[16, 16])
-            .enqueue_nd_range(&gpu.queue)
+        Launch::new(gpu.other(k), "clEnqueueNDRangeKernel dtranspose")
+            .arg(&m).arg(&n).arg(&a.mem).arg(&off_a).arg(&lda)
+            .arg(&b.mem).arg(&off_b).arg(&ldb)
+            .enqueue(&gpu.queue, &[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16], &[16, 16], &[])?;
     }
-    .map_err(cl("clEnqueueNDRangeKernel dtranspose"))?;
     Ok(())
 }

@@ -50,10 +50,11 @@
 
 use super::context::{gpu, Gpu};
 use super::error::GpuError;
+use super::{fault, host};
 use super::resident::{self, DeviceMatrix, View};
 use crate::cpu::bulge::{self, Band, Reflectors, Side};
 use crate::cpu::bundled::routines as netlib;
-use opencl3::kernel::ExecuteKernel;
+use super::launch::Launch;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
 use std::os::raw::c_int;
 
@@ -145,12 +146,15 @@ pub unsafe fn svd(
     }
     // Vectors: divide and conquer on the host.
     let (d0, e0) = (d.clone(), e.clone());
-    let mut ub = vec![0.0; n * n];
-    let mut vtb = vec![0.0; n * n];
+    let mut ub = host::zeroed(n * n, "svd")?;
+    let mut vtb = host::zeroed(n * n, "svd")?;
     // SAFETY: d and e hold n values, ub and vtb are n x n.
     info = crate::cpu::bdsdc::with_gpu_products(|| unsafe {
         crate::cpu::bdsdc::bdsdc_upper(n, d.as_mut_ptr(), e.as_mut_ptr(), ub.as_mut_ptr(), n, vtb.as_mut_ptr(), n)
     });
+    if info == crate::cpu::bdsdc::NO_MEMORY {
+        return Err(GpuError::HostMemory(8 * n * n));
+    }
     if info != 0 && flavor == Flavor::Gesvd {
         // DGESVD's own step, for its INFO semantics.
         d.copy_from_slice(&d0);
@@ -174,6 +178,9 @@ pub unsafe fn svd(
     if info != 0 {
         return Ok(Outcome { info, e });
     }
+    // Test hook (src/gpu/fault.rs): `svd@1` or `panic-svd@1` here, between
+    // the host steps and the back-transformations.
+    fault::check(fault::at("svd"), 1)?;
     let mut g = gpu()?;
     // SAFETY: the reflectors in a, the host factors, the caller's outputs.
     let stage1 = Stage1 { a, lda, tauq: &tauq, taup: &taup, shift };
@@ -246,9 +253,9 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
         let dw2 = DeviceMatrix::new(&g, kd, n)?;
         let dx = DeviceMatrix::new(&g, m, kd)?;
         let dx2 = DeviceMatrix::new(&g, m, kd)?;
-        let mut v = vec![0.0; m * kd];
+        let mut v = host::zeroed(m * kd, "svd")?;
         let mut t = vec![0.0; kd * kd];
-        let mut xt = vec![0.0; n * kd];
+        let mut xt = host::zeroed(n * kd, "svd")?;
         // Where stage 1's time goes (LAPACK_AI_SVD_PHASES): waiting for the
         // device's panels, the host's QR and LQ factorizations, the rest.
         let (mut t_read, mut t_qr) = (0.0, 0.0);
@@ -322,14 +329,14 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
         phases.mark(&format!("stage 1, dense to band {kd} (waiting for panels {t_read:.3} s, host QR {t_qr:.3} s)"));
     }
     // Stage 2 on the host: the band (upper, kd) to bidiagonal.
-    let mut band = Band::new(n, kd);
+    let mut band = Band::new(n, kd)?;
     for j in 0..n {
         for i in j.saturating_sub(kd)..=j {
             // SAFETY: inside the m x n matrix.
             band.set(i, j, unsafe { *at(i, j) });
         }
     }
-    let (d, e, chase) = bulge::reduce(&mut band, vectors, 0);
+    let (d, e, chase) = bulge::reduce(&mut band, vectors, 0)?;
     phases.mark("stage 2, band to bidiagonal (host chase)");
     (bd.d, bd.e, bd.shift, bd.chase) = (d, e, kd, chase);
     Ok(bd)
@@ -472,13 +479,10 @@ unsafe fn chase_apply(g: &mut Gpu, r: &Reflectors, side: Side, x: View, rs: usiz
     // in order and type; the reflector buffers hold what `first` and
     // `goff` index, tg one g x g T per group; X is the caller's.
     unsafe {
-        ExecuteKernel::new(g.other(kt))
-            .set_arg(&ni).set_arg(&bi).set_arg(&gi).set_arg(&si)
-            .set_arg(&bv.get()).set_arg(&bt.get()).set_arg(&bf.get()).set_arg(&bg.get()).set_arg(&tg.get())
-            .set_global_work_size(groups * BULGE_WG)
-            .set_local_work_size(BULGE_WG)
-            .enqueue_nd_range(&g.queue)
-            .map_err(super::error::cl("clEnqueueNDRangeKernel bulge_t"))?;
+        Launch::new(g.other(kt), "clEnqueueNDRangeKernel bulge_t")
+            .arg(&ni).arg(&bi).arg(&gi).arg(&si)
+            .arg(&bv.get()).arg(&bt.get()).arg(&bf.get()).arg(&bg.get()).arg(&tg.get())
+            .enqueue(&g.queue, &[groups * BULGE_WG], &[BULGE_WG], &[])?;
     }
     // Waves: group (sg, k) in wave k + nsg - 1 - sg (kernels/bulge.cl).
     let waves = (0..nsg).map(|sg| bulge::tasks(n, b, sg * gs) + nsg - 1 - sg).max().unwrap_or(0);
@@ -486,14 +490,11 @@ unsafe fn chase_apply(g: &mut Gpu, r: &Reflectors, side: Side, x: View, rs: usiz
         let wi = ints(wave);
         // SAFETY: as above, for bulge_apply.
         unsafe {
-            ExecuteKernel::new(g.other(ka))
-                .set_arg(&ni).set_arg(&bi).set_arg(&gi).set_arg(&ci)
-                .set_arg(&bv.get()).set_arg(&bt.get()).set_arg(&bf.get()).set_arg(&bg.get()).set_arg(&tg.get())
-                .set_arg(&xm).set_arg(&off).set_arg(&rsi).set_arg(&csi).set_arg(&wi)
-                .set_global_work_sizes(&[cols.div_ceil(BULGE_NC) * BULGE_WG, nsg])
-                .set_local_work_sizes(&[BULGE_WG, 1])
-                .enqueue_nd_range(&g.queue)
-                .map_err(super::error::cl("clEnqueueNDRangeKernel bulge_apply"))?;
+            Launch::new(g.other(ka), "clEnqueueNDRangeKernel bulge_apply")
+                .arg(&ni).arg(&bi).arg(&gi).arg(&ci)
+                .arg(&bv.get()).arg(&bt.get()).arg(&bf.get()).arg(&bg.get()).arg(&tg.get())
+                .arg(&xm).arg(&off).arg(&rsi).arg(&csi).arg(&wi)
+                .enqueue(&g.queue, &[cols.div_ceil(BULGE_NC) * BULGE_WG, nsg], &[BULGE_WG, 1], &[])?;
         }
     }
     resident::finish(g)
@@ -552,7 +553,7 @@ impl Blocked {
             dgram: DeviceMatrix::new(g, nba, nba)?,
             dw: DeviceMatrix::new(g, nba, cols)?,
             dw2: DeviceMatrix::new(g, nba, cols)?,
-            block: vec![0.0; rows * nba],
+            block: host::zeroed(rows * nba, "svd")?,
             gram: vec![0.0; nba * nba],
             nba,
         })

@@ -1,0 +1,81 @@
+//! `fork()`: a child process never uses its parent's OpenCL state.
+//!
+//! OpenCL implementations are not fork-safe. Probed on the dev machine
+//! (issue 15): on PoCL, after the parent made one routed call (which loads
+//! the OpenCL platforms and starts PoCL's worker threads), the child's first
+//! GPU call waited forever in `clFinish`, because those threads do not
+//! exist in the child; on the H100 the child's GPU calls ran, and then the
+//! pair never finished. Python's `multiprocessing` with the fork start
+//! method does exactly this.
+//!
+//! So a process forked after OpenCL was loaded runs every call on the CPU
+//! (the log says why), and never calls OpenCL at all; a child forked before
+//! the library touched OpenCL sets up its own state as any process does.
+//! The handlers of `pthread_atfork` also hold the library's own locks
+//! across the fork (the counters' registry and the log), so that the
+//! child does not inherit one locked by a thread that does not exist there.
+
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Once;
+
+/// OpenCL has been loaded in this process (or in the parent it was forked
+/// from).
+static OPENCL_LOADED: AtomicBool = AtomicBool::new(false);
+/// This process was forked after OpenCL had been loaded.
+static INHERITED: AtomicBool = AtomicBool::new(false);
+
+/// Registers the fork handlers, once per process. Called by the first
+/// routed call and before OpenCL is first loaded.
+pub fn install() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // SAFETY: three functions with no arguments that touch only atomics
+        // and this library's locks; the library is never unloaded while
+        // the process runs (glibc drops the handlers of an object it
+        // unloads).
+        if unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) } != 0 {
+            super::log::warn("pthread_atfork failed: a child made by fork() could use the parent's OpenCL state");
+        }
+    });
+}
+
+/// To be called before the first OpenCL call of the process.
+pub fn before_opencl() {
+    install();
+    OPENCL_LOADED.store(true, Relaxed);
+}
+
+/// Whether this process was forked from one that had loaded OpenCL: then
+/// it must not make any OpenCL call.
+pub fn opencl_inherited() -> bool {
+    INHERITED.load(Relaxed)
+}
+
+/// Before fork, in the forking thread: take the library's locks, so that
+/// no other thread holds one at the moment of the fork.
+extern "C" fn prepare() {
+    super::log::lock_for_fork();
+    super::stats::lock_for_fork();
+}
+
+/// After fork, in the parent: release them.
+extern "C" fn parent() {
+    // SAFETY: `prepare` took them in this thread.
+    unsafe {
+        super::stats::unlock_after_fork();
+        super::log::unlock_after_fork();
+    }
+}
+
+/// After fork, in the child (whose only thread is the one that forked):
+/// release them, and remember whether OpenCL came from the parent.
+extern "C" fn child() {
+    // SAFETY: `prepare` took them in this thread, which is the child's.
+    unsafe {
+        super::stats::unlock_after_fork();
+        super::log::unlock_after_fork();
+    }
+    if OPENCL_LOADED.load(Relaxed) {
+        INHERITED.store(true, Relaxed);
+    }
+}
