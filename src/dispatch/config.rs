@@ -10,7 +10,7 @@
 //! | `LAPACK_AI_CPU_LIB` | path of a BLAS/LAPACK shared library, or `bundled` | next in process |
 //! | `LAPACK_AI_PROFILE` | `1` (stderr), or a file path (`%p`: the process id), for the profile at exit | off |
 //! | `LAPACK_AI_MONITOR` | `127.0.0.1:PORT` (or `[::1]:PORT`, `localhost:PORT`, `PORT`): serve the live monitor | off |
-//! | `LAPACK_AI_MONITOR_ALLOW_REMOTE` | `1`: let `LAPACK_AI_MONITOR` name a non-loopback address | refused |
+//! | `LAPACK_AI_MONITOR_ALLOW_REMOTE` | `1`: let `LAPACK_AI_MONITOR` name a non-loopback address, and answer any `Host` | refused |
 
 use once_cell::sync::Lazy;
 use std::net::SocketAddr;
