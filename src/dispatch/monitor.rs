@@ -28,6 +28,10 @@
 //!   is answered before a flood of idle or slow connections can push it
 //!   out; the flood only pushes itself out.
 //!
+//! tests/stats_monitor.sh runs the probe again (tests/monitor_flood.py):
+//! 8 such trickling connections and 500 idle ones, and 100 requests that
+//! must all be answered within a few seconds.
+//!
 //! **Host.** A web page can reach a loopback port through DNS rebinding
 //! (its own name made to resolve to 127.0.0.1) and then read `/api/stats`
 //! as if it were its own; its requests carry its name in `Host`. So `Host`
