@@ -202,9 +202,13 @@ fn counters_are_exact_and_served_over_loopback() {
     let (status, page) = get(addr, "/");
     assert!(status == 200 && page.contains("<canvas") && page.contains("api/stats"));
     assert_eq!(get(addr, "/nothing").0, 404);
-    assert_eq!(http(addr, "DELETE /metrics HTTP/1.1\r\n\r\n").0, 405);
-    let (status, body) = http(addr, "HEAD /metrics HTTP/1.1\r\n\r\n");
+    assert_eq!(http(addr, "DELETE /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n").0, 405);
+    let (status, body) = http(addr, &format!("HEAD /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n"));
     assert!(status == 200 && body.is_empty());
+    // Host must name the monitor (DNS rebinding); without one, 400.
+    assert_eq!(http(addr, "GET /api/stats HTTP/1.1\r\n\r\n").0, 400);
+    let (status, body) = http(addr, &format!("GET /api/stats HTTP/1.1\r\nHost: evil.example:{}\r\n\r\n", addr.port()));
+    assert!(status == 421 && !body.contains("dgemm_"), "{status} {body}");
     // Counts move: one more call shows on the next scrape.
     gemm(b"NN", 2, 2, 2, 0.0);
     let (_, metrics) = get(addr, "/metrics");

@@ -10,7 +10,12 @@
 #    on without the monitor;
 #  - the monitor's page in headless Chromium: its charts redraw with new
 #    data (the page counts redraws whose pixels changed) and a screenshot
-#    is taken (kept as target/stats-monitor/monitor.png).
+#    is taken (kept as target/stats-monitor/monitor.png);
+#  - the monitor under the probe that starved its first version
+#    (tests/monitor_flood.py): 8 slow-loris and 500 idle connections, and
+#    100 requests all answered within seconds; a head trickled byte by byte
+#    closed at its deadline; a request that names another Host (DNS
+#    rebinding) refused, the same with the monitor's Host answered.
 # Usage: tests/stats_monitor.sh [path/to/liblapack_ai.so]
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +39,16 @@ bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
 
 # row FILE ROUTINE: the profile row of ROUTINE, columns separated by one space.
 row() { grep -E "^$2 " "$1" | tr -s ' '; }
+# monitor_port FILE: the port of the "monitor on" line in FILE, a program's
+# stderr (waits up to 10 s for it; nothing if it does not come).
+monitor_port() {
+    local p
+    for _ in $(seq 100); do
+        p=$(sed -n 's|^lapack-ai: monitor on http://127\.0\.0\.1:\([0-9]*\)/ .*|\1|p' "$1")
+        [ -n "$p" ] && { echo "$p"; return; }
+        sleep 0.1
+    done
+}
 
 echo "-- C: lapack_ai_stats_json, profile after exit()"
 cc -O2 -Wall -Wextra -Werror -I "$ROOT/include" "$ROOT/tests/c/stats_consumer.c" \
@@ -85,12 +100,7 @@ echo "-- monitor of a running program"
 LAPACK_AI_MONITOR=127.0.0.1:0 LAPACK_AI_DEVICE=pocl LAPACK_AI_RATES=cpu=0.5,gpu=1000,h2d=10,launch=0.0001 \
     "$WORK/stats_c" load 90 > "$WORK/load.out" 2> "$WORK/load.err" &
 LOAD_PID=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's|^lapack-ai: monitor on http://127\.0\.0\.1:\([0-9]*\)/ .*|\1|p' "$WORK/load.err")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+port=$(monitor_port "$WORK/load.err")
 if [ -z "$port" ]; then
     bad "monitor: no 'monitor on' line"; cat "$WORK/load.err"
 else
@@ -152,6 +162,52 @@ else
             && ok "page: screenshot target/stats-monitor/monitor.png ($size bytes)" \
             || bad "page: no screenshot ($size bytes)"
     fi
+fi
+if [ -n "$LOAD_PID" ]; then
+    kill "$LOAD_PID" 2>/dev/null
+    wait "$LOAD_PID" 2>/dev/null
+    LOAD_PID=
+fi
+
+echo "-- the monitor under a flood; Host"
+# The probe that starved the first monitor (a thread per connection, at
+# most 8, a timeout per read): tests/monitor_flood.py. Then DNS rebinding:
+# a page's request names the page's host, and must be refused.
+LAPACK_AI_MONITOR=127.0.0.1:0 LAPACK_AI_MODE=cpu \
+    "$WORK/stats_c" load 40 > "$WORK/flood-load.out" 2> "$WORK/flood-load.err" &
+LOAD_PID=$!
+port=$(monitor_port "$WORK/flood-load.err")
+if [ -z "$port" ]; then
+    bad "flood: no 'monitor on' line"; cat "$WORK/flood-load.err"
+else
+    timeout 60 python3 "$ROOT/tests/monitor_flood.py" "$port" > "$WORK/flood.out" 2>&1
+    rc=$?
+    while read -r verdict text; do
+        case $verdict in
+            PASS) ok "$text" ;;
+            FAIL) bad "$text" ;;
+        esac
+    done < "$WORK/flood.out"
+    [ $rc -eq 0 ] || grep -q '^FAIL ' "$WORK/flood.out" \
+        || { bad "flood: tests/monitor_flood.py ended with status $rc"; cat "$WORK/flood.out"; }
+
+    URL=http://127.0.0.1:$port
+    # host_code HOST: the status of GET /api/stats with that Host ("": no
+    # Host at all); the body is left in $WORK/host.body.
+    host_code() { curl -s -o "$WORK/host.body" -w '%{http_code}' --max-time 5 -H "Host:${1:+ $1}" "$URL/api/stats"; }
+    c=$(host_code "evil.example:$port")
+    [ "$c" = 421 ] && ! grep -q '"pid"' "$WORK/host.body" \
+        && ok "Host: evil.example:$port (DNS rebinding): 421, no counters" \
+        || { bad "Host: evil.example:$port gave $c"; head -c 300 "$WORK/host.body"; echo; }
+    c=$(host_code "127.0.0.1:$port")
+    [ "$c" = 200 ] && grep -q "\"pid\":$LOAD_PID," "$WORK/host.body" \
+        && ok "Host: 127.0.0.1:$port, the same request otherwise: 200 and the counters" \
+        || bad "Host: 127.0.0.1:$port gave $c"
+    c1=$(host_code "LOCALHOST:$port") c2=$(host_code "[::1]:$port") c3=$(host_code localhost)
+    c4=$(host_code "localhost:$((port ^ 1))") c5=$(host_code "")
+    [ "$c1 $c2 $c3 $c4 $c5" = "200 200 200 421 400" ] \
+        && ok "Host: LOCALHOST:$port, [::1]:$port, localhost: 200; another port: 421; none: 400" \
+        || bad "Host: LOCALHOST:$port $c1, [::1]:$port $c2, localhost $c3, another port $c4, none $c5"
 fi
 if [ -n "$LOAD_PID" ]; then
     kill "$LOAD_PID" 2>/dev/null

@@ -10,7 +10,7 @@
 //! | `LAPACK_AI_CPU_LIB` | path of a BLAS/LAPACK shared library, or `bundled` | next in process |
 //! | `LAPACK_AI_PROFILE` | `1` (stderr), or a file path (`%p`: the process id), for the profile at exit | off |
 //! | `LAPACK_AI_MONITOR` | `127.0.0.1:PORT` (or `[::1]:PORT`, `localhost:PORT`, `PORT`): serve the live monitor | off |
-//! | `LAPACK_AI_MONITOR_ALLOW_REMOTE` | `1`: let `LAPACK_AI_MONITOR` name a non-loopback address | refused |
+//! | `LAPACK_AI_MONITOR_ALLOW_REMOTE` | `1`: let `LAPACK_AI_MONITOR` name a non-loopback address, and answer any `Host` | refused |
 
 use once_cell::sync::Lazy;
 use std::net::SocketAddr;
@@ -88,6 +88,9 @@ pub struct Config {
     /// The address the monitor serves on (`LAPACK_AI_MONITOR`), already
     /// checked against `LAPACK_AI_MONITOR_ALLOW_REMOTE`.
     pub monitor: Option<SocketAddr>,
+    /// `LAPACK_AI_MONITOR_ALLOW_REMOTE=1`: the monitor may listen on any
+    /// address, and answers requests whatever their `Host`.
+    pub monitor_allow_remote: bool,
 }
 
 impl Default for Config {
@@ -99,6 +102,7 @@ impl Default for Config {
             cpu_lib: CpuLibChoice::NextInProcess,
             profile: ProfileTarget::Off,
             monitor: None,
+            monitor_allow_remote: false,
         }
     }
 }
@@ -179,8 +183,9 @@ impl Config {
                 path => ProfileTarget::File(PathBuf::from(path)),
             };
         }
+        let allow_remote = non_empty("LAPACK_AI_MONITOR_ALLOW_REMOTE").is_some_and(|v| v == "1");
+        config.monitor_allow_remote = allow_remote;
         if let Some(v) = non_empty("LAPACK_AI_MONITOR") {
-            let allow_remote = non_empty("LAPACK_AI_MONITOR_ALLOW_REMOTE").is_some_and(|v| v == "1");
             match super::monitor::parse_address(&v) {
                 Err(why) => bad.push(BadValue {
                     variable: "LAPACK_AI_MONITOR",
@@ -254,6 +259,7 @@ mod tests {
         assert!(bad.is_empty());
         assert_eq!(c.profile, ProfileTarget::Stderr);
         assert_eq!(c.monitor, Some("127.0.0.1:9100".parse().unwrap()));
+        assert!(!c.monitor_allow_remote);
         let (c, _) = parse(&[("LAPACK_AI_PROFILE", "/tmp/p-%p.txt"), ("LAPACK_AI_MONITOR", "9100")]);
         assert_eq!(c.profile, ProfileTarget::File("/tmp/p-%p.txt".into()));
         assert_eq!(c.monitor, Some("127.0.0.1:9100".parse().unwrap()));
@@ -263,6 +269,7 @@ mod tests {
             assert!(bad[0].message.contains("LAPACK_AI_MONITOR_ALLOW_REMOTE=1"), "{}", bad[0].message);
             let (c, bad) = parse(&[("LAPACK_AI_MONITOR", remote), ("LAPACK_AI_MONITOR_ALLOW_REMOTE", "1")]);
             assert_eq!(c.monitor, Some(remote.parse().unwrap()));
+            assert!(c.monitor_allow_remote);
             assert!(bad.is_empty());
         }
         let (c, bad) = parse(&[("LAPACK_AI_MONITOR", "example.org:80")]);

@@ -709,7 +709,7 @@ pub(crate) fn start_once() {
             }
         }
         if let Some(addr) = CONFIG.monitor {
-            super::monitor::start(addr);
+            super::monitor::start(addr, CONFIG.monitor_allow_remote);
         }
     });
 }
