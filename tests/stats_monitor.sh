@@ -204,10 +204,10 @@ else
         && ok "Host: 127.0.0.1:$port, the same request otherwise: 200 and the counters" \
         || bad "Host: 127.0.0.1:$port gave $c"
     c1=$(host_code "LOCALHOST:$port") c2=$(host_code "[::1]:$port") c3=$(host_code localhost)
-    c4=$(host_code "localhost:$((port ^ 1))") c5=$(host_code "")
-    [ "$c1 $c2 $c3 $c4 $c5" = "200 200 200 421 400" ] \
-        && ok "Host: LOCALHOST:$port, [::1]:$port, localhost: 200; another port: 421; none: 400" \
-        || bad "Host: LOCALHOST:$port $c1, [::1]:$port $c2, localhost $c3, another port $c4, none $c5"
+    c4=$(host_code "localhost:$((port ^ 1))") c5=$(host_code "") c6=$(host_code "localhost.evil.example:$port")
+    [ "$c1 $c2 $c3 $c4 $c5 $c6" = "200 200 200 200 400 421" ] \
+        && ok "Host: LOCALHOST:$port, [::1]:$port, localhost, a tunnel's port: 200; none: 400; localhost.evil.example: 421" \
+        || bad "Host: LOCALHOST:$port $c1, [::1]:$port $c2, localhost $c3, another port $c4, none $c5, localhost.evil.example $c6"
 fi
 if [ -n "$LOAD_PID" ]; then
     kill "$LOAD_PID" 2>/dev/null
