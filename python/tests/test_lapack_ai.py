@@ -493,3 +493,50 @@ def test_threads_do_not_share_work_arrays(rng):
     for (a, b), (x, s) in zip(problems, results):
         check_solve(a, b, x)
         np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-12)
+
+
+FORK_CHILDREN = """
+import multiprocessing as mp, sys
+import numpy as np, lapack_ai
+
+def work(seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((120, 120)) + 12 * np.eye(120)
+    b = rng.standard_normal((120, 5))
+    x = lapack_ai.solve(a, b)
+    s = lapack_ai.svd(a, compute_uv=False)
+    c = lapack_ai.matmul(a, b)
+    return (float(np.abs(a @ x - b).max()), float(np.abs(s - np.linalg.svd(a, compute_uv=False)).max()),
+            float(np.abs(c - a @ b).max()))
+
+if __name__ == "__main__":
+    # The parent first: with LAPACK_AI_MODE=gpu this loads OpenCL, whose
+    # state the forked workers must not use.
+    print("parent", work(0), flush=True)
+    with mp.get_context(sys.argv[1]).Pool(3) as pool:
+        for r in pool.map_async(work, range(1, 7)).get(timeout=120):
+            print("child", r, flush=True)
+    print("parent again", work(7), flush=True)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_multiprocessing_workers_after_a_call(tmp_path, method):
+    """multiprocessing's workers, forked (or spawned) after the parent made
+    a call: every result right, no hang. A child forked after the parent
+    loaded OpenCL runs on the CPU (its log lines say `forked child`)."""
+    script = tmp_path / "pool.py"
+    script.write_text(FORK_CHILDREN)
+    log = tmp_path / "calls.log"
+    out = subprocess.run([sys.executable, str(script), method], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, LAPACK_AI_LOG=str(log)))
+    assert out.returncode == 0, out.stdout + out.stderr
+    results = [line for line in out.stdout.splitlines() if line.startswith(("parent", "child"))]
+    assert len(results) == 8, out.stdout
+    for line in results:
+        errors = eval(line.split(" ", 1)[1].replace("again ", ""))
+        assert max(errors) < 1e-9, line
+    lines = log.read_text().splitlines()
+    if method == "fork" and os.environ.get("LAPACK_AI_MODE") == "gpu":
+        assert any("forked child" in line for line in lines), lines[:5]
+        assert not any("-> gpu[" in line and "forked" in line for line in lines)
