@@ -3,10 +3,12 @@
 //! Data flows one way (DESIGN.md, "Layers"):
 //! [`abi`] (exported symbols) -> [`check`] (LAPACK-exact argument checks)
 //! -> [`dispatch`] (CPU or GPU, logged) -> [`cpu`] / [`gpu`] (backends);
-//! [`alpha`]: DGEMM_ALPHA's schemes and evaluator, run by either backend.
+//! [`alpha`]: DGEMM_ALPHA's schemes and evaluator, run by either backend;
+//! [`cache`]: the on-disk cache of compiled kernels and measured rates.
 
 pub mod abi;
 pub mod alpha;
+pub mod cache;
 pub mod check;
 pub mod cpu;
 pub mod dispatch;

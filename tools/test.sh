@@ -7,12 +7,14 @@
 #      library preloaded, under each CPU backend (tests/netlib/run_suites.sh);
 #   4. a C and a Fortran program that use the library as their only
 #      LAPACK (tests/consumers.sh);
-#   5. the installed package as a user's project uses it: CMake
+#   5. the on-disk cache on PoCL: damaged files, planted links, a
+#      directory others can write (tests/cache.sh);
+#   6. the installed package as a user's project uses it: CMake
 #      find_package, pkg-config, the Fortran module, the C API, under ctest
 #      (tests/cmake_consumers.sh);
-#   6. the profile at exit, the stats API from C and Fortran, the monitor's
+#   7. the profile at exit, the stats API from C and Fortran, the monitor's
 #      endpoints and its page in headless Chromium (tests/stats_monitor.sh);
-#   7. the Python package, pip-installed into a virtual environment with
+#   8. the Python package, pip-installed into a virtual environment with
 #      NumPy, against NumPy under pytest (tests/python.sh).
 # Ends with one line "tests: N passed, N failed" (N: test groups) and a
 # non-zero status if anything failed.
@@ -43,6 +45,10 @@ record "netlib suites" $?
 echo "== C and Fortran consumers"
 tests/consumers.sh target/release/liblapack_ai.so
 record "consumers" $?
+
+echo "== on-disk cache: damaged files, planted links, unsafe directories (PoCL)"
+tests/cache.sh target/release/liblapack_ai.so
+record "cache" $?
 
 echo "== installed package: CMake, pkg-config, Fortran module, C API (ctest)"
 tests/cmake_consumers.sh

@@ -1,6 +1,10 @@
 //! The library's configuration: read once, from documented environment
 //! variables, into one struct. A bad value is reported once on stderr and
-//! replaced by the default; it never stops the program.
+//! replaced by the default; it never stops the program. The table lists
+//! the struct's variables; the others are read where they are used
+//! (README.md's Configuration table lists them all), among them
+//! `LAPACK_AI_CACHE_DIR`, where compiled kernels and measured rates are
+//! kept (src/cache.rs says what that cache guarantees).
 //!
 //! | variable            | values                                  | default |
 //! |---------------------|-----------------------------------------|---------|

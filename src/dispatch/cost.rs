@@ -10,8 +10,6 @@
 //! `LAPACK_AI_RATES=cpu=GFLOPS,gpu=GFLOPS,h2d=GBPS,launch=SECONDS`.
 //! `LAPACK_AI_RECALIBRATE=1` measures again.
 
-use std::path::PathBuf;
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rates {
     /// DGEMM rate of the CPU LAPACK, GFLOP/s.
@@ -58,13 +56,6 @@ impl Rates {
     pub fn format(&self) -> String {
         format!("cpu={},gpu={},h2d={},launch={}", self.cpu_gflops, self.gpu_gflops, self.h2d_gbs, self.launch_s)
     }
-}
-
-/// The calibration file for a (device, CPU LAPACK) pair, beside the
-/// kernel binaries.
-pub fn cache_file(key: &str) -> Option<PathBuf> {
-    use crate::gpu::context::{cache_dir, fnv1a};
-    Some(cache_dir()?.join(format!("rates-{:016x}.txt", fnv1a(&[key]))))
 }
 
 #[cfg(test)]

@@ -400,19 +400,14 @@ fn rates_now() -> Option<Rates> {
     }
     let device = crate::gpu::device::DEVICE.as_ref().ok()?;
     let key = format!("{}|{}|{}", device.describe(), cpu::CPU.provider(cpu::Symbol::Dgemm), env!("CARGO_PKG_VERSION"));
-    let file = cost::cache_file(&key);
     let recalibrate = std::env::var("LAPACK_AI_RECALIBRATE").is_ok_and(|v| v == "1");
-    if let (Some(f), false) = (&file, recalibrate) {
-        if let Some(r) = std::fs::read_to_string(f).ok().and_then(|t| Rates::parse(t.trim()).ok()) {
-            return Some(r);
-        }
+    let cached = (!recalibrate).then(|| crate::cache::load(crate::cache::Kind::Rates, &key)).flatten();
+    if let Some(r) = cached.and_then(|b| String::from_utf8(b).ok()).and_then(|t| Rates::parse(t.trim()).ok()) {
+        return Some(r);
     }
     match calibrate() {
         Ok(r) => {
-            if let Some(f) = file {
-                let _ = f.parent().map(std::fs::create_dir_all);
-                let _ = std::fs::write(f, r.format() + "\n");
-            }
+            crate::cache::store(crate::cache::Kind::Rates, &key, r.format().as_bytes());
             Some(r)
         }
         Err(e) => {

@@ -21,7 +21,6 @@ use opencl3::memory::{Buffer, CL_MAP_READ, CL_MAP_WRITE, CL_MEM_ALLOC_HOST_PTR, 
 use opencl3::program::Program;
 use opencl3::types::{cl_mem, CL_BLOCKING};
 use parking_lot::{Mutex, MutexGuard};
-use std::path::PathBuf;
 use std::ptr;
 
 /// A DGEMM kernel source and the launch geometry its `#define`s declare
@@ -342,42 +341,28 @@ pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-/// Where compiled kernels (and the cost model's rates) are kept: `LAPACK_AI_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/lapack-ai`, else `~/.cache/lapack-ai`.
-pub(crate) fn cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("LAPACK_AI_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-        return Some(PathBuf::from(dir).join("lapack-ai"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/lapack-ai"))
-}
-
-/// Builds `source` for the device, from the binary cache when it holds a
-/// build of the same source, options, device and driver.
+/// Builds `source` for the device, from the binary cache (src/cache.rs)
+/// when it holds a build of the same source, options, device and driver.
 fn build_program(context: &Context, device: &DeviceInfo, source: &str, options: &str) -> Result<Program, GpuError> {
-    let key = fnv1a(&[source, options, &device.name, &device.platform, &device.driver, env!("CARGO_PKG_VERSION")]);
-    let path = cache_dir().map(|d| d.join(format!("dgemm-{key:016x}.bin")));
-    if let Some(binary) = path.as_ref().and_then(|p| std::fs::read(p).ok()) {
-        // The binary was produced by this driver for this device (both are
-        // in the key); a stale or corrupt file fails to build and is
-        // rebuilt from source below.
-        let built = Program::create_and_build_from_binary(context, &[&binary], options);
-        if let Ok(program) = built {
+    use crate::cache::{self, Kind};
+    let key = format!(
+        "lapack-ai {}\ndevice {}\nplatform {}\ndriver {}\noptions {options}\nsource\n{source}",
+        env!("CARGO_PKG_VERSION"),
+        device.name,
+        device.platform,
+        device.driver
+    );
+    if let Some(binary) = cache::load(Kind::Program, &key) {
+        // The binary is whole and was produced by this driver for this
+        // device (both are in the key); one the driver still refuses is
+        // rebuilt from source below, and replaced.
+        if let Ok(program) = Program::create_and_build_from_binary(context, &[&binary], options) {
             return Ok(program);
         }
     }
     let program = Program::create_and_build_from_source(context, source, options).map_err(GpuError::Build)?;
-    if let (Some(path), Ok(binaries)) = (path, program.get_binaries()) {
-        if let Some(binary) = binaries.into_iter().next().filter(|b| !b.is_empty()) {
-            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-            let written = path.parent().map(std::fs::create_dir_all).transpose().is_ok()
-                && std::fs::write(&tmp, binary).is_ok();
-            if !written || std::fs::rename(&tmp, &path).is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-        }
+    if let Some(binary) = program.get_binaries().ok().and_then(|b| b.into_iter().next()).filter(|b| !b.is_empty()) {
+        cache::store(Kind::Program, &key, &binary);
     }
     Ok(program)
 }
