@@ -9,12 +9,16 @@
 #      LAPACK (tests/consumers.sh);
 #   5. the on-disk cache on PoCL: damaged files, planted links, a
 #      directory others can write (tests/cache.sh);
-#   6. the installed package as a user's project uses it: CMake
+#   6. no wrong answer, no hang, no crash: failures, panics and failed
+#      allocations injected in every GPU path, 8 threads at once, fork(),
+#      a memory limit (tests/robustness.sh);
+#   7. the installed package as a user's project uses it: CMake
 #      find_package, pkg-config, the Fortran module, the C API, under ctest
 #      (tests/cmake_consumers.sh);
-#   7. the profile at exit, the stats API from C and Fortran, the monitor's
-#      endpoints and its page in headless Chromium (tests/stats_monitor.sh);
-#   8. the Python package, pip-installed into a virtual environment with
+#   8. the profile at exit, the stats API from C and Fortran, the monitor's
+#      endpoints, its page in headless Chromium, and the monitor under a
+#      flood (tests/stats_monitor.sh);
+#   9. the Python package, pip-installed into a virtual environment with
 #      NumPy, against NumPy under pytest (tests/python.sh).
 # Ends with one line "tests: N passed, N failed" (N: test groups) and a
 # non-zero status if anything failed.
@@ -49,6 +53,10 @@ record "consumers" $?
 echo "== on-disk cache: damaged files, planted links, unsafe directories (PoCL)"
 tests/cache.sh target/release/liblapack_ai.so
 record "cache" $?
+
+echo "== no wrong answer, no hang, no crash: injected faults, threads, fork, a memory limit (PoCL)"
+tests/robustness.sh target/release/liblapack_ai.so
+record "robustness" $?
 
 echo "== installed package: CMake, pkg-config, Fortran module, C API (ctest)"
 tests/cmake_consumers.sh
