@@ -129,13 +129,13 @@ threads threads-faults $GPU LAPACK_AI_FAULT_INJECT="panic-dgemm@1,lu@2,panic-svd
 
 echo "-- fork()"
 run fork-after $GPU -- fork-after
-children=$(grep -c '^child [0-9]: 9 passed, 0 failed' fork-after.out || true)
+children=$(grep -c '^child [0-9]: 11 passed, 0 failed' fork-after.out || true)
 forked=$(grep -c 'forked child' fork-after.log || true)
 [ $rc -eq 0 ] && [ "$children" -eq 4 ] && [ "$forked" -ge 40 ] \
     && ok "fork after a GPU call: 4 children finished ($forked calls on the CPU: forked child), $(summary fork-after) in the parent" \
     || { bad "fork after a GPU call: status $rc, $children children passed, $forked calls as forked child"; tail -5 fork-after.out; }
 run fork-before $GPU -- fork-before
-children=$(grep -c '^child [0-9]: 9 passed, 0 failed' fork-before.out || true)
+children=$(grep -c '^child [0-9]: 11 passed, 0 failed' fork-before.out || true)
 on_gpu=$(grep -c -- '-> gpu\[' fork-before.log || true)
 [ $rc -eq 0 ] && [ "$children" -eq 4 ] && [ "$on_gpu" -ge 50 ] \
     && ok "fork before any call: 4 children finished, each with OpenCL of its own ($on_gpu calls on the GPU in all)" \

@@ -305,6 +305,33 @@ static void run_dgesvd(double *out, const char *tag)
     }
 }
 
+/* Argument errors are recorded, not printed (reference XERBLA would stop
+ * the program). */
+static __thread int xerbla_info; /* each thread its own */
+void xerbla_(const char *srname, const int *info, size_t srname_len)
+{
+    (void)srname, (void)srname_len;
+    xerbla_info = *info;
+}
+
+/* LWORK too small: INFO = -13 (DGESVD) or -12 (DGESDD), and WORK(1) the
+ * optimal size, as reference sets it before reporting. */
+static void run_small_lwork(double *out, const char *tag)
+{
+    int m = 60, n = 40, lda = 60, info = 0, query = -1, one = 1;
+    double a[60 * 40], s[40], u[60 * 60], vt[40 * 40], best, work[2];
+    int iwork[8 * 40];
+    dgesvd_("A", "A", &m, &n, a, &lda, s, u, &m, vt, &n, &best, &query, &info, 1, 1);
+    work[0] = -1;
+    dgesvd_("A", "A", &m, &n, a, &lda, s, u, &m, vt, &n, work, &one, &info, 1, 1);
+    check(info == -13 && xerbla_info == 13 && work[0] == best, "dgesvd_ LWORK = 1: INFO, WORK(1)", tag, work[0]);
+    dgesdd_("S", &m, &n, a, &lda, s, u, &m, vt, &n, &best, &query, iwork, &info, 1);
+    work[0] = -1;
+    dgesdd_("S", &m, &n, a, &lda, s, u, &m, vt, &n, work, &one, iwork, &info, 1);
+    check(info == -12 && xerbla_info == 12 && work[0] == best, "dgesdd_ LWORK = 1: INFO, WORK(1)", tag, work[0]);
+    out[0] = best;
+}
+
 /* DGESDD 'S' of 80 x 130 and 'N' of 140 x 100. */
 enum { DM = 80, DN = 130, EM = 140, EN = 100 };
 static void run_dgesdd(double *out, const char *tag)
@@ -345,6 +372,7 @@ static const Case CASES[] = {
     {"dgetrs_", TN * TR, run_dgetrs},
     {"dgesvd_", VN + WM, run_dgesvd},
     {"dgesdd_", DM + EN, run_dgesdd},
+    {"small lwork", 1, run_small_lwork},
 };
 enum { NCASES = sizeof CASES / sizeof CASES[0] };
 
