@@ -329,7 +329,8 @@ impl Gpu {
     }
 }
 
-/// FNV-1a, 64 bits: a stable key for the program cache.
+/// FNV-1a, 64 bits: the key of a kernel built in this process (src/cache.rs
+/// checks what is on disk with it too).
 pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
