@@ -162,15 +162,30 @@ pub unsafe extern "C" fn lapack_ai_dgemm_alpha(
 
 /// The CPU side's rates: the cost model's CPU rate when it has one, else
 /// measured here; the combination rate measured (or configured).
-static HOST_RATES: Lazy<AlphaRates> = Lazy::new(|| AlphaRates {
-    // LAPACK_AI_MODE=cpu: the GPU is not touched, not even to calibrate.
-    gemm_gflops: if dispatch::config::CONFIG.mode == dispatch::config::Mode::Cpu {
-        host::measure_gemm_gflops()
-    } else {
-        dispatch::rates().map_or_else(host::measure_gemm_gflops, |r| r.cpu_gflops)
-    },
-    add_gbs: CONFIG.add_gbs.unwrap_or_else(host::measure_add_gbs),
-    min_block: CONFIG.min_block.unwrap_or(CPU_MIN_BLOCK),
+/// `None` when they could not be measured (no memory for the probes; a
+/// panic, caught so as not to poison the Lazy): DGEMM_ALPHA then runs as
+/// one plain DGEMM on the CPU.
+static HOST_RATES: Lazy<Option<AlphaRates>> = Lazy::new(|| {
+    crate::dispatch::panic::catch(|| {
+        Some(AlphaRates {
+            // LAPACK_AI_MODE=cpu: the GPU is not touched, not even to calibrate.
+            gemm_gflops: if dispatch::config::CONFIG.mode == dispatch::config::Mode::Cpu {
+                host::measure_gemm_gflops()?
+            } else {
+                match dispatch::rates() {
+                    Some(r) => r.cpu_gflops,
+                    None => host::measure_gemm_gflops()?,
+                }
+            },
+            add_gbs: match CONFIG.add_gbs {
+                Some(x) => x,
+                None => host::measure_add_gbs()?,
+            },
+            min_block: CONFIG.min_block.unwrap_or(CPU_MIN_BLOCK),
+        })
+    })
+    .ok()
+    .flatten()
 });
 
 /// The GPU side's rates: the device kernel's rate from the cost model, the
@@ -310,7 +325,13 @@ unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
         *plan_text.borrow_mut() = " alpha: plain GEMM (blocks would be below the smallest block)".into();
         return;
     }
-    let (scheme, levels, t0, tl) = fast::plan(g.m, g.n, g.k, &HOST_RATES);
+    let Some(rates) = HOST_RATES.as_ref() else {
+        // SAFETY: the caller's guarantee.
+        unsafe { plain_cpu(g) };
+        *plan_text.borrow_mut() = " alpha: plain GEMM (no measured CPU rates)".into();
+        return;
+    };
+    let (scheme, levels, t0, tl) = fast::plan(g.m, g.n, g.k, rates);
     let mut host = Host::new(Host::default_budget());
     let view = |p: *const f64, ld: usize| HostView { ptr: p as *mut f64, ld };
     let p = Product {

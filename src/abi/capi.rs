@@ -52,7 +52,25 @@ static INFO: Lazy<CString> = Lazy::new(|| {
 /// static; asking for it selects the device and resolves the CPU LAPACK.
 #[no_mangle]
 pub extern "C" fn lapack_ai_info() -> *const c_char {
-    boundary("lapack_ai_info", || INFO.as_ptr()).unwrap_or(c"lapack-ai: internal error".as_ptr())
+    boundary("lapack_ai_info", || {
+        // A child forked after OpenCL was loaded uses no device (and must
+        // not wait for a device lookup its parent may have been making).
+        static FORKED: Lazy<CString> = Lazy::new(|| {
+            let text = format!(
+                "lapack-ai {}\nmode: {}\ndevice: none ({})\n",
+                env!("CARGO_PKG_VERSION"),
+                CONFIG.mode.as_str(),
+                crate::gpu::device::FORKED
+            );
+            CString::new(text.replace('\0', " ")).expect("NULs replaced")
+        });
+        if crate::dispatch::fork::opencl_inherited() {
+            FORKED.as_ptr()
+        } else {
+            INFO.as_ptr()
+        }
+    })
+    .unwrap_or(c"lapack-ai: internal error".as_ptr())
 }
 
 /// The library's counters as JSON text, snprintf-style: writes at most

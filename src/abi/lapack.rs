@@ -68,17 +68,17 @@ fn gpu_path<'a, T: 'a>(
 
 /// The GPU path of an LU routine ([`lu::LuFailure`] says how far a
 /// failure got): `run` computes on the GPU, `done` records INFO; a failure
-/// before anything was written hands the whole call to `cpu`; one after
-/// the factors (and part of X) were written solves for the rest of X with
-/// the CPU's DGETRS (`solve_rest(info, first column)`); one in the middle
-/// of writing the factors cannot be finished, and sets INFO =
-/// [`LAPACK_AI_INFO_INTERNAL_ERROR`] with a warning.
+/// before anything was written hands the whole call to `cpu`; one while
+/// the factors were being written has the CPU finish the factorization
+/// from the columns written (`finish_factors(first column, IPIV, INFO)`);
+/// one after the factors (and part of X) were written solves for the rest
+/// of X with the CPU's DGETRS (`solve_rest(INFO, first column)`).
 fn lu_path<'a, T: 'a>(
     run: impl FnOnce() -> Result<T, lu::LuFailure> + 'a,
     done: impl FnOnce(T) + 'a,
     cpu: impl FnOnce() + 'a,
+    finish_factors: impl FnOnce(usize, Vec<i32>, c_int) + 'a,
     solve_rest: impl FnOnce(c_int, usize) + 'a,
-    info: *mut c_int,
 ) -> GpuPath<'a, ()> {
     Box::new(move || match run() {
         Ok(result) => {
@@ -86,18 +86,10 @@ fn lu_path<'a, T: 'a>(
             Ok(())
         }
         Err(lu::LuFailure::Untouched(error)) => Err((error, Box::new(cpu) as Box<dyn FnOnce()>)),
-        Err(lu::LuFailure::Solve { error, info, done }) => Err((error, Box::new(move || solve_rest(info, done)) as Box<dyn FnOnce()>)),
-        Err(lu::LuFailure::Lost(error)) => {
-            let lost = move || {
-                crate::dispatch::log::warn(
-                    "the GPU failed while the LU factors were being copied into A, and again on a second \
-                     attempt: A is partly overwritten, so the call cannot be finished; INFO = -1000",
-                );
-                // SAFETY: INFO is the caller's.
-                unsafe { set_info(info, LAPACK_AI_INFO_INTERNAL_ERROR) };
-            };
-            Err((error, Box::new(lost) as Box<dyn FnOnce()>))
+        Err(lu::LuFailure::Factors { error, done, ipiv, info }) => {
+            Err((error, Box::new(move || finish_factors(done, ipiv, info)) as Box<dyn FnOnce()>))
         }
+        Err(lu::LuFailure::Solve { error, info, done }) => Err((error, Box::new(move || solve_rest(info, done)) as Box<dyn FnOnce()>)),
     })
 }
 
@@ -154,13 +146,21 @@ pub unsafe extern "C" fn dgesv_(
             // SAFETY: INFO is the caller's.
             move |i| unsafe { set_info(info, i) },
             cpu,
+            // SAFETY: the first `done` columns of A hold the device's
+            // factors, the rest and B are the caller's.
+            move |done, dev_ipiv, dev_info| unsafe {
+                let i = lu::finish_factors(nu, nu, a, lda as usize, ipiv, done, &dev_ipiv, dev_info);
+                set_info(info, i);
+                if i == 0 {
+                    cpu_getrs(b'N' as c_char, n, nrhs, a, lda, ipiv, b, ldb, 0, info);
+                }
+            },
             // SAFETY: A and IPIV hold the factors; the columns of B from
             // `first` on are as the caller passed them.
             move |i, first| unsafe {
                 set_info(info, i);
                 cpu_getrs(b'N' as c_char, n, nrhs, a, lda, ipiv, b, ldb, first, info);
             },
-            info,
         );
         dispatch::run(call, cpu, Some(gpu));
     });
@@ -215,8 +215,13 @@ pub unsafe extern "C" fn dgetrf_(
             // SAFETY: INFO is the caller's.
             move |i| unsafe { set_info(info, i) },
             cpu,
+            // SAFETY: the first `done` columns of A hold the device's
+            // factors, the rest are the caller's.
+            move |done, dev_ipiv, dev_info| unsafe {
+                let i = lu::finish_factors(m as usize, n as usize, a, lda as usize, ipiv, done, &dev_ipiv, dev_info);
+                set_info(info, i);
+            },
             |_, _| {},
-            info,
         );
         dispatch::run(call, cpu, Some(gpu));
     });
@@ -282,9 +287,10 @@ pub unsafe extern "C" fn dgetrs_(
             move || unsafe { lu::dgetrs_host(transposed, nu, ru, a, lda as usize, ipiv, b, ldb as usize) },
             |()| {},
             cpu,
+            // DGETRS writes no factors.
+            |_, _, _| {},
             // SAFETY: the columns of B from `first` on are the caller's.
             move |_, first| unsafe { cpu_getrs(tc, n, nrhs, a, lda, ipiv, b, ldb, first, info) },
-            info,
         );
         dispatch::run(call, cpu, Some(gpu));
     });

@@ -184,11 +184,12 @@ impl Drop for HostBuf {
 }
 
 /// Measures the host's combination rate, GB/s: 16 blocks of 512 x 512
-/// into 16, best of three (a few milliseconds).
-pub fn measure_add_gbs() -> f64 {
+/// into 16, best of three (a few milliseconds); `None` without the memory.
+pub fn measure_add_gbs() -> Option<f64> {
     let b = 512;
-    let src = vec![1.0f64; b * b * 16];
-    let mut dst = vec![0.0f64; b * b * 16];
+    let mut src = crate::gpu::host::zeroed::<f64>(b * b * 16, "alpha-probe").ok()?;
+    src.fill(1.0);
+    let mut dst = crate::gpu::host::zeroed::<f64>(b * b * 16, "alpha-probe").ok()?;
     let ins: Vec<HostView> = (0..16).map(|q| HostView { ptr: src.as_ptr().wrapping_add(q * b * b) as *mut f64, ld: b }).collect();
     let outs: Vec<HostView> = (0..16).map(|q| HostView { ptr: dst.as_mut_ptr().wrapping_add(q * b * b), ld: b }).collect();
     let coef: Vec<f64> = (0..256).map(|e| if e % 17 == 0 { 1.0 } else { 0.5 }).collect();
@@ -199,18 +200,19 @@ pub fn measure_add_gbs() -> f64 {
         let _ = host.combine(b, b, &ins, &outs, &coef, 0.0);
         best = best.min(t.elapsed().as_secs_f64());
     }
-    32.0 * (b * b * 8) as f64 / best / 1e9
+    Some(32.0 * (b * b * 8) as f64 / best / 1e9)
 }
 
 /// Measures the CPU LAPACK's DGEMM rate, GFLOP/s, as the cost model's
 /// calibration does (src/dispatch/mod.rs): the size grows until one call
 /// takes 20 ms (or n = 2048), best of three. For when the cost model has
-/// no rates (no OpenCL device).
-pub fn measure_gemm_gflops() -> f64 {
+/// no rates (no OpenCL device). `None` without the memory.
+pub fn measure_gemm_gflops() -> Option<f64> {
     let mut host = Host::new(0);
-    let time = |host: &mut Host, n: usize| {
-        let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1000) as f64 + 1.0) / 1000.0).collect();
-        let mut c = vec![0.0; n * n];
+    let time = |host: &mut Host, n: usize| -> Option<f64> {
+        let mut a = crate::gpu::host::zeroed::<f64>(n * n, "alpha-probe").ok()?;
+        a.iter_mut().enumerate().for_each(|(i, x)| *x = ((i * 7919 % 1000) as f64 + 1.0) / 1000.0);
+        let mut c = crate::gpu::host::zeroed::<f64>(n * n, "alpha-probe").ok()?;
         let (va, vc) = (HostView { ptr: a.as_ptr() as *mut f64, ld: n }, HostView { ptr: c.as_mut_ptr(), ld: n });
         let mut best = f64::INFINITY;
         for _ in 0..3 {
@@ -218,13 +220,13 @@ pub fn measure_gemm_gflops() -> f64 {
             let _ = host.gemm(false, false, n, n, n, 1.0, va, va, 0.0, vc);
             best = best.min(t.elapsed().as_secs_f64());
         }
-        best
+        Some(best)
     };
     let mut n = 128;
-    let mut best = time(&mut host, n);
+    let mut best = time(&mut host, n)?;
     while best < 0.02 && n < 2048 {
         n *= 2;
-        best = time(&mut host, n);
+        best = time(&mut host, n)?;
     }
-    2.0 * (n as f64).powi(3) / best / 1e9
+    Some(2.0 * (n as f64).powi(3) / best / 1e9)
 }

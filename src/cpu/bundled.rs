@@ -64,6 +64,17 @@ pub mod routines {
             m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, tau: *mut f64, work: *mut f64,
             lwork: *const c_int, info: *mut c_int,
         );
+        #[link_name = "lapack_ai_netlib_dtrsm_"]
+        pub fn dtrsm(
+            side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char, m: *const c_int,
+            n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64, ldb: *const c_int,
+            side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize,
+        );
+        #[link_name = "lapack_ai_netlib_dlaswp_"]
+        pub fn dlaswp(
+            n: *const c_int, a: *mut f64, lda: *const c_int, k1: *const c_int, k2: *const c_int, ipiv: *const c_int,
+            incx: *const c_int,
+        );
         #[link_name = "lapack_ai_netlib_dscal_"]
         pub fn dscal(n: *const c_int, da: *const f64, dx: *mut f64, incx: *const c_int);
         #[link_name = "lapack_ai_netlib_dlarfg_"]

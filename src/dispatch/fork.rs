@@ -13,10 +13,53 @@
 //! the library touched OpenCL sets up its own state as any process does.
 //! The handlers of `pthread_atfork` also hold the library's own locks
 //! across the fork (the counters' registry and the log), so that the
-//! child does not inherit one locked by a thread that does not exist there.
+//! child does not inherit one locked by a thread that does not exist there;
+//! they are [`ForkSafeMutex`]es, which the child can simply release.
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use parking_lot::lock_api;
+use std::sync::atomic::{AtomicBool, Ordering::{Acquire, Relaxed, Release}};
 use std::sync::Once;
+
+/// The lock of [`ForkSafeMutex`]: a flag, taken by compare-and-swap, with a
+/// yield between tries. The child of a fork releases it by clearing the
+/// flag: parking_lot's mutex would also hand it to threads parked on it,
+/// through a table that a thread which does not exist in the child may
+/// have held at the fork. For the library's short, rarely contended locks
+/// (the log's, the counters' registry).
+pub struct RawForkSafe(AtomicBool);
+
+// SAFETY: `lock` returns only after this thread set the flag from false to
+// true (Acquire), `unlock` clears it (Release): one holder at a time, and
+// what the holder wrote is seen by the next.
+unsafe impl lock_api::RawMutex for RawForkSafe {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: RawForkSafe = RawForkSafe(AtomicBool::new(false));
+    type GuardMarker = lock_api::GuardNoSend;
+
+    fn lock(&self) {
+        let mut spins = 0u32;
+        while !self.try_lock() {
+            if spins < 64 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    fn try_lock(&self) -> bool {
+        self.0.compare_exchange(false, true, Acquire, Relaxed).is_ok()
+    }
+
+    unsafe fn unlock(&self) {
+        self.0.store(false, Release);
+    }
+}
+
+/// A mutex that the fork handlers can hold across a fork and release in
+/// the child ([`RawForkSafe`]).
+pub type ForkSafeMutex<T> = lock_api::Mutex<RawForkSafe, T>;
 
 /// OpenCL has been loaded in this process (or in the parent it was forked
 /// from).

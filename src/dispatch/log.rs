@@ -9,7 +9,7 @@
 
 use super::config::{LogTarget, CONFIG};
 use once_cell::sync::Lazy;
-use parking_lot::Mutex;
+use super::fork::ForkSafeMutex;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 
@@ -19,8 +19,8 @@ enum Sink {
     File(File),
 }
 
-static SINK: Lazy<Mutex<Sink>> = Lazy::new(|| {
-    Mutex::new(match &CONFIG.log {
+static SINK: Lazy<ForkSafeMutex<Sink>> = Lazy::new(|| {
+    ForkSafeMutex::new(match &CONFIG.log {
         LogTarget::Off => Sink::Off,
         LogTarget::Stderr => Sink::Stderr,
         LogTarget::File(path) => match OpenOptions::new().create(true).append(true).open(path) {
@@ -33,9 +33,13 @@ static SINK: Lazy<Mutex<Sink>> = Lazy::new(|| {
     })
 });
 
-/// Whether calls are being logged: callers skip formatting when not.
+/// Whether the log is on, decided once (the sink opened or not).
+static ENABLED: Lazy<bool> = Lazy::new(|| !matches!(*SINK.lock(), Sink::Off));
+
+/// Whether calls are being logged: callers skip formatting when not. No
+/// lock: every routed call asks.
 pub fn enabled() -> bool {
-    !matches!(*SINK.lock(), Sink::Off)
+    *ENABLED
 }
 
 /// Writes one log line (a newline is added). Write errors are ignored: the

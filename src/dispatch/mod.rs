@@ -93,7 +93,10 @@ impl Routine {
     /// them for n^3 flops), measured once per process on the device
     /// (`gpu::lu::step_seconds`) and added to the cost model's fixed cost.
     fn sequential_gpu_s(self, flops: f64) -> f64 {
-        static LU_STEP_S: Lazy<f64> = Lazy::new(|| crate::gpu::lu::step_seconds().unwrap_or(0.0));
+        // Measured under a catch: a panic must not poison the Lazy (every
+        // later call would panic on it).
+        static LU_STEP_S: Lazy<f64> =
+            Lazy::new(|| panic::catch(crate::gpu::lu::step_seconds).ok().and_then(Result::ok).unwrap_or(0.0));
         match self {
             Routine::Dgesv | Routine::Dgetrf => (1.5 * flops).cbrt() * *LU_STEP_S,
             _ => 0.0,
@@ -251,11 +254,23 @@ pub type GpuPath<'a, R> = Box<dyn FnOnce() -> Result<R, GpuFailure<'a, R>> + 'a>
 
 /// The cost model's rates for this process: `LAPACK_AI_RATES`, else the
 /// calibration cache, else a calibration now (see [`calibrate`]).
-static RATES: Lazy<Option<Rates>> = Lazy::new(rates_now);
+/// Found under a catch: a panic in the calibration (a bug) means no rates,
+/// not a poisoned Lazy that would fail every later call.
+static RATES: Lazy<Option<Rates>> = Lazy::new(|| {
+    panic::catch(rates_now).unwrap_or_else(|what| {
+        log::warn(&format!("internal error {what} while calibrating the cost model; GPU routines stay on the CPU in auto mode"));
+        None
+    })
+});
 
 /// The cost model's rates (from the environment, the cache or a
-/// calibration now), or None without a device or a calibration.
+/// calibration now), or None without a device or a calibration, and in a
+/// child forked after OpenCL was loaded (whose parent may have been
+/// calibrating at the fork: the Lazy would never finish there).
 pub fn rates() -> Option<Rates> {
+    if fork::opencl_inherited() {
+        return None;
+    }
     *RATES
 }
 

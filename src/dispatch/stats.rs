@@ -35,7 +35,7 @@
 use super::config::{ProfileTarget, CONFIG};
 use super::{Backend, Routine};
 use once_cell::sync::Lazy;
-use parking_lot::Mutex;
+use super::fork::ForkSafeMutex;
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -234,7 +234,7 @@ struct BlockRef(*const Block);
 unsafe impl Send for BlockRef {}
 
 /// The blocks of the live threads that have counted something.
-static REGISTRY: Mutex<Vec<BlockRef>> = Mutex::new(Vec::new());
+static REGISTRY: ForkSafeMutex<Vec<BlockRef>> = ForkSafeMutex::new(Vec::new());
 /// Takes [`REGISTRY`]'s lock for a fork (src/dispatch/fork.rs).
 pub(crate) fn lock_for_fork() {
     std::mem::forget(REGISTRY.lock());

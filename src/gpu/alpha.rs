@@ -255,8 +255,9 @@ pub fn measure_add_gbs() -> Result<f64, GpuError> {
 pub fn measure_staging_gbs() -> Result<f64, GpuError> {
     let mut g = gpu()?;
     let (rows, cols) = if g.device.is_gpu { (4096, 8192) } else { (256, 256) };
-    let host: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
-    let mut back = vec![0.0; rows * cols];
+    let mut host = super::host::zeroed::<f64>(rows * cols, "alpha")?;
+    host.iter_mut().enumerate().for_each(|(i, x)| *x = i as f64);
+    let mut back = super::host::zeroed::<f64>(rows * cols, "alpha")?;
     let m = DeviceMatrix::new(&g, rows, cols)?;
     let mut best = f64::INFINITY;
     for _ in 0..3 {
@@ -336,9 +337,14 @@ unsafe fn run(gpu: &mut Gpu, g: &Gemm, scheme: &Compiled, levels: usize, counts:
         c: c.view(),
     };
     evaluate(&mut dev, scheme, levels, p, counts).map_err(none)?;
+    drop(dev);
     // Kernel errors surface here, before C is written.
     resident::finish(gpu).map_err(none)?;
     super::fault::check(super::fault::at("alpha"), 1).map_err(none)?;
     // SAFETY: C is m x n with leading dimension ldc in the caller's array.
-    unsafe { resident::commit(gpu, c.view(), g.c, g.m, g.n, g.ldc, "c") }
+    let committed = unsafe { resident::commit(gpu, c.view(), g.c, g.m, g.n, g.ldc, "c") };
+    // C is (partly) written: a panic of a release must not reach the
+    // dispatcher, which would compute the product again on it.
+    resident::drop_quietly((a, b, c));
+    committed
 }

@@ -131,7 +131,12 @@ pub fn select_all<'a>(spec: &DeviceSpec, devices: &'a [DeviceInfo]) -> Result<Ve
 /// reported once on stderr. The first is the one every routine uses; DGEMM
 /// spreads over all of them.
 pub static DEVICES: Lazy<Result<Vec<DeviceInfo>, String>> = Lazy::new(|| {
-    let chosen = list().and_then(|devices| select_all(&CONFIG.device, &devices).map(|v| v.into_iter().cloned().collect()));
+    // Under a catch: a panic in the OpenCL bindings must not poison the
+    // Lazy, which every routed call reads.
+    let chosen = crate::dispatch::panic::catch(|| {
+        list().and_then(|devices| select_all(&CONFIG.device, &devices).map(|v| v.into_iter().cloned().collect()))
+    })
+    .unwrap_or_else(|what| Err(format!("internal error {what} while listing the OpenCL devices")));
     match &chosen {
         Err(why) if CONFIG.device != DeviceSpec::FirstFp64Gpu => {
             crate::dispatch::log::warn(&format!("{why}; running on the CPU"))

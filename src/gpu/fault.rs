@@ -11,7 +11,8 @@
 //! with SITE one of `dgemm` (the GPU DGEMM, also inside DGEMM_ALPHA, the
 //! LU and the SVD), `lu` (dgesv_, dgetrf_, dgetrs_), `svd` (dgesvd_,
 //! dgesdd_, DGESVDOCL), `alpha` (DGEMM_ALPHA's evaluator on the device);
-//! and for `alloc-` also `alpha-host` (DGEMM_ALPHA's evaluator on the CPU);
+//! and for `alloc-` also `alpha-host` (DGEMM_ALPHA's evaluator on the CPU)
+//! and `alpha-probe` (its measurements of the CPU's rates);
 //! and `commit-WHAT@N`: the copy of a result into the caller's arrays
 //! writes N columns and fails, twice, with WHAT `factors` (the LU's A),
 //! `solution` (its X) or `c` (DGEMM_ALPHA's C).

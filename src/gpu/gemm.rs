@@ -236,20 +236,25 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     let result = crate::dispatch::panic::catch(|| unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) })
         .unwrap_or_else(|what| Err(GpuError::Internal(what)));
     result.map_err(|error| {
-        if matches!(error, GpuError::Internal(_)) {
-            for s in &mut gpu.staging {
-                s.pending = None;
+        // Leave the device clean for the next call: after a panic, forget
+        // the staging events and drop the cached buffers (also after running
+        // out of resources or memory), and let the queues drain. Under a
+        // catch: the releases panic if OpenCL fails them, and tiles of C
+        // are already written.
+        let _ = crate::dispatch::panic::catch(|| {
+            if matches!(error, GpuError::Internal(_)) {
+                for s in &mut gpu.staging {
+                    s.pending = None;
+                }
+                gpu.release_buffers();
             }
-            gpu.release_buffers();
-        }
-        // Out of resources or memory: drop the cached buffers.
-        if matches!(error, GpuError::Cl { code: -6..=-4, .. }) {
-            gpu.release_buffers();
-        }
+            if matches!(error, GpuError::Cl { code: -6..=-4, .. }) {
+                gpu.release_buffers();
+            }
+            let _ = gpu.queue.finish();
+            let _ = gpu.transfer.finish();
+        });
         let remaining = plan.panels.iter().flat_map(|p| p.2.iter().copied()).filter(|t| !done.contains(t)).collect();
-        // Leave the queues idle for the next call.
-        let _ = gpu.queue.finish();
-        let _ = gpu.transfer.finish();
         Failure { error, remaining }
     })
 }
@@ -578,10 +583,12 @@ pub fn time_device_resident(trans_a: bool, trans_b: bool, m: usize, n: usize, k:
     let mut gpu = gpu()?;
     let (ar, ac) = if trans_a { (k, m) } else { (m, k) };
     let (br, bc) = if trans_b { (n, k) } else { (k, n) };
-    let fill = |len: usize, salt: usize| -> Vec<f64> {
-        (0..len).map(|i| (((i * 7919 + salt) % 2003) as f64 - 1001.0) / 1001.0 + 1e-3).collect()
+    let fill = |len: usize, salt: usize| -> Result<Vec<f64>, GpuError> {
+        let mut v = super::host::zeroed::<f64>(len, "dgemm")?;
+        v.iter_mut().enumerate().for_each(|(i, x)| *x = (((i * 7919 + salt) % 2003) as f64 - 1001.0) / 1001.0 + 1e-3);
+        Ok(v)
     };
-    let (a, b, c) = (fill(ar * ac, 1), fill(br * bc, 2), fill(m * n, 3));
+    let (a, b, c) = (fill(ar * ac, 1)?, fill(br * bc, 2)?, fill(m * n, 3)?);
     // SAFETY: the vectors hold exactly rows x cols elements (ld = rows).
     unsafe {
         upload(&mut gpu, 0, 0, a.as_ptr(), ar, ac, ar.max(1), 0)?;

@@ -72,6 +72,7 @@ use super::resident::{self, DeviceMatrix, View};
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
 use opencl3::types::{cl_kernel, cl_mem, CL_BLOCKING};
 use std::ffi::c_void;
+use std::os::raw::c_int;
 use std::ptr;
 
 pub const LU_SOURCE: &str = include_str!("../../kernels/lu.cl");
@@ -622,13 +623,16 @@ pub fn permutation(ipiv: &[i32], n: usize) -> Option<Vec<i32>> {
 pub enum LuFailure {
     /// Nothing of the caller's was written: the CPU does the whole call.
     Untouched(GpuError),
+    /// The device failed while the factors were being copied into A (and
+    /// again on a second attempt): the first `done` columns of A hold the
+    /// factors, the others are as the caller passed them, IPIV holds the
+    /// device's pivots (`ipiv`) and `info` is the device's INFO. The CPU
+    /// finishes the factorization from there ([`finish_factors`]).
+    Factors { error: GpuError, done: usize, ipiv: Vec<i32>, info: i32 },
     /// A holds the factors, IPIV the pivots, INFO is `info` (0), and the
     /// first `done` columns of B hold X: the CPU solves for the others
     /// with the factors (DGETRS).
     Solve { error: GpuError, info: i32, done: usize },
-    /// The device failed while the factors were being copied into A, twice:
-    /// part of A is overwritten and the call cannot be finished.
-    Lost(GpuError),
 }
 
 impl From<GpuError> for LuFailure {
@@ -640,26 +644,77 @@ impl From<GpuError> for LuFailure {
 impl LuFailure {
     pub fn error(&self) -> &GpuError {
         match self {
-            LuFailure::Untouched(e) | LuFailure::Solve { error: e, .. } | LuFailure::Lost(e) => e,
+            LuFailure::Untouched(e) | LuFailure::Factors { error: e, .. } | LuFailure::Solve { error: e, .. } => e,
         }
     }
 }
 
-/// Copies the factors into the caller's A (after the pivots), as a commit:
-/// [`LuFailure::Untouched`] if no column was written, else
-/// [`LuFailure::Lost`].
+/// The device work of an LU call, done: what the copies into the caller's
+/// arrays need, and the device objects, released after them.
+struct Factored {
+    da: DeviceMatrix,
+    /// X (DGESV, DGETRS).
+    x: Option<DeviceMatrix>,
+    /// Everything else, held to be released once the results are written.
+    _buffers: Vec<Buffer<i32>>,
+    _matrices: Vec<DeviceMatrix>,
+    ipiv: Vec<i32>,
+    info: i32,
+}
+
+impl Factored {
+    /// Releases the device objects, ignoring a failed release: by now the
+    /// caller's arrays hold results, which a panic would have the
+    /// dispatcher compute again from (src/gpu/resident.rs).
+    fn release(self) {
+        resident::drop_quietly(self);
+    }
+}
+
+/// Copies the device's results into the caller's arrays, in this order,
+/// each a commit (src/gpu/resident.rs): IPIV (`ipiv`, when given), the
+/// factors into A (`a`, when given: DGETRF and DGESV), X into B (`b`, when
+/// given and INFO = 0). A failure says how far it got ([`LuFailure`]).
 ///
 /// # Safety
-/// `a` valid for m x n with `lda`; `da` holds the factors.
-unsafe fn commit_factors(g: &mut Gpu, da: &DeviceMatrix, a: *mut f64, m: usize, n: usize, lda: usize) -> Result<(), LuFailure> {
-    // SAFETY: passed on.
-    unsafe { resident::commit(g, da.view(), a, m, n, lda, "factors") }.map_err(|(error, done)| {
-        if done == 0 {
-            LuFailure::Untouched(error)
-        } else {
-            LuFailure::Lost(error)
+/// The caller's arrays valid for m x n (`lda`), min(m, n) pivots and
+/// n x nrhs (`ldb`).
+#[allow(clippy::too_many_arguments)]
+unsafe fn commit(
+    g: &mut Gpu, f: Factored, m: usize, n: usize, a: Option<(*mut f64, usize)>, ipiv: Option<*mut i32>,
+    b: Option<(*mut f64, usize, usize)>, fault: Option<fault::Fault>,
+) -> Result<i32, LuFailure> {
+    let info = f.info;
+    let result = (|| {
+        if let Some(p) = ipiv {
+            // SAFETY: min(m, n) pivots (caller).
+            unsafe { ptr::copy_nonoverlapping(f.ipiv.as_ptr(), p, f.ipiv.len()) };
         }
-    })
+        if let Some((a, lda)) = a {
+            // SAFETY: the caller's m x n A.
+            unsafe { resident::commit(g, f.da.view(), a, m, n, lda, "factors") }.map_err(|(error, done)| {
+                if done == 0 {
+                    LuFailure::Untouched(error)
+                } else {
+                    LuFailure::Factors { error, done, ipiv: f.ipiv.clone(), info }
+                }
+            })?;
+        }
+        if let (Some((b, ldb, nrhs)), Some(x), 0) = (b, &f.x, info) {
+            let solve = |error, done| LuFailure::Solve { error, info: 0, done };
+            // Test hook: `lu@2` (or `panic-lu@2`) between A and X; a panic
+            // here would otherwise make the dispatcher redo the call on A's
+            // factors.
+            crate::dispatch::panic::catch(|| fault::check(fault, 2))
+                .unwrap_or_else(|what| Err(GpuError::Internal(what)))
+                .map_err(|e| solve(e, 0))?;
+            // SAFETY: the caller's n x nrhs B.
+            unsafe { resident::commit(g, x.view(), b, n, nrhs, ldb, "solution") }.map_err(|(e, done)| solve(e, done))?;
+        }
+        Ok(info)
+    })();
+    f.release();
+    result
 }
 
 /// DGETRF from host memory: the m x n matrix at `a` (leading dimension
@@ -689,11 +744,11 @@ pub unsafe fn dgetrf_host(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mu
         lu.getrf(m, n, da.view(), &dipiv, &dinfo)?;
         read_ints(lu.gpu, &dipiv, &mut host_ipiv)?;
         read_ints(lu.gpu, &dinfo, &mut info)?;
-        fault::check(fault, 1)?;
-        ptr::copy_nonoverlapping(host_ipiv.as_ptr(), ipiv, mn);
-        commit_factors(&mut g, &da, a, m, n, lda)?;
     }
-    Ok(info[0])
+    fault::check(fault, 1)?;
+    let f = Factored { da, x: None, _buffers: vec![dipiv, dinfo], _matrices: Vec::new(), ipiv: host_ipiv, info: info[0] };
+    // SAFETY: the caller's arrays (legal arguments).
+    unsafe { commit(&mut g, f, m, n, Some((a, lda)), Some(ipiv), None, fault) }
 }
 
 /// DGESV from host memory: factors A (returned in `a`, with IPIV), and
@@ -734,16 +789,11 @@ pub unsafe fn dgesv_host(n: usize, nrhs: usize, a: *mut f64, lda: usize, ipiv: *
             // Kernel errors surface here, before anything is written.
             resident::finish(lu.gpu)?;
         }
-        fault::check(fault, 1)?;
-        ptr::copy_nonoverlapping(host_ipiv.as_ptr(), ipiv, n);
-        commit_factors(&mut g, &da, a, n, n, lda)?;
-        if info[0] == 0 {
-            let solve = |error, done| LuFailure::Solve { error, info: 0, done };
-            fault::check(fault, 2).map_err(|e| solve(e, 0))?;
-            resident::commit(&mut g, scratch.view(), b, n, nrhs, ldb, "solution").map_err(|(e, done)| solve(e, done))?;
-        }
     }
-    Ok(info[0])
+    fault::check(fault, 1)?;
+    let f = Factored { da, x: Some(scratch), _buffers: vec![dipiv, dinfo], _matrices: vec![db], ipiv: host_ipiv, info: info[0] };
+    // SAFETY: the caller's arrays (legal arguments).
+    unsafe { commit(&mut g, f, n, n, Some((a, lda)), Some(ipiv), Some((b, ldb, nrhs)), fault) }
 }
 
 /// DGETRS from host memory: solves op(A) X = B with the factors in `a`
@@ -773,11 +823,90 @@ pub unsafe fn dgetrs_host(
         let mut lu = DeviceLu::new(&mut g)?;
         lu.getrs(trans, n, nrhs, da.view(), &perm, db.view(), scratch.view())?;
         resident::finish(lu.gpu)?;
-        fault::check(fault, 1)?;
-        resident::commit(&mut g, scratch.view(), b, n, nrhs, ldb, "solution")
-            .map_err(|(error, done)| LuFailure::Solve { error, info: 0, done })?;
     }
-    Ok(())
+    fault::check(fault, 1)?;
+    let f = Factored { da, x: Some(scratch), _buffers: Vec::new(), _matrices: vec![db], ipiv: Vec::new(), info: 0 };
+    // SAFETY: the caller's B (legal arguments).
+    unsafe { commit(&mut g, f, n, n, None, None, Some((b, ldb, nrhs)), fault) }.map(drop)
+}
+
+/// Finishes on the CPU a factorization whose first `done` columns the
+/// device wrote into A before it failed ([`LuFailure::Factors`]): A's
+/// other columns are as the caller passed them, `ipiv` and `info` are the
+/// device's. The first k = min(done, min(m, n)) pivots and columns of L
+/// stand; the rest is DGETRF's blocked step: the device's later
+/// interchanges undone on L's first k columns, the first k interchanges
+/// applied to A's other columns, U12 := L11⁻¹ A12, A22 -= L21 U12, A22 =
+/// P2 L22 U22 by the CPU LAPACK's DGETRF, P2 applied to L21. So A and IPIV
+/// end as a partial-pivoting LU of the caller's A (the pivots after the
+/// k-th are the CPU's choice), and INFO is the first zero pivot. Returns
+/// INFO.
+///
+/// # Safety
+/// `a` valid for m x n with `lda`; `ipiv` for min(m, n) ints.
+pub unsafe fn finish_factors(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mut i32, done: usize, dev_ipiv: &[i32], dev_info: i32) -> i32 {
+    use crate::cpu::bundled::routines as netlib;
+    let mn = m.min(n);
+    let k = done.min(mn);
+    let ldi = lda as c_int;
+    let at = |i: usize, j: usize| a.wrapping_add(i + j * lda);
+    let one: c_int = 1;
+    // SAFETY (the whole body): sub-matrices of the caller's A, IPIV's
+    // first min(m, n) entries; the netlib and CPU routines get legal
+    // arguments for them.
+    unsafe {
+        let pivots = std::slice::from_raw_parts_mut(ipiv, mn);
+        pivots.copy_from_slice(&dev_ipiv[..mn]);
+        // The device's interchanges k..mn are in L's first k columns:
+        // undone, last first (DLASWP with INCX = -1).
+        if k < mn && k > 0 {
+            let (k1, k2, minus) = ((k + 1) as c_int, mn as c_int, -1 as c_int);
+            netlib::dlaswp(&(k as c_int), a, &ldi, &k1, &k2, ipiv, &minus);
+        }
+        if done >= n {
+            return dev_info;
+        }
+        // Columns done..n: the first k interchanges, then U12 := L11⁻¹ A12.
+        let rest = (n - done) as c_int;
+        if k > 0 {
+            netlib::dlaswp(&rest, at(0, done), &ldi, &one, &(k as c_int), ipiv, &one);
+            netlib::dtrsm(
+                c"L".as_ptr(), c"L".as_ptr(), c"N".as_ptr(), c"U".as_ptr(), &(k as c_int), &rest, &1.0, a, &ldi, at(0, done),
+                &ldi, 1, 1, 1, 1,
+            );
+        }
+        // The trailing matrix A(k.., k..). When done > k, k = min(m, n) = m
+        // and there is none (the device's columns k..done are U's rows,
+        // final); else k = done and its columns are the caller's, updated.
+        let (r, c) = ((m - k) as c_int, (n - k) as c_int);
+        if r == 0 {
+            return dev_info;
+        }
+        debug_assert_eq!(k, done);
+        if k > 0 {
+            let kk = k as c_int;
+            (crate::cpu::CPU.dgemm.f)(
+                c"N".as_ptr(), c"N".as_ptr(), &r, &c, &kk, &-1.0, at(k, 0), &ldi, at(0, k), &ldi, &1.0, at(k, k), &ldi, 1, 1,
+            );
+        }
+        let mut info2: c_int = 0;
+        (crate::cpu::CPU.dgetrf.f)(&r, &c, at(k, k), &ldi, ipiv.add(k), &mut info2);
+        let mn2 = (m - k).min(n - k);
+        for p in &mut pivots[k..k + mn2] {
+            *p += k as i32;
+        }
+        if k > 0 {
+            let (k1, k2) = ((k + 1) as c_int, (k + mn2) as c_int);
+            netlib::dlaswp(&(k as c_int), a, &ldi, &k1, &k2, ipiv, &one);
+        }
+        if dev_info > 0 && dev_info as usize <= k {
+            dev_info
+        } else if info2 > 0 {
+            info2 + k as c_int
+        } else {
+            0
+        }
+    }
 }
 
 /// The device's time per column of a factorization whose panels dominate

@@ -29,8 +29,9 @@ use std::time::Instant;
 pub fn calibrate() -> Result<(f64, f64, f64), GpuError> {
     let is_gpu = device::DEVICE.as_ref().map_err(|e| GpuError::NoDevice(e.clone()))?.is_gpu;
     let time_host = |n: usize, reps: usize| -> Result<f64, GpuError> {
-        let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1000) as f64 + 1.0) / 1000.0).collect();
-        let mut c = vec![0.0; n * n];
+        let mut a = host::zeroed::<f64>(n * n, "dgemm")?;
+        a.iter_mut().enumerate().for_each(|(i, x)| *x = ((i * 7919 % 1000) as f64 + 1.0) / 1000.0);
+        let mut c = host::zeroed::<f64>(n * n, "dgemm")?;
         let g = gemm::Gemm {
             trans_a: false, trans_b: false, m: n, n, k: n, alpha: 1.0, a: a.as_ptr(), lda: n,
             b: a.as_ptr(), ldb: n, beta: 0.0, c: c.as_mut_ptr(), ldc: n,

@@ -226,10 +226,11 @@ unsafe fn read_columns(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, col
     let Gpu { queue, staging, .. } = gpu;
     for s in staging.iter_mut() {
         if let Some(ev) = s.pending.take() {
+            let ev = QuietEvent::from(ev);
             ev.wait().map_err(|e| (cl("staging reuse")(e), 0))?;
         }
     }
-    let enqueue = |col: usize, slot: usize| -> Result<Event, GpuError> {
+    let enqueue = |col: usize, slot: usize| -> Result<QuietEvent, GpuError> {
         let cc = per.min(cols - col);
         let origin = [(src.off % src.ld) * 8, src.off / src.ld + col, 0];
         let region = [rows * 8, cc, 1];
@@ -253,7 +254,7 @@ unsafe fn read_columns(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, col
             )
         }
         .map_err(|code| GpuError::Cl { step: "clEnqueueReadBufferRect", code })?;
-        Ok(Event::new(ev))
+        Ok(QuietEvent(ev))
     };
     // Chunk i+1 is read while chunk i is unpacked.
     let mut col = 0;
@@ -283,6 +284,42 @@ unsafe fn read_columns(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, col
     }
     crate::dispatch::stats::add_transfer(0, (rows * cols) as u64 * 8);
     Ok(())
+}
+
+/// An event whose release ignores errors, for the copies into a caller's
+/// arrays: opencl3's `Event` panics when `clReleaseEvent` fails, and a
+/// panic there would come after part of the result was written.
+struct QuietEvent(opencl3::types::cl_event);
+
+impl QuietEvent {
+    fn wait(&self) -> Result<(), opencl3::error_codes::ClError> {
+        opencl3::event::wait_for_events(&[self.0]).map_err(opencl3::error_codes::ClError)
+    }
+}
+
+impl From<Event> for QuietEvent {
+    fn from(ev: Event) -> QuietEvent {
+        let raw = ev.get();
+        // The reference moves to QuietEvent, which releases it.
+        std::mem::forget(ev);
+        QuietEvent(raw)
+    }
+}
+
+impl Drop for QuietEvent {
+    fn drop(&mut self) {
+        // SAFETY: this value holds one reference to the event, released
+        // here once.
+        let _ = unsafe { opencl3::event::release_event(self.0) };
+    }
+}
+
+/// Drops `x` (device buffers, events) catching a panic of their release
+/// (opencl3's `Drop`s panic when a `clRelease*` fails): for what is left
+/// after a result was written into the caller's arrays, where a panic
+/// would make the dispatcher compute the call again on the outputs.
+pub fn drop_quietly<T>(x: T) {
+    let _ = crate::dispatch::panic::catch(move || drop(x));
 }
 
 /// Staging -> host for a packed `rows x cols` chunk.

@@ -179,26 +179,29 @@ static void run_dgesv(double *out, const char *tag)
     free(a), free(b), free(a0), free(b0);
 }
 
-/* DGETRF of a 160 x 120 matrix: || P L U - A ||_1 / (||A||_1 n eps). */
+/* DGETRF of a 160 x 120 and a 120 x 160 matrix:
+ * || P L U - A ||_1 / (||A||_1 n eps). */
 enum { FM = 160, FN = 120, FLDA = FM + 3 };
-static void run_dgetrf(double *out, const char *tag)
+static void getrf_case(int m, int n, double *out, const char *tag)
 {
-    double *a = fill(FLDA * FN, 31), *a0 = copy(a, FLDA * FN);
-    int m = FM, n = FN, lda = FLDA, info = -99, ipiv[FN];
+    int lda = FLDA, info = -99, ipiv[FM], mn = m < n ? m : n;
+    double *a = fill(lda * n, 31 + m), *a0 = copy(a, lda * n);
     dgetrf_(&m, &n, a, &lda, ipiv, &info);
-    /* L U (L: m x n unit lower, U: n x n upper), then the interchanges
+    /* L U (L: m x mn unit lower, U: mn x n upper), then the interchanges
      * undone in reverse order. */
-    double *lu = calloc((size_t)FM * FN, sizeof(double));
+    double *lu = calloc((size_t)m * n, sizeof(double));
     for (int j = 0; j < n; j++)
         for (int i = 0; i < m; i++) {
             double s = 0;
-            for (int l = 0; l <= (i < j ? i : j); l++) {
+            int top = i < j ? i : j;
+            if (top > mn - 1) top = mn - 1;
+            for (int l = 0; l <= top; l++) {
                 double lil = l == i ? 1.0 : a[i + l * lda];
                 s += lil * a[l + j * lda];
             }
             lu[i + j * m] = s;
         }
-    for (int p = n - 1; p >= 0; p--) {
+    for (int p = mn - 1; p >= 0; p--) {
         int q = ipiv[p] - 1;
         if (q != p)
             for (int j = 0; j < n; j++) {
@@ -210,10 +213,15 @@ static void run_dgetrf(double *out, const char *tag)
     for (int j = 0; j < n; j++)
         for (int i = 0; i < m; i++) lu[i + j * m] -= a0[i + j * lda];
     double r = norm1(lu, m, n, m) / (norm1(a0, m, n, lda) * n * EPS);
-    check(info == 0 && r < THRESH, "dgetrf_", tag, info ? info : r);
+    check(info == 0 && r < THRESH, m > n ? "dgetrf_ 160x120" : "dgetrf_ 120x160", tag, info ? info : r);
     for (int j = 0; j < n; j++)
         for (int i = 0; i < m; i++) out[i + j * m] = a[i + j * lda];
     free(a), free(a0), free(lu);
+}
+static void run_dgetrf(double *out, const char *tag)
+{
+    getrf_case(FM, FN, out, tag);
+    getrf_case(FN, FM, out + FM * FN, tag);
 }
 
 /* DGETRF then DGETRS with A^T, n = 140, 2 right-hand sides. */
@@ -368,7 +376,7 @@ static const Case CASES[] = {
     {"dgemm_", GM * GN, run_dgemm},
     {"dgemm_alpha_", GM * GN, run_dgemm_alpha},
     {"dgesv_", SN * SR + SN * SN, run_dgesv},
-    {"dgetrf_", FM * FN, run_dgetrf},
+    {"dgetrf_", 2 * FM * FN, run_dgetrf},
     {"dgetrs_", TN * TR, run_dgetrs},
     {"dgesvd_", VN + WM, run_dgesvd},
     {"dgesdd_", DM + EN, run_dgesdd},
