@@ -42,7 +42,7 @@ run clean 120 $GPU -- cases
 echo "   $(head -1 clean.log | grep -o -- '-> gpu\[[^]]*\]')"
 [ $rc -eq 0 ] && [ "$(grep -c -- '-> gpu\[' clean.log)" -eq "$(grep -c . clean.log)" ] \
     && ok "cases: $(tail -1 clean.out), every call on the GPU" || { bad "cases: status $rc"; tail -3 clean.out clean.err; }
-for fault in panic-dgemm@2 lu@2 commit-solution@1 commit-c@3 panic-svd@1 alloc-svd panic-alpha@1; do
+for fault in panic-dgemm@2 lu@2 panic-lu@2 commit-factors@7 commit-factors@130 commit-solution@1 commit-c@3 panic-svd@1 alloc-svd panic-alpha@1; do
     run "f$fault" 120 $GPU LAPACK_AI_FAULT_INJECT=$fault -- cases
     f=$(grep -c 'fell back' "f$fault.log")
     [ $rc -eq 0 ] && [ "$f" -gt 0 ] && ok "$fault: $(tail -1 "f$fault.out"), $f fallbacks, $(grep -c warning "f$fault.err") warnings" \
@@ -55,7 +55,7 @@ for mode in fork-after fork-before; do
     t0=$SECONDS
     run "$mode" 150 $GPU -- "$mode"
     t=$((SECONDS - t0))
-    kids=$(grep -c '^child [0-9]: 11 passed, 0 failed' "$mode.out")
+    kids=$(grep -c '^child [0-9]: 12 passed, 0 failed' "$mode.out")
     [ $rc -eq 0 ] && [ "$kids" -eq 4 ] \
         && ok "$mode: 4 children and the parent finished in ${t} s; $(grep -c 'forked child' "$mode.log") calls as forked child, $(grep -c -- '-> gpu\[' "$mode.log") on the GPU" \
         || { bad "$mode: status $rc after ${t} s, $kids children passed"; tail -4 "$mode.out"; }
