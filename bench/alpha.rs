@@ -234,7 +234,7 @@ fn exported(sizes: &[usize], label: &str) {
 fn cpu(sizes: &[usize]) {
     let rate = host::measure_gemm_gflops().expect("host memory for the probe");
     let add = host::measure_add_gbs().expect("host memory for the probe");
-    println!("cpu: {}", lapack_ai::cpu::CPU.provider(lapack_ai::cpu::Symbol::Dgemm));
+    println!("cpu: {}", lapack_ai::cpu::CPU.provider("dgemm_"));
     println!("cpu dgemm {rate:.0} GFLOP/s, combination pass {add:.1} GB/s");
     header("CPU backend: its DGEMM (plain) vs DGEMM_ALPHA levels on host blocks");
     for &n in sizes {

@@ -35,8 +35,6 @@
 
 
 
-
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

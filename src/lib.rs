@@ -10,6 +10,7 @@ pub mod abi;
 pub mod alpha;
 pub mod cache;
 pub mod check;
+pub mod routines;
 pub mod cpu;
 pub mod dispatch;
 pub mod gpu;

@@ -80,7 +80,7 @@ fn reference(c: &Case, o: &Operands) -> Vec<f64> {
     let (la, lb, lc) = (o.lda as i32, o.ldb as i32, o.ldc as i32);
     // SAFETY: arrays sized for these arguments.
     unsafe {
-        (bundled::DGEMM)(&t(c.ta), &t(c.tb), &m, &n, &k, &c.alpha, o.a.as_ptr(), &la, o.b.as_ptr(), &lb, &c.beta,
+        (bundled::dgemm)(&t(c.ta), &t(c.tb), &m, &n, &k, &c.alpha, o.a.as_ptr(), &la, o.b.as_ptr(), &lb, &c.beta,
             r.as_mut_ptr(), &lc, 1, 1)
     };
     r

@@ -26,7 +26,7 @@ fn values(len: usize, seed: u64) -> Vec<f64> {
 fn reference(ta: u8, tb: u8, m: i32, n: i32, k: i32, alpha: f64, a: &[f64], lda: i32, b: &[f64], ldb: i32, beta: f64, c: &mut [f64], ldc: i32) {
     // SAFETY: arrays sized for the arguments by the caller.
     unsafe {
-        (bundled::DGEMM)(&(ta as c_char), &(tb as c_char), &m, &n, &k, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta,
+        (bundled::dgemm)(&(ta as c_char), &(tb as c_char), &m, &n, &k, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta,
             c.as_mut_ptr(), &ldc, 1, 1)
     }
 }

@@ -1,4 +1,4 @@
-//! liblapack_ai.so exports exactly `abi::EXPORTED_SYMBOLS`: nothing of the
+//! liblapack_ai.so exports exactly `routines::exported_symbols()`: nothing of the
 //! bundled reference LAPACK, of Rust's runtime or of the dependencies.
 
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ fn dynamic_symbols(args: &[&str]) -> Vec<String> {
 fn exports_are_exactly_the_declared_list() {
     let mut defined = dynamic_symbols(&["-D", "--defined-only"]);
     defined.sort();
-    assert_eq!(defined, lapack_ai::abi::EXPORTED_SYMBOLS, "nm -D --defined-only differs from abi::EXPORTED_SYMBOLS");
+    assert_eq!(defined, lapack_ai::routines::exported_symbols(), "nm -D --defined-only differs from routines::exported_symbols()");
 }
 
 #[test]

@@ -71,7 +71,7 @@ fn check(rng: &mut Rng, c: Case, run: impl Fn(&Case, &[f64], usize, &[f64], usiz
     let (la, lb, lc) = (lda as i32, ldb as i32, ldc as i32);
     // SAFETY: arrays sized for the arguments above.
     unsafe {
-        (bundled::DGEMM)(
+        (bundled::dgemm)(
             &(c.ta as c_char), &(c.tb as c_char), &m, &n, &k, &c.alpha, a[c.offset..].as_ptr(), &la,
             b[c.offset..].as_ptr(), &lb, &c.beta, reference[c.offset..].as_mut_ptr(), &lc, 1, 1,
         )

@@ -98,7 +98,7 @@ fn reference_getrf(m: usize, n: usize, a: &mut [f64], lda: usize) -> (Vec<i32>, 
     let mut ipiv = vec![0i32; m.min(n).max(1)];
     let mut info = 0;
     // SAFETY: a holds lda x n, ipiv min(m, n).
-    unsafe { (bundled::DGETRF)(&(m as i32), &(n as i32), a.as_mut_ptr(), &(lda as i32), ipiv.as_mut_ptr(), &mut info) };
+    unsafe { (bundled::dgetrf)(&(m as i32), &(n as i32), a.as_mut_ptr(), &(lda as i32), ipiv.as_mut_ptr(), &mut info) };
     (ipiv, info)
 }
 
@@ -270,7 +270,7 @@ fn gpu_lu_matches_the_reference() {
             // SAFETY: arrays sized for the arguments; hidden length 1.
             unsafe {
                 dgetrs_(&tc, &ni, &ri, lu.as_ptr(), &lai, piv.as_ptr(), x.as_mut_ptr(), &lbi, &mut info, 1);
-                (bundled::DGETRS)(&tc, &ni, &ri, lu.as_ptr(), &lai, piv.as_ptr(), xref.as_mut_ptr(), &lbi, &mut rinfo, 1);
+                (bundled::dgetrs)(&tc, &ni, &ri, lu.as_ptr(), &lai, piv.as_ptr(), xref.as_mut_ptr(), &lbi, &mut rinfo, 1);
             }
             let r = residual(t != b'N', n, nrhs, &a0, lda, &x, &b0, ldb);
             let d = factor_difference(n, nrhs, &x, &xref, ldb);
@@ -303,7 +303,7 @@ fn gpu_lu_matches_the_reference() {
         // SAFETY: arrays sized for the arguments.
         unsafe {
             dgesv_(&ni, &2, a.as_mut_ptr(), &ni, ipiv.as_mut_ptr(), b.as_mut_ptr(), &ni, &mut info);
-            (bundled::DGESV)(&ni, &2, ra.as_mut_ptr(), &ni, rpiv.as_mut_ptr(), rb.as_mut_ptr(), &ni, &mut rinfo);
+            (bundled::dgesv)(&ni, &2, ra.as_mut_ptr(), &ni, rpiv.as_mut_ptr(), rb.as_mut_ptr(), &ni, &mut rinfo);
         }
         if info != rinfo || ipiv != rpiv || a != ra || b != rb {
             failures.push("fallback dgesv: differs from the reference".into());

@@ -68,7 +68,7 @@ fn dgemm_over_two_devices_matches_the_reference() {
                 let (alpha, beta) = (0.75, -1.25);
                 unsafe {
                     dgemm_(&ta.cast_signed(), &tb.cast_signed(), &mi, &ni, &ki, &alpha, a.as_ptr(), &ldai, b.as_ptr(), &ldbi, &beta, got.as_mut_ptr(), &ldci, 1, 1);
-                    (bundled::DGEMM)(&ta.cast_signed(), &tb.cast_signed(), &mi, &ni, &ki, &alpha, a.as_ptr(), &ldai, b.as_ptr(), &ldbi, &beta, want.as_mut_ptr(), &ldci, 1, 1);
+                    (bundled::dgemm)(&ta.cast_signed(), &tb.cast_signed(), &mi, &ni, &ki, &alpha, a.as_ptr(), &ldai, b.as_ptr(), &ldbi, &beta, want.as_mut_ptr(), &ldci, 1, 1);
                 }
                 for j in 0..n {
                     for i in 0..ldc {

@@ -70,7 +70,7 @@ fn resident_copies_and_products_match_the_reference() {
             let (t1, t2) = (if ta { b"T" } else { b"N" }, if tb { b"T" } else { b"N" });
             let (mi, ni, ki, lda, ldb, ldc) = (m as i32, n as i32, k as i32, ar as i32, br as i32, m as i32);
             unsafe {
-                (bundled::DGEMM)(t1.as_ptr().cast(), t2.as_ptr().cast(), &mi, &ni, &ki, &-0.7, a.as_ptr(), &lda, b.as_ptr(), &ldb, &1.3, want.as_mut_ptr(), &ldc, 1, 1)
+                (bundled::dgemm)(t1.as_ptr().cast(), t2.as_ptr().cast(), &mi, &ni, &ki, &-0.7, a.as_ptr(), &lda, b.as_ptr(), &ldb, &1.3, want.as_mut_ptr(), &ldc, 1, 1)
             };
             let err = got.iter().zip(&want).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
             assert!(err < 1e-13 * k as f64 + 1e-14, "ta={ta} tb={tb} {m}x{n}x{k}: error {err}");

@@ -260,7 +260,7 @@ fn dgemm_cases(seed: u64) -> Tally {
         // an illegal one it returns before touching them. The hidden
         // CHARACTER lengths are 1, the length of `ta` and `tb`.
         unsafe {
-            bundled::DGEMM(
+            bundled::dgemm(
                 &ta, &tb, &m, &n, &k, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta, c.as_mut_ptr(), &ldc, 1, 1,
             )
         };
@@ -299,7 +299,7 @@ fn dgesv_cases(seed: u64) -> Tally {
         // max(N,1), B max(LDB,1) * max(NRHS,1) and IPIV max(N,1) elements,
         // what DGESV uses with legal arguments; with illegal ones it returns
         // before touching them.
-        unsafe { bundled::DGESV(&n, &nrhs, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), b.as_mut_ptr(), &ldb, &mut info) };
+        unsafe { bundled::dgesv(&n, &nrhs, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), b.as_mut_ptr(), &ldb, &mut info) };
         let calls = take_xerbla();
         let info = argument_info(info);
         let args = GesvArgs { n, nrhs, lda, ldb };
@@ -331,7 +331,7 @@ fn dgetrf_cases(seed: u64) -> Tally {
         // SAFETY: every pointer is to a live local; A holds max(LDA,1) *
         // max(N,1) and IPIV max(min(M,N),1) elements, what DGETRF uses with
         // legal arguments; with illegal ones it returns before touching them.
-        unsafe { bundled::DGETRF(&m, &n, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), &mut info) };
+        unsafe { bundled::dgetrf(&m, &n, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), &mut info) };
         let calls = take_xerbla();
         let info = argument_info(info);
         tally.record(case, &GetrfArgs { m, n, lda }, ours, info, &calls, (info < 0).then_some(("DGETRF", -info)));
@@ -370,7 +370,7 @@ fn dgetrs_cases(seed: u64) -> Tally {
         // max(N,1), B max(LDB,1) * max(NRHS,1) and IPIV max(N,1) elements
         // (each in 1..=N); with illegal arguments DGETRS returns before
         // touching them. Hidden CHARACTER length 1.
-        unsafe { bundled::DGETRS(&t, &n, &nrhs, a.as_ptr(), &lda, ipiv.as_ptr(), b.as_mut_ptr(), &ldb, &mut info, 1) };
+        unsafe { bundled::dgetrs(&t, &n, &nrhs, a.as_ptr(), &lda, ipiv.as_ptr(), b.as_mut_ptr(), &ldb, &mut info, 1) };
         let calls = take_xerbla();
         let info = argument_info(info);
         let args = GetrsArgs { trans: trans as char, n, nrhs, lda, ldb };
@@ -424,7 +424,7 @@ fn dgesvd_cases(seed: u64) -> Tally {
         // query), all allocated at least that large; with illegal ones it
         // returns before touching them. The hidden CHARACTER lengths are 1.
         unsafe {
-            bundled::DGESVD(
+            bundled::dgesvd(
                 &ju, &jv, &m, &n, a.as_mut_ptr(), &lda, s.as_mut_ptr(), u.as_mut_ptr(), &ldu, vt.as_mut_ptr(), &ldvt,
                 work.as_mut_ptr(), &lwork, &mut info, 1, 1,
             )
@@ -482,7 +482,7 @@ fn dgesdd_cases(seed: u64) -> Tally {
         // with illegal ones it returns before touching them. The hidden
         // CHARACTER length is 1.
         unsafe {
-            bundled::DGESDD(
+            bundled::dgesdd(
                 &jz, &m, &n, a.as_mut_ptr(), &lda, s.as_mut_ptr(), u.as_mut_ptr(), &ldu, vt.as_mut_ptr(), &ldvt,
                 work.as_mut_ptr(), &lwork, iwork.as_mut_ptr(), &mut info, 1,
             )

@@ -5,7 +5,7 @@
 use super::lapack::gesvd_checked;
 use super::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
-use crate::cpu::{Symbol, CPU};
+use crate::cpu::{CpuLapack, CPU};
 use crate::dispatch::config::CONFIG;
 use crate::dispatch::Routine;
 use crate::gpu::device::DEVICE;
@@ -40,8 +40,8 @@ static INFO: Lazy<CString> = Lazy::new(|| {
     if let Some(path) = std::env::var_os("OPENCL_DYLIB_PATH") {
         text.push_str(&format!("opencl library: OPENCL_DYLIB_PATH={}\n", path.to_string_lossy()));
     }
-    for symbol in Symbol::ALL {
-        text.push_str(&format!("cpu {}: {}\n", symbol.name(), CPU.provider(symbol)));
+    for symbol in CpuLapack::SYMBOLS {
+        text.push_str(&format!("cpu {symbol}: {}\n", CPU.provider(symbol)));
     }
     CString::new(text.replace('\0', " ")).expect("NULs replaced")
 });

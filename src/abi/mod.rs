@@ -1,9 +1,9 @@
 //! The exported symbols, and nothing but unpacking their arguments.
 //!
-//! [`EXPORTED_SYMBOLS`] is the one list of what liblapack_ai.so exports;
-//! `tests/exports.rs` checks it against `nm -D --defined-only` and against
-//! the declarations of `include/lapack_ai.h`. A new export is added here,
-//! in the module that defines it, and (by regenerating) in the header.
+//! What liblapack_ai.so exports is the table of src/routines.rs
+//! ([`crate::routines::exported_symbols`]); `tests/exports.rs` checks it
+//! against `nm -D --defined-only` and `tests/header.rs` against the
+//! declarations of `include/lapack_ai.h`.
 //!
 //! Every exported function runs its body through [`boundary`], so that no
 //! panic unwinds into the caller's C or Fortran frames.
@@ -14,24 +14,6 @@ pub mod capi;
 pub mod lapack;
 
 use std::os::raw::{c_char, c_int};
-
-/// Every symbol liblapack_ai.so exports, sorted.
-pub const EXPORTED_SYMBOLS: &[&str] = &[
-    "cblas_dgemm",
-    "dgemm_",
-    "dgemm_alpha_",
-    "dgesdd_",
-    "dgesv_",
-    "dgesvd_",
-    "dgesvdocl_",
-    "dgetrf_",
-    "dgetrs_",
-    "lapack_ai_dgemm_alpha",
-    "lapack_ai_dgesvdocl",
-    "lapack_ai_info",
-    "lapack_ai_stats_json",
-    "lapack_ai_version",
-];
 
 /// INFO returned when the library itself failed (a bug: a panic caught at
 /// the boundary). Outside the range of any LAPACK argument position, so a

@@ -757,7 +757,7 @@ unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: u
 #[allow(clippy::too_many_arguments)]
 unsafe fn cpu_gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
     let (mi, ni, ki, ldai, ldbi, ldci) = (m as c_int, n as c_int, k as c_int, lda as c_int, ldb as c_int, ldc as c_int);
-    let f = if serial { super::bundled::DGEMM } else { super::CPU.dgemm.f };
+    let f = if serial { super::bundled::dgemm } else { super::CPU.dgemm.f };
     // SAFETY: the caller's guarantee.
     unsafe { f(c"N".as_ptr(), c"N".as_ptr(), &mi, &ni, &ki, &1.0, a, &ldai, b, &ldbi, &beta, c, &ldci, 1, 1) };
 }

@@ -507,7 +507,7 @@ mod tests {
         let lw = w.len() as c_int;
         // SAFETY: values only, workspace of 10n >= 5n.
         unsafe {
-            (crate::cpu::bundled::DGESVD)(
+            (crate::cpu::bundled::dgesvd)(
                 c"N".as_ptr(), c"N".as_ptr(), &ni, &ni, dense.as_mut_ptr(), &ni, s.as_mut_ptr(), std::ptr::null_mut(), &1,
                 std::ptr::null_mut(), &1, w.as_mut_ptr(), &lw, &mut info, 1, 1,
             )

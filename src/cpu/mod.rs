@@ -21,71 +21,8 @@ pub mod xerbla;
 
 use crate::dispatch::config::CONFIG;
 use once_cell::sync::Lazy;
+use std::ffi::c_void;
 use std::os::raw::{c_char, c_int};
-
-pub type DgemmFn = unsafe extern "C" fn(
-    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
-    alpha: *const f64, a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int,
-    beta: *const f64, c: *mut f64, ldc: *const c_int, transa_len: usize, transb_len: usize,
-);
-pub type DgesvFn = unsafe extern "C" fn(
-    n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int,
-    b: *mut f64, ldb: *const c_int, info: *mut c_int,
-);
-pub type DgesvdFn = unsafe extern "C" fn(
-    jobu: *const c_char, jobvt: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64,
-    lda: *const c_int, s: *mut f64, u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int,
-    work: *mut f64, lwork: *const c_int, info: *mut c_int, jobu_len: usize, jobvt_len: usize,
-);
-pub type DgetrfFn = unsafe extern "C" fn(
-    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, info: *mut c_int,
-);
-pub type DgetrsFn = unsafe extern "C" fn(
-    trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
-    ipiv: *const c_int, b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize,
-);
-pub type DgesddFn = unsafe extern "C" fn(
-    jobz: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, s: *mut f64,
-    u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, work: *mut f64,
-    lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize,
-);
-
-pub type DgeqrfFn = unsafe extern "C" fn(
-    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, tau: *mut f64, work: *mut f64,
-    lwork: *const c_int, info: *mut c_int,
-);
-
-/// The CPU routines the library calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Symbol {
-    Dgemm,
-    Dgesv,
-    Dgesvd,
-    Dgesdd,
-    Dgetrf,
-    Dgetrs,
-    /// The panel QR factorizations of the GPU SVD's band reduction, on
-    /// the host.
-    Dgeqrf,
-}
-
-impl Symbol {
-    pub const ALL: [Symbol; 7] = [
-        Symbol::Dgemm, Symbol::Dgesv, Symbol::Dgesvd, Symbol::Dgesdd, Symbol::Dgetrf, Symbol::Dgetrs, Symbol::Dgeqrf,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Symbol::Dgemm => "dgemm_",
-            Symbol::Dgesv => "dgesv_",
-            Symbol::Dgesvd => "dgesvd_",
-            Symbol::Dgesdd => "dgesdd_",
-            Symbol::Dgetrf => "dgetrf_",
-            Symbol::Dgetrs => "dgetrs_",
-            Symbol::Dgeqrf => "dgeqrf_",
-        }
-    }
-}
 
 /// A resolved routine and where it came from ("libblas.so.3", "bundled").
 pub struct Resolved<F> {
@@ -93,44 +30,63 @@ pub struct Resolved<F> {
     pub provider: String,
 }
 
-/// The CPU LAPACK of this process.
-pub struct CpuLapack {
-    pub dgemm: Resolved<DgemmFn>,
-    pub dgesv: Resolved<DgesvFn>,
-    pub dgesvd: Resolved<DgesvdFn>,
-    pub dgesdd: Resolved<DgesddFn>,
-    pub dgetrf: Resolved<DgetrfFn>,
-    pub dgetrs: Resolved<DgetrsFn>,
-    pub dgeqrf: Resolved<DgeqrfFn>,
-}
-
-impl CpuLapack {
-    /// The bundled reference for every routine.
-    pub fn bundled() -> CpuLapack {
-        CpuLapack {
-            dgemm: Resolved { f: bundled::DGEMM, provider: "bundled".into() },
-            dgesv: Resolved { f: bundled::DGESV, provider: "bundled".into() },
-            dgesvd: Resolved { f: bundled::DGESVD, provider: "bundled".into() },
-            dgesdd: Resolved { f: bundled::DGESDD, provider: "bundled".into() },
-            dgetrf: Resolved { f: bundled::DGETRF, provider: "bundled".into() },
-            dgetrs: Resolved { f: bundled::DGETRS, provider: "bundled".into() },
-            dgeqrf: Resolved { f: bundled::routines::dgeqrf, provider: "bundled".into() },
+/// Expands the table (src/routines.rs) into [`CpuLapack`]: one field per
+/// CPU routine (the interposed routines' and the host steps'), the bundled
+/// reference's as defaults, and lookup by symbol.
+macro_rules! cpu_lapack {
+    (
+        interposed { $( $(#[$doc:meta])* $name:ident $sym:literal $family:ident $cpu:ident ( $($arg:ident : $ty:ty),* $(,)? ); )* }
+        extensions { $( $(#[$xdoc:meta])* $xname:ident $xsym:literal $xfamily:ident $xcpu:ident; )* }
+        host { $( $(#[$hdoc:meta])* $hcpu:ident ( $($harg:ident : $hty:ty),* $(,)? ); )* }
+        api { $( $api:literal ),* $(,)? }
+    ) => {
+        /// The CPU LAPACK of this process: each routine the library calls on
+        /// the CPU, resolved ([`CPU`]).
+        pub struct CpuLapack {
+            $( $(#[$doc])* pub $cpu: Resolved<unsafe extern "C" fn($($arg: $ty),*)>, )*
+            $( $(#[$hdoc])* pub $hcpu: Resolved<unsafe extern "C" fn($($harg: $hty),*)>, )*
         }
-    }
 
-    /// Where `symbol` comes from, for the log.
-    pub fn provider(&self, symbol: Symbol) -> &str {
-        match symbol {
-            Symbol::Dgemm => &self.dgemm.provider,
-            Symbol::Dgesv => &self.dgesv.provider,
-            Symbol::Dgesvd => &self.dgesvd.provider,
-            Symbol::Dgesdd => &self.dgesdd.provider,
-            Symbol::Dgetrf => &self.dgetrf.provider,
-            Symbol::Dgetrs => &self.dgetrs.provider,
-            Symbol::Dgeqrf => &self.dgeqrf.provider,
+        impl CpuLapack {
+            /// The symbols of the CPU routines, in the table's order.
+            pub const SYMBOLS: &'static [&'static str] =
+                &[$(concat!(stringify!($cpu), "_"),)* $(concat!(stringify!($hcpu), "_"),)*];
+
+            /// The bundled reference for every routine.
+            pub fn bundled() -> CpuLapack {
+                CpuLapack {
+                    $( $cpu: Resolved { f: bundled::$cpu, provider: "bundled".into() }, )*
+                    $( $hcpu: Resolved { f: bundled::$hcpu, provider: "bundled".into() }, )*
+                }
+            }
+
+            /// Where the routine `symbol` ("dgemm_") comes from, for the log.
+            pub fn provider(&self, symbol: &str) -> &str {
+                $( if symbol == concat!(stringify!($cpu), "_") { return &self.$cpu.provider; } )*
+                $( if symbol == concat!(stringify!($hcpu), "_") { return &self.$hcpu.provider; } )*
+                "none"
+            }
+
+            /// Uses the routine found at `found` for `symbol`.
+            ///
+            /// # Safety
+            /// `found.addr` is the Fortran routine named `symbol`, with the
+            /// ABI the table gives it.
+            unsafe fn set(&mut self, symbol: &str, found: resolve::Found) {
+                // SAFETY (each transmute): the caller's guarantee; a pointer
+                // to a function of the table's signature.
+                $( if symbol == concat!(stringify!($cpu), "_") {
+                    self.$cpu = Resolved { f: unsafe { std::mem::transmute::<*mut c_void, _>(found.addr) }, provider: found.provider };
+                    return;
+                } )*
+                $( if symbol == concat!(stringify!($hcpu), "_") {
+                    self.$hcpu = Resolved { f: unsafe { std::mem::transmute::<*mut c_void, _>(found.addr) }, provider: found.provider };
+                } )*
+            }
         }
-    }
+    };
 }
+crate::routines::for_each_routine!(cpu_lapack);
 
 /// The process's CPU LAPACK, resolved at first use.
 pub static CPU: Lazy<CpuLapack> = Lazy::new(|| {

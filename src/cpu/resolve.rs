@@ -1,6 +1,6 @@
 //! Finding the CPU routines in the process (see the module docs of `cpu`).
 
-use super::{CpuLapack, Resolved, Symbol};
+use super::CpuLapack;
 use crate::dispatch::config::CpuLibChoice;
 use crate::dispatch::log::warn;
 use std::ffi::{CStr, CString};
@@ -22,53 +22,23 @@ pub fn resolve(choice: &CpuLibChoice) -> CpuLapack {
         CpuLibChoice::Path(path) => open_private(path),
         _ => None,
     };
-    for symbol in Symbol::ALL {
+    for &symbol in CpuLapack::SYMBOLS {
         let found = configured
             .as_ref()
             .and_then(|(handle, name)| {
-                let f = lookup(*handle, symbol.name(), name);
+                let f = lookup(*handle, symbol, name);
                 if f.is_none() {
-                    warn(&format!("LAPACK_AI_CPU_LIB={name} does not define {}; looking elsewhere", symbol.name()));
+                    warn(&format!("LAPACK_AI_CPU_LIB={name} does not define {symbol}; looking elsewhere"));
                 }
                 f
             })
-            .or_else(|| next_in_process(symbol.name()));
-        let Some(found) = found else { continue };
-        // SAFETY: each symbol is the Fortran routine of that name, whose ABI
-        // (LP64 integers, gfortran hidden lengths) the fn types describe;
-        // a LAPACK built otherwise cannot be told apart here, as with any
-        // program linked against it.
-        unsafe {
-            match symbol {
-                Symbol::Dgemm => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgemmFn>(found.addr);
-                    lapack.dgemm = Resolved { f, provider: found.provider }
-                }
-                Symbol::Dgesv => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgesvFn>(found.addr);
-                    lapack.dgesv = Resolved { f, provider: found.provider }
-                }
-                Symbol::Dgesvd => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgesvdFn>(found.addr);
-                    lapack.dgesvd = Resolved { f, provider: found.provider }
-                }
-                Symbol::Dgesdd => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgesddFn>(found.addr);
-                    lapack.dgesdd = Resolved { f, provider: found.provider }
-                }
-                Symbol::Dgetrf => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgetrfFn>(found.addr);
-                    lapack.dgetrf = Resolved { f, provider: found.provider }
-                }
-                Symbol::Dgetrs => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgetrsFn>(found.addr);
-                    lapack.dgetrs = Resolved { f, provider: found.provider }
-                }
-                Symbol::Dgeqrf => {
-                    let f = std::mem::transmute::<*mut c_void, super::DgeqrfFn>(found.addr);
-                    lapack.dgeqrf = Resolved { f, provider: found.provider }
-                }
-            }
+            .or_else(|| next_in_process(symbol));
+        if let Some(found) = found {
+            // SAFETY: each symbol is the Fortran routine of that name, whose
+            // ABI (LP64 integers, gfortran hidden lengths) the table gives;
+            // a LAPACK built otherwise cannot be told apart here, as with
+            // any program linked against it.
+            unsafe { lapack.set(symbol, found) };
         }
     }
     lapack

@@ -17,133 +17,56 @@ pub mod stats;
 use crate::cpu;
 use crate::gpu::error::GpuError;
 use config::{Mode, CONFIG};
+pub use crate::routines::Routine;
 use cost::Rates;
 use once_cell::sync::Lazy;
 use std::fmt;
 use std::time::Instant;
 
-/// The interposed routines, as the log and the dispatcher name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Routine {
-    Dgemm,
-    CblasDgemm,
-    Dgesv,
-    Dgesvd,
-    Dgesdd,
-    Dgesvdocl,
-    DgemmAlpha,
-    Dgetrf,
-    Dgetrs,
-}
-
-impl Routine {
-    /// Every routine, in declaration order: `ALL[r.index()] == r`. The
-    /// statistics (stats.rs) are sized and labelled from this list, so a
-    /// new routine is added to the enum, here, and to the matches below
-    /// (a test in stats.rs fails to compile until it is listed there too).
-    pub const ALL: &'static [Routine] = &[
-        Routine::Dgemm,
-        Routine::CblasDgemm,
-        Routine::Dgesv,
-        Routine::Dgesvd,
-        Routine::Dgesdd,
-        Routine::Dgesvdocl,
-        Routine::DgemmAlpha,
-        Routine::Dgetrf,
-        Routine::Dgetrs,
-    ];
-
-    /// Position in [`Routine::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Routine::Dgemm => "dgemm_",
-            Routine::CblasDgemm => "cblas_dgemm",
-            Routine::Dgesv => "dgesv_",
-            Routine::Dgesvd => "dgesvd_",
-            Routine::Dgesdd => "dgesdd_",
-            Routine::Dgesvdocl => "dgesvdocl_",
-            Routine::DgemmAlpha => "dgemm_alpha_",
-            Routine::Dgetrf => "dgetrf_",
-            Routine::Dgetrs => "dgetrs_",
-        }
-    }
-
-    /// Whether a GPU implementation exists for this routine.
-    pub fn has_gpu_path(self) -> bool {
-        matches!(
-            self,
-            Routine::Dgemm
-                | Routine::CblasDgemm
-                | Routine::Dgesvd
-                | Routine::Dgesdd
-                | Routine::Dgesvdocl
-                | Routine::DgemmAlpha
-                | Routine::Dgesv
-                | Routine::Dgetrf
-                | Routine::Dgetrs
-        )
-    }
-
-    /// GPU time of a call that does not shrink with the device's rate, in
-    /// seconds: the LU's panels cost one launch per column (about n of
-    /// them for n^3 flops), measured once per process on the device
-    /// (`gpu::lu::step_seconds`) and added to the cost model's fixed cost.
-    fn sequential_gpu_s(self, flops: f64) -> f64 {
-        // Measured under a catch: a panic must not poison the Lazy (every
-        // later call would panic on it).
-        static LU_STEP_S: Lazy<f64> =
-            Lazy::new(|| panic::catch(crate::gpu::lu::step_seconds).ok().and_then(Result::ok).unwrap_or(0.0));
-        match self {
-            Routine::Dgesv | Routine::Dgetrf => (1.5 * flops).cbrt() * *LU_STEP_S,
-            _ => 0.0,
-        }
-    }
-
-    /// The CPU LAPACK's own rate for this routine where it differs much
-    /// from its DGEMM's (GFLOP/s): LU factorizations, whose panels run at a
-    /// fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
-    /// machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where
-    /// its DGEMM runs at 470; bench/RESULTS.md). Measured once per process:
-    /// the CPU DGETRF of a 512 x 512 matrix, best of three.
-    fn cpu_gflops(self) -> Option<f64> {
-        static CPU_LU_GFLOPS: Lazy<Option<f64>> = Lazy::new(|| {
-            let n: i32 = 512;
-            let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
-            let mut best = f64::INFINITY;
-            for _ in 0..3 {
-                let mut work = a.clone();
-                let mut ipiv = vec![0; n as usize];
-                let mut info = 0;
-                let t = Instant::now();
-                // SAFETY: an n x n matrix with leading dimension n, n pivots.
-                unsafe { (cpu::CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
-                best = best.min(t.elapsed().as_secs_f64());
-            }
-            let flops = 2.0 / 3.0 * (n as f64).powi(3);
-            (best > 0.0).then(|| flops / best / 1e9)
-        });
-        match self {
-            Routine::Dgesv | Routine::Dgetrf => *CPU_LU_GFLOPS,
-            _ => None,
-        }
-    }
-
-    /// The CPU routine that does the work on the CPU path.
-    fn cpu_symbol(self) -> cpu::Symbol {
-        match self {
-            Routine::Dgemm | Routine::CblasDgemm | Routine::DgemmAlpha => cpu::Symbol::Dgemm,
-            Routine::Dgesv => cpu::Symbol::Dgesv,
-            Routine::Dgesvd | Routine::Dgesvdocl => cpu::Symbol::Dgesvd,
-            Routine::Dgesdd => cpu::Symbol::Dgesdd,
-            Routine::Dgetrf => cpu::Symbol::Dgetrf,
-            Routine::Dgetrs => cpu::Symbol::Dgetrs,
-        }
+/// GPU time of a call that does not shrink with the device's rate, in
+/// seconds: the LU's panels cost one launch per column (about n of
+/// them for n^3 flops), measured once per process on the device
+/// (`gpu::lu::step_seconds`) and added to the cost model's fixed cost.
+fn sequential_gpu_s(routine: Routine, flops: f64) -> f64 {
+    // Measured under a catch: a panic must not poison the Lazy (every
+    // later call would panic on it).
+    static LU_STEP_S: Lazy<f64> =
+        Lazy::new(|| panic::catch(crate::gpu::lu::step_seconds).ok().and_then(Result::ok).unwrap_or(0.0));
+    match routine {
+        Routine::Dgesv | Routine::Dgetrf => (1.5 * flops).cbrt() * *LU_STEP_S,
+        _ => 0.0,
     }
 }
+
+/// The CPU LAPACK's own rate for this routine where it differs much
+/// from its DGEMM's (GFLOP/s): LU factorizations, whose panels run at a
+/// fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
+/// machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where
+/// its DGEMM runs at 470; bench/RESULTS.md). Measured once per process:
+/// the CPU DGETRF of a 512 x 512 matrix, best of three.
+fn cpu_gflops(routine: Routine) -> Option<f64> {
+    static CPU_LU_GFLOPS: Lazy<Option<f64>> = Lazy::new(|| {
+        let n: i32 = 512;
+        let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let mut work = a.clone();
+            let mut ipiv = vec![0; n as usize];
+            let mut info = 0;
+            let t = Instant::now();
+            // SAFETY: an n x n matrix with leading dimension n, n pivots.
+            unsafe { (cpu::CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        let flops = 2.0 / 3.0 * (n as f64).powi(3);
+        (best > 0.0).then(|| flops / best / 1e9)
+    });
+    match routine {
+        Routine::Dgesv | Routine::Dgetrf => *CPU_LU_GFLOPS,
+        _ => None,
+    }
+}
+
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -155,7 +78,6 @@ pub enum Backend {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reason {
     ModeCpu,
-    NoGpuPath,
     NoDevice,
     /// A child made by fork() after its parent loaded OpenCL (fork.rs).
     ForkedChild,
@@ -170,7 +92,6 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::ModeCpu => write!(f, "LAPACK_AI_MODE=cpu"),
-            Reason::NoGpuPath => write!(f, "no GPU implementation yet"),
             Reason::NoDevice => write!(f, "no OpenCL device"),
             Reason::ForkedChild => write!(f, "forked child: the parent's OpenCL state cannot be used"),
             Reason::ModeGpu => write!(f, "LAPACK_AI_MODE=gpu"),
@@ -194,7 +115,6 @@ pub struct Decision {
 /// device, or a forked child); `rates` gives the cost model's rates. Both
 /// are only asked for when the answer depends on them.
 pub fn decide(
-    routine: Routine,
     mode: Mode,
     flops: f64,
     bytes: f64,
@@ -205,9 +125,6 @@ pub fn decide(
     let cpu = |reason| Decision { backend: Backend::Cpu, reason };
     if mode == Mode::Cpu {
         return cpu(Reason::ModeCpu);
-    }
-    if !routine.has_gpu_path() {
-        return cpu(Reason::NoGpuPath);
     }
     if let Err(why) = device() {
         return cpu(why);
@@ -318,14 +235,14 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
     }
     let rates = || {
         (*RATES).map(|mut r| {
-            r.launch_s += call.routine.sequential_gpu_s(call.flops);
-            if let Some(gflops) = call.routine.cpu_gflops() {
+            r.launch_s += sequential_gpu_s(call.routine, call.flops);
+            if let Some(gflops) = cpu_gflops(call.routine) {
                 r.cpu_gflops = gflops;
             }
             r
         })
     };
-    let decision = decide(call.routine, CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
+    let decision = decide(CONFIG.mode, call.flops, call.bytes, call.launches, device_usable, rates);
     let logging = log::enabled();
     // Small CPU calls are timed only now and then (stats.rs: a clock read
     // costs a good part of a small DGEMM).
@@ -414,7 +331,7 @@ fn rates_now() -> Option<Rates> {
         }
     }
     let device = crate::gpu::device::DEVICE.as_ref().ok()?;
-    let key = format!("{}|{}|{}", device.describe(), cpu::CPU.provider(cpu::Symbol::Dgemm), env!("CARGO_PKG_VERSION"));
+    let key = format!("{}|{}|{}", device.describe(), cpu::CPU.provider("dgemm_"), env!("CARGO_PKG_VERSION"));
     let recalibrate = std::env::var("LAPACK_AI_RECALIBRATE").is_ok_and(|v| v == "1");
     let cached = (!recalibrate).then(|| crate::cache::load(crate::cache::Kind::Rates, &key)).flatten();
     if let Some(r) = cached.and_then(|b| String::from_utf8(b).ok()).and_then(|t| Rates::parse(t.trim()).ok()) {
@@ -474,11 +391,6 @@ fn calibrate() -> Result<Rates, GpuError> {
 mod tests {
     use super::*;
 
-    const ALL: [Routine; 9] = [
-        Routine::Dgemm, Routine::CblasDgemm, Routine::Dgesv, Routine::Dgesvd, Routine::Dgesdd, Routine::Dgesvdocl,
-        Routine::Dgetrf, Routine::Dgetrs, Routine::DgemmAlpha,
-    ];
-
     fn rates() -> Option<Rates> {
         Some(Rates { cpu_gflops: 100.0, gpu_gflops: 10_000.0, h2d_gbs: 10.0, launch_s: 1e-4 })
     }
@@ -487,20 +399,16 @@ mod tests {
     fn the_rule_in_order() {
         let never = || -> Result<(), Reason> { panic!("device looked up without need") };
         let no_rates = || -> Option<Rates> { panic!("rates asked without need") };
-        for r in ALL {
-            assert_eq!(decide(r, Mode::Cpu, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::ModeCpu);
-        }
-        // Every routine has a GPU path now.
-        for r in ALL {
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || Err(Reason::NoDevice), no_rates).reason, Reason::NoDevice);
-            assert_eq!(decide(r, Mode::Gpu, 1.0, 1.0, 1.0, || Ok(()), no_rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 1e12, 1e6, 1.0, || Ok(()), || None).reason, Reason::NoRates);
-            // Large: the GPU; small: the CPU.
-            assert_eq!(decide(r, Mode::Auto, 2e12, 8e8, 1.0, || Ok(()), rates).backend, Backend::Gpu);
-            assert_eq!(decide(r, Mode::Auto, 2e3, 8e2, 1.0, || Ok(()), rates).backend, Backend::Cpu);
-        }
+        assert_eq!(decide(Mode::Cpu, 1e12, 1e6, 1.0, never, no_rates).reason, Reason::ModeCpu);
+        assert_eq!(decide(Mode::Gpu, 1.0, 1.0, 1.0, || Err(Reason::NoDevice), no_rates).reason, Reason::NoDevice);
+        assert_eq!(decide(Mode::Auto, 1.0, 1.0, 1.0, || Err(Reason::ForkedChild), no_rates).reason, Reason::ForkedChild);
+        assert_eq!(decide(Mode::Gpu, 1.0, 1.0, 1.0, || Ok(()), no_rates).backend, Backend::Gpu);
+        assert_eq!(decide(Mode::Auto, 1e12, 1e6, 1.0, || Ok(()), || None).reason, Reason::NoRates);
+        // Large: the GPU; small: the CPU.
+        assert_eq!(decide(Mode::Auto, 2e12, 8e8, 1.0, || Ok(()), rates).backend, Backend::Gpu);
+        assert_eq!(decide(Mode::Auto, 2e3, 8e2, 1.0, || Ok(()), rates).backend, Backend::Cpu);
         // Round trips count: 10^4 of them (0.1 ms each) outweigh the
         // 2e12-flop product's gain (20 s on the CPU against 0.28 s).
-        assert_eq!(decide(Routine::Dgesvd, Mode::Auto, 2e12, 8e8, 1e6, || Ok(()), rates).backend, Backend::Cpu);
+        assert_eq!(decide(Mode::Auto, 2e12, 8e8, 1e6, || Ok(()), rates).backend, Backend::Cpu);
     }
 }

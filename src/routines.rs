@@ -1,0 +1,176 @@
+//! The one table of routines: every routine the library exports, routes
+//! and counts, each declared once, in [`for_each_routine!`].
+//!
+//! The table is an "X-macro" (libblastrampoline keeps its exported symbols
+//! the same way, in one list that several expansions read): it hands the
+//! whole list to a macro of the caller's, which picks what it needs. From
+//! it come
+//! - [`Routine`], the identifier of a routine in the counters, the profile,
+//!   the monitor and the log, with its symbol and family (here);
+//! - the CPU backend: a function type per CPU routine, the resolution of
+//!   each (configured library, next in process, bundled reference) and the
+//!   bundled reference's renamed declarations (src/engine/cpu/mod.rs);
+//! - [`exported_symbols`], which `tests/exports.rs` compares with `nm -D` and
+//!   `tests/header.rs` with the declarations of `include/lapack_ai.h`.
+//!
+//! Each routine's exported function, argument checks, cost terms and GPU
+//! algorithm live in its family's folder (src/ops/FAMILY/); adding a
+//! routine is a line here and its code there.
+//!
+//! The four groups:
+//! - `interposed`: standard LAPACK/BLAS routines the library exports under
+//!   their own names, and whose CPU path is the CPU LAPACK's routine of the
+//!   same name; with that routine's Fortran ABI (LP64 integers, gfortran's
+//!   hidden CHARACTER lengths last);
+//! - `extensions`: routines the library exports that run, on the CPU path,
+//!   another routine's CPU counterpart (CBLAS's `cblas_dgemm` runs DGEMM);
+//! - `host`: CPU routines the GPU paths call for their host steps, not
+//!   exported;
+//! - `api`: the library's own C functions, exported.
+
+/// Hands the table to `$callback!` (see the module docs for the groups).
+macro_rules! for_each_routine {
+    ($callback:ident) => {
+        $callback! {
+            interposed {
+                /// C := alpha op(A) op(B) + beta C.
+                Dgemm "dgemm_" Gemm dgemm(
+                    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+                    alpha: *const f64, a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int,
+                    beta: *const f64, c: *mut f64, ldc: *const c_int, transa_len: usize, transb_len: usize
+                );
+                /// A X = B by LU with partial pivoting.
+                Dgesv "dgesv_" Lu dgesv(
+                    n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int,
+                    b: *mut f64, ldb: *const c_int, info: *mut c_int
+                );
+                /// A = P L U.
+                Dgetrf "dgetrf_" Lu dgetrf(
+                    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, info: *mut c_int
+                );
+                /// op(A) X = B with DGETRF's factors.
+                Dgetrs "dgetrs_" Lu dgetrs(
+                    trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
+                    ipiv: *const c_int, b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize
+                );
+                /// A = U Σ Vᵀ (QR iteration for the bidiagonal SVD).
+                Dgesvd "dgesvd_" Svd dgesvd(
+                    jobu: *const c_char, jobvt: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64,
+                    lda: *const c_int, s: *mut f64, u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int,
+                    work: *mut f64, lwork: *const c_int, info: *mut c_int, jobu_len: usize, jobvt_len: usize
+                );
+                /// A = U Σ Vᵀ (divide and conquer).
+                Dgesdd "dgesdd_" Svd dgesdd(
+                    jobz: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, s: *mut f64,
+                    u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, work: *mut f64,
+                    lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize
+                );
+            }
+            extensions {
+                /// CBLAS's DGEMM, row- or column-major.
+                CblasDgemm "cblas_dgemm" Gemm dgemm;
+                /// The GPU SVD with DGESVD's semantics.
+                Dgesvdocl "dgesvdocl_" Svd dgesvd;
+                /// DGEMM through fast 4x4-block schemes.
+                DgemmAlpha "dgemm_alpha_" Alpha dgemm;
+            }
+            host {
+                /// The panel QR factorizations of the GPU SVD's band reduction.
+                dgeqrf(
+                    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, tau: *mut f64, work: *mut f64,
+                    lwork: *const c_int, info: *mut c_int
+                );
+            }
+            api {
+                "lapack_ai_dgemm_alpha", "lapack_ai_dgesvdocl", "lapack_ai_info", "lapack_ai_stats_json",
+                "lapack_ai_version",
+            }
+        }
+    };
+}
+pub(crate) use for_each_routine;
+
+/// The families of routines: a folder each under src/ops/.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Gemm,
+    Lu,
+    Svd,
+    Alpha,
+}
+
+/// Expands the table into [`Routine`] and [`exported_symbols`].
+macro_rules! routine_ids {
+    (
+        interposed { $( $(#[$doc:meta])* $name:ident $sym:literal $family:ident $cpu:ident ( $($arg:ident : $ty:ty),* $(,)? ); )* }
+        extensions { $( $(#[$xdoc:meta])* $xname:ident $xsym:literal $xfamily:ident $xcpu:ident; )* }
+        host { $( $(#[$hdoc:meta])* $hcpu:ident ( $($harg:ident : $hty:ty),* $(,)? ); )* }
+        api { $( $api:literal ),* $(,)? }
+    ) => {
+        /// An exported, routed routine (the table, src/routines.rs).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Routine {
+            $( $(#[$doc])* $name, )*
+            $( $(#[$xdoc])* $xname, )*
+        }
+
+        impl Routine {
+            /// Every routine, in the table's order: `ALL[r.index()] == r`.
+            pub const ALL: &'static [Routine] = &[$(Routine::$name,)* $(Routine::$xname,)*];
+
+            /// Position in [`Routine::ALL`].
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// The exported symbol ("dgemm_", "cblas_dgemm").
+            pub fn symbol(self) -> &'static str {
+                match self {
+                    $( Routine::$name => $sym, )*
+                    $( Routine::$xname => $xsym, )*
+                }
+            }
+
+            pub fn family(self) -> Family {
+                match self {
+                    $( Routine::$name => Family::$family, )*
+                    $( Routine::$xname => Family::$xfamily, )*
+                }
+            }
+
+            /// The CPU routine that runs it on the CPU path ("dgemm_").
+            pub fn cpu_symbol(self) -> &'static str {
+                match self {
+                    $( Routine::$name => concat!(stringify!($cpu), "_"), )*
+                    $( Routine::$xname => concat!(stringify!($xcpu), "_"), )*
+                }
+            }
+        }
+
+        /// Every symbol liblapack_ai.so exports, sorted.
+        pub fn exported_symbols() -> Vec<&'static str> {
+            let mut all = vec![$($sym,)* $($xsym,)* $($api,)*];
+            all.sort_unstable();
+            all
+        }
+    };
+}
+for_each_routine!(routine_ids);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_expands_consistently() {
+        for (i, r) in Routine::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i);
+            assert!(exported_symbols().contains(&r.symbol()), "{r:?}");
+            assert!(r.cpu_symbol().ends_with('_'));
+        }
+        let all = exported_symbols();
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "exported symbols twice: {all:?}");
+        assert_eq!(Routine::CblasDgemm.cpu_symbol(), "dgemm_");
+        assert_eq!(Routine::Dgesvdocl.family(), Family::Svd);
+    }
+}
