@@ -8,9 +8,9 @@
 
 pub mod abi;
 pub mod alpha;
-pub mod cache;
 pub mod check;
 pub mod routines;
+pub mod runtime;
 pub mod cpu;
 pub mod dispatch;
 pub mod gpu;

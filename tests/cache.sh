@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The on-disk cache (src/cache.rs) as a user's program meets it, on PoCL
+# The on-disk cache (src/runtime/cache.rs) as a user's program meets it, on PoCL
 # (tests/c/cache_consumer.c: DGEMM in all four transpose pairs, checked
 # against a triple loop on the CPU):
 #  - a first run builds the DGEMM programs into a cache directory that does

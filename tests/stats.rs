@@ -13,7 +13,8 @@
 use lapack_ai::abi::blas::{cblas_dgemm, dgemm_};
 use lapack_ai::abi::capi::lapack_ai_stats_json;
 use lapack_ai::abi::lapack::{dgesv_, dgesvd_};
-use lapack_ai::dispatch::{monitor, stats, Routine};
+use lapack_ai::routines::Routine;
+use lapack_ai::runtime::{monitor, stats};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::raw::c_char;

@@ -166,10 +166,10 @@ pub unsafe extern "C" fn lapack_ai_dgemm_alpha(
 /// panic, caught so as not to poison the Lazy): DGEMM_ALPHA then runs as
 /// one plain DGEMM on the CPU.
 static HOST_RATES: Lazy<Option<AlphaRates>> = Lazy::new(|| {
-    crate::dispatch::panic::catch(|| {
+    crate::runtime::panic::catch(|| {
         Some(AlphaRates {
             // LAPACK_AI_MODE=cpu: the GPU is not touched, not even to calibrate.
-            gemm_gflops: if dispatch::config::CONFIG.mode == dispatch::config::Mode::Cpu {
+            gemm_gflops: if crate::runtime::config::CONFIG.mode == crate::runtime::config::Mode::Cpu {
                 host::measure_gemm_gflops()?
             } else {
                 match dispatch::rates() {

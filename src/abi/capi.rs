@@ -6,7 +6,7 @@ use super::lapack::gesvd_checked;
 use super::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
 use crate::cpu::{CpuLapack, CPU};
-use crate::dispatch::config::CONFIG;
+use crate::runtime::config::CONFIG;
 use crate::dispatch::Routine;
 use crate::gpu::device::DEVICE;
 use once_cell::sync::Lazy;
@@ -64,7 +64,7 @@ pub extern "C" fn lapack_ai_info() -> *const c_char {
             );
             CString::new(text.replace('\0', " ")).expect("NULs replaced")
         });
-        if crate::dispatch::fork::opencl_inherited() {
+        if crate::runtime::fork::opencl_inherited() {
             FORKED.as_ptr()
         } else {
             INFO.as_ptr()
@@ -94,7 +94,7 @@ pub extern "C" fn lapack_ai_info() -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn lapack_ai_stats_json(buf: *mut c_char, len: usize) -> usize {
     boundary("lapack_ai_stats_json", || {
-        let text = crate::dispatch::stats::json();
+        let text = crate::runtime::stats::json();
         if !buf.is_null() && len > 0 {
             let n = text.len().min(len - 1);
             // SAFETY: buf is valid for len > n bytes (the caller's

@@ -25,10 +25,10 @@ pub const LAPACK_AI_INFO_INTERNAL_ERROR: c_int = -1000;
 /// dispatcher finishes such a call on the CPU; this catches what is left
 /// (a bug in an argument check or a CPU path).
 pub(crate) fn boundary<R>(routine: &str, body: impl FnOnce() -> R) -> Option<R> {
-    match crate::dispatch::panic::catch(body) {
+    match crate::runtime::panic::catch(body) {
         Ok(r) => Some(r),
         Err(what) => {
-            crate::dispatch::log::warn(&format!("internal error in {routine} {what}; the call did not complete"));
+            crate::runtime::log::warn(&format!("internal error in {routine} {what}; the call did not complete"));
             None
         }
     }

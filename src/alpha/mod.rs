@@ -42,7 +42,7 @@ pub static SCHEMES: Lazy<Vec<Compiled>> = Lazy::new(|| {
         .into_iter()
         .filter_map(|(name, text)| {
             let checked = Scheme::parse(name, 4, text).and_then(|s| Compiled::new(&s));
-            checked.map_err(|e| crate::dispatch::log::warn(&format!("scheme {name} not used: {e}"))).ok()
+            checked.map_err(|e| crate::runtime::log::warn(&format!("scheme {name} not used: {e}"))).ok()
         })
         .collect()
 });
@@ -63,7 +63,7 @@ pub const MAX_LEVELS: usize = 3;
 
 impl AlphaConfig {
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> AlphaConfig {
-        let warn = |k: &str, v: &str, why: &str| crate::dispatch::log::warn(&format!("{k}={v:?}: {why}; using the default"));
+        let warn = |k: &str, v: &str, why: &str| crate::runtime::log::warn(&format!("{k}={v:?}: {why}; using the default"));
         let scheme = get("LAPACK_AI_ALPHA_SCHEME").filter(|v| {
             let ok = scheme::real_schemes().iter().any(|(n, _)| n == v);
             if !ok {

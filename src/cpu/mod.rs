@@ -19,7 +19,7 @@ pub mod bundled;
 mod resolve;
 pub mod xerbla;
 
-use crate::dispatch::config::CONFIG;
+use crate::runtime::config::CONFIG;
 use once_cell::sync::Lazy;
 use std::ffi::c_void;
 use std::os::raw::{c_char, c_int};

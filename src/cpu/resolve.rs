@@ -1,8 +1,8 @@
 //! Finding the CPU routines in the process (see the module docs of `cpu`).
 
 use super::CpuLapack;
-use crate::dispatch::config::CpuLibChoice;
-use crate::dispatch::log::warn;
+use crate::runtime::config::CpuLibChoice;
+use crate::runtime::log::warn;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_int, c_void};
 use std::path::Path;

@@ -6,13 +6,9 @@
 //! GPU implementation -> CPU; no usable OpenCL device -> CPU;
 //! `LAPACK_AI_MODE=gpu` -> GPU; otherwise the cost model ([`cost`]).
 
-pub mod config;
 pub mod cost;
-pub mod fork;
-pub mod log;
-pub mod monitor;
-pub mod panic;
-pub mod stats;
+
+use crate::runtime::{config, fork, log, panic, stats};
 
 use crate::cpu;
 use crate::gpu::error::GpuError;
@@ -68,11 +64,7 @@ fn cpu_gflops(routine: Routine) -> Option<f64> {
 }
 
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Cpu,
-    Gpu,
-}
+pub use crate::runtime::stats::Backend;
 
 /// Why a call went where it went (the log's words).
 #[derive(Clone, Debug, PartialEq)]
@@ -333,13 +325,13 @@ fn rates_now() -> Option<Rates> {
     let device = crate::gpu::device::DEVICE.as_ref().ok()?;
     let key = format!("{}|{}|{}", device.describe(), cpu::CPU.provider("dgemm_"), env!("CARGO_PKG_VERSION"));
     let recalibrate = std::env::var("LAPACK_AI_RECALIBRATE").is_ok_and(|v| v == "1");
-    let cached = (!recalibrate).then(|| crate::cache::load(crate::cache::Kind::Rates, &key)).flatten();
+    let cached = (!recalibrate).then(|| crate::runtime::cache::load(crate::runtime::cache::Kind::Rates, &key)).flatten();
     if let Some(r) = cached.and_then(|b| String::from_utf8(b).ok()).and_then(|t| Rates::parse(t.trim()).ok()) {
         return Some(r);
     }
     match calibrate() {
         Ok(r) => {
-            crate::cache::store(crate::cache::Kind::Rates, &key, r.format().as_bytes());
+            crate::runtime::cache::store(crate::runtime::cache::Kind::Rates, &key, r.format().as_bytes());
             Some(r)
         }
         Err(e) => {

@@ -220,7 +220,7 @@ unsafe fn upload_on_transfer_queue(gpu: &mut Gpu, dst: View, src: *const f64, ro
         col += cc;
         slot = (slot + 1) % staging.len();
     }
-    crate::dispatch::stats::add_transfer((rows * cols) as u64 * 8, 0);
+    crate::runtime::stats::add_transfer((rows * cols) as u64 * 8, 0);
     Ok(())
 }
 

@@ -149,7 +149,7 @@ pub fn device_count() -> usize {
 
 /// The `i`-th selected device's state, set up at first use.
 pub fn gpu_at(i: usize) -> Result<MutexGuard<'static, Gpu>, GpuError> {
-    if crate::dispatch::fork::opencl_inherited() {
+    if crate::runtime::fork::opencl_inherited() {
         return Err(GpuError::NoDevice(super::device::FORKED.into()));
     }
     let slot = GPUS.get(i).ok_or_else(|| GpuError::NoDevice(format!("no selected device #{i}")))?;
@@ -240,7 +240,7 @@ impl Gpu {
             match gpu.kernel(false, false) {
                 Ok(_) => break,
                 Err(e) => {
-                    crate::dispatch::log::warn(&format!(
+                    crate::runtime::log::warn(&format!(
                         "{} DGEMM kernel unavailable on {} ({}); trying {}",
                         gpu.family.name,
                         gpu.device.describe(),
@@ -329,7 +329,7 @@ impl Gpu {
     }
 }
 
-/// FNV-1a, 64 bits: the key of a kernel built in this process (src/cache.rs
+/// FNV-1a, 64 bits: the key of a kernel built in this process (src/runtime/cache.rs
 /// checks what is on disk with it too).
 pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -342,10 +342,10 @@ pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-/// Builds `source` for the device, from the binary cache (src/cache.rs)
+/// Builds `source` for the device, from the binary cache (src/runtime/cache.rs)
 /// when it holds a build of the same source, options, device and driver.
 fn build_program(context: &Context, device: &DeviceInfo, source: &str, options: &str) -> Result<Program, GpuError> {
-    use crate::cache::{self, Kind};
+    use crate::runtime::cache::{self, Kind};
     let key = format!(
         "lapack-ai {}\ndevice {}\nplatform {}\ndriver {}\noptions {options}\nsource\n{source}",
         env!("CARGO_PKG_VERSION"),

@@ -4,7 +4,7 @@
 //! feature): a machine without OpenCL simply has no device, and the library
 //! runs on the CPU.
 
-use crate::dispatch::config::{DeviceSpec, CONFIG};
+use crate::runtime::config::{DeviceSpec, CONFIG};
 use opencl3::device::{Device, CL_DEVICE_TYPE_ALL, CL_DEVICE_TYPE_GPU};
 use opencl3::platform::get_platforms;
 use opencl3::types::cl_device_id;
@@ -44,10 +44,10 @@ impl DeviceInfo {
 
 /// Every OpenCL device of every platform, or why there are none.
 pub fn list() -> Result<Vec<DeviceInfo>, String> {
-    if crate::dispatch::fork::opencl_inherited() {
+    if crate::runtime::fork::opencl_inherited() {
         return Err(FORKED.into());
     }
-    crate::dispatch::fork::before_opencl();
+    crate::runtime::fork::before_opencl();
     let platforms = get_platforms().map_err(|e| format!("no OpenCL platform ({e})"))?;
     let mut devices = Vec::new();
     for platform in platforms {
@@ -133,13 +133,17 @@ pub fn select_all<'a>(spec: &DeviceSpec, devices: &'a [DeviceInfo]) -> Result<Ve
 pub static DEVICES: Lazy<Result<Vec<DeviceInfo>, String>> = Lazy::new(|| {
     // Under a catch: a panic in the OpenCL bindings must not poison the
     // Lazy, which every routed call reads.
-    let chosen = crate::dispatch::panic::catch(|| {
+    let chosen: Result<Vec<DeviceInfo>, String> = crate::runtime::panic::catch(|| {
         list().and_then(|devices| select_all(&CONFIG.device, &devices).map(|v| v.into_iter().cloned().collect()))
     })
     .unwrap_or_else(|what| Err(format!("internal error {what} while listing the OpenCL devices")));
+    crate::runtime::stats::set_device(match &chosen {
+        Ok(all) => all[0].describe(),
+        Err(why) => format!("none ({why})"),
+    });
     match &chosen {
         Err(why) if CONFIG.device != DeviceSpec::FirstFp64Gpu => {
-            crate::dispatch::log::warn(&format!("{why}; running on the CPU"))
+            crate::runtime::log::warn(&format!("{why}; running on the CPU"))
         }
         _ => {}
     }

@@ -79,6 +79,6 @@ mod tests {
         assert_eq!(parse("", "lu"), None);
         assert!(check(Some(Fault::Fail(1)), 0).is_ok());
         assert!(check(Some(Fault::Fail(1)), 1).is_err());
-        assert!(crate::dispatch::panic::catch(|| check(Some(Fault::Panic(0)), 0)).is_err());
+        assert!(crate::runtime::panic::catch(|| check(Some(Fault::Panic(0)), 0)).is_err());
     }
 }

@@ -153,7 +153,7 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
     // A and B; the caller's arrays outlive the scope below.
     unsafe impl Send for Part {}
     let ranges = split(g.n, devices);
-    let routine = crate::dispatch::stats::current_routine(); // its transfers, in each thread
+    let routine = crate::runtime::stats::current_routine(); // its transfers, in each thread
     let results: Vec<(usize, Result<(), Failure>)> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .iter()
@@ -163,7 +163,7 @@ pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
                 std::thread::Builder::new().spawn_scoped(s, move || {
                     let part = part;
                     // SAFETY: a legal sub-product of the caller's (see Part).
-                    (c0, crate::dispatch::stats::with_routine(routine, || unsafe { dgemm_on(i, &part.0) }))
+                    (c0, crate::runtime::stats::with_routine(routine, || unsafe { dgemm_on(i, &part.0) }))
                 })
             })
             .collect();
@@ -233,7 +233,7 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     // are known (a tile is written to C only after its device work, by a
     // copy that does not panic): the CPU then computes the others.
     // SAFETY: the caller's guarantee, passed on.
-    let result = crate::dispatch::panic::catch(|| unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) })
+    let result = crate::runtime::panic::catch(|| unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) })
         .unwrap_or_else(|what| Err(GpuError::Internal(what)));
     result.map_err(|error| {
         // Leave the device clean for the next call: after a panic, forget
@@ -241,7 +241,7 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
         // out of resources or memory), and let the queues drain. Under a
         // catch: the releases panic if OpenCL fails them, and tiles of C
         // are already written.
-        let _ = crate::dispatch::panic::catch(|| {
+        let _ = crate::runtime::panic::catch(|| {
             if matches!(error, GpuError::Internal(_)) {
                 for s in &mut gpu.staging {
                     s.pending = None;
@@ -454,7 +454,7 @@ fn read_tile(gpu: &mut Gpu, offset: usize, len: usize, slot: usize, after: &Even
     let dst = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, len) };
     // SAFETY: the read stays inside the C buffer (2 tiles of staging size).
     unsafe { transfer.enqueue_read_buffer(c, CL_NON_BLOCKING, offset * 8, dst, &[after.get()]) }
-        .inspect(|_| crate::dispatch::stats::add_transfer(0, len as u64 * 8))
+        .inspect(|_| crate::runtime::stats::add_transfer(0, len as u64 * 8))
         .map_err(cl("clEnqueueReadBuffer C tile"))
 }
 
@@ -502,7 +502,7 @@ unsafe fn upload(
         start += len;
         slot = (slot + 1) % staging.len();
     }
-    crate::dispatch::stats::add_transfer(total as u64 * 8, 0);
+    crate::runtime::stats::add_transfer(total as u64 * 8, 0);
     Ok(last)
 }
 

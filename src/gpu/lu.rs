@@ -220,7 +220,7 @@ fn write_ints(gpu: &Gpu, buffer: &Buffer<i32>, data: &[i32]) -> Result<(), GpuEr
         )
     }
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (ints)", code })?;
-    crate::dispatch::stats::add_transfer(data.len() as u64 * 4, 0);
+    crate::runtime::stats::add_transfer(data.len() as u64 * 4, 0);
     // SAFETY: our event.
     unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
 }
@@ -238,7 +238,7 @@ fn read_ints(gpu: &Gpu, buffer: &Buffer<i32>, out: &mut [i32]) -> Result<(), Gpu
         )
     }
     .map_err(|code| GpuError::Cl { step: "clEnqueueReadBuffer (ints)", code })?;
-    crate::dispatch::stats::add_transfer(0, out.len() as u64 * 4);
+    crate::runtime::stats::add_transfer(0, out.len() as u64 * 4);
     // SAFETY: our event.
     unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
 }
@@ -321,7 +321,7 @@ impl ColumnUpload {
                 )
             }
             .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBufferRect (columns)", code })?;
-            crate::dispatch::stats::add_transfer((self.rows * cc) as u64 * 8, 0);
+            crate::runtime::stats::add_transfer((self.rows * cc) as u64 * 8, 0);
             let ev = opencl3::event::Event::new(ev);
             last = Some(ev.get());
             staging[slot].pending = Some(ev);
@@ -407,7 +407,7 @@ impl<'g> DeviceLu<'g> {
             let whole = unsafe { resident::write(self.gpu, upload.dst, upload.src, upload.rows, upload.cols, upload.ld) };
             if let Err(e) = whole {
                 upload.done = 0;
-                crate::dispatch::log::warn(&format!("LAPACK_AI_LU_STREAM=0: {e}; streaming instead"));
+                crate::runtime::log::warn(&format!("LAPACK_AI_LU_STREAM=0: {e}; streaming instead"));
             }
         }
         self.upload = Some(upload);
@@ -705,7 +705,7 @@ unsafe fn commit(
             // Test hook: `lu@2` (or `panic-lu@2`) between A and X; a panic
             // here would otherwise make the dispatcher redo the call on A's
             // factors.
-            crate::dispatch::panic::catch(|| fault::check(fault, 2))
+            crate::runtime::panic::catch(|| fault::check(fault, 2))
                 .unwrap_or_else(|what| Err(GpuError::Internal(what)))
                 .map_err(|e| solve(e, 0))?;
             // SAFETY: the caller's n x nrhs B.

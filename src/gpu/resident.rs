@@ -163,7 +163,7 @@ pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols
         col += cc;
         slot = (slot + 1) % staging.len();
     }
-    crate::dispatch::stats::add_transfer((rows * cols) as u64 * 8, 0);
+    crate::runtime::stats::add_transfer((rows * cols) as u64 * 8, 0);
     Ok(())
 }
 
@@ -282,7 +282,7 @@ unsafe fn read_columns(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, col
         let _ = queue.finish();
         return Err((e, col));
     }
-    crate::dispatch::stats::add_transfer(0, (rows * cols) as u64 * 8);
+    crate::runtime::stats::add_transfer(0, (rows * cols) as u64 * 8);
     Ok(())
 }
 
@@ -319,7 +319,7 @@ impl Drop for QuietEvent {
 /// after a result was written into the caller's arrays, where a panic
 /// would make the dispatcher compute the call again on the outputs.
 pub fn drop_quietly<T>(x: T) {
-    let _ = crate::dispatch::panic::catch(move || drop(x));
+    let _ = crate::runtime::panic::catch(move || drop(x));
 }
 
 /// Staging -> host for a packed `rows x cols` chunk.

@@ -6,9 +6,9 @@
 //! For each routine of [`Routine::ALL`]: calls, time and flops on each
 //! backend, GPU calls that fell back to the CPU, and bytes moved to and
 //! from the device. A call is counted once it has passed its argument
-//! checks and quick returns, that is when [`super::run`] routes it; a call
-//! that fell back counts as a CPU call (where it finished) and as a
-//! fallback. A LAPACK driver that the CPU LAPACK runs calls `dgemm_`
+//! checks and quick returns, that is when the dispatcher
+//! (src/dispatch/mod.rs) routes it; a call that fell back counts as a CPU
+//! call (where it finished) and as a fallback. A LAPACK driver that the CPU LAPACK runs calls `dgemm_`
 //! itself: those calls are counted as `dgemm_` calls too, and their time is
 //! also inside the driver's.
 //!
@@ -33,7 +33,8 @@
 //! overhead".
 
 use super::config::{ProfileTarget, CONFIG};
-use super::{Backend, Routine};
+use crate::routines::Routine;
+use once_cell::sync::OnceCell;
 use once_cell::sync::Lazy;
 use super::fork::ForkSafeMutex;
 use std::cell::Cell;
@@ -235,7 +236,7 @@ unsafe impl Send for BlockRef {}
 
 /// The blocks of the live threads that have counted something.
 static REGISTRY: ForkSafeMutex<Vec<BlockRef>> = ForkSafeMutex::new(Vec::new());
-/// Takes [`REGISTRY`]'s lock for a fork (src/dispatch/fork.rs).
+/// Takes [`REGISTRY`]'s lock for a fork (src/runtime/fork.rs).
 pub(crate) fn lock_for_fork() {
     std::mem::forget(REGISTRY.lock());
 }
@@ -465,13 +466,27 @@ pub fn snapshot() -> (Vec<RoutineStats>, f64) {
     (stats, uptime)
 }
 
-/// The OpenCL device's description, if it has been selected already
-/// (reading the statistics never starts OpenCL).
+/// Where a call ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Cpu,
+    Gpu,
+}
+
+/// The OpenCL device's description, set by the device selection
+/// (src/engine/opencl/device.rs) when it happens: reading the statistics
+/// never starts OpenCL.
+static DEVICE: OnceCell<String> = OnceCell::new();
+
+/// Records the selected device ("none (why)" when there is none), for the
+/// JSON and the profile.
+pub fn set_device(description: String) {
+    let _ = DEVICE.set(description);
+}
+
+/// The OpenCL device's description, if it has been selected already.
 fn device_if_selected() -> Option<String> {
-    Lazy::get(&crate::gpu::device::DEVICE).map(|d| match d {
-        Ok(d) => d.describe(),
-        Err(why) => format!("none ({why})"),
-    })
+    DEVICE.get().cloned()
 }
 
 /// A JSON string literal, ASCII only (non-ASCII as \u escapes), so that a

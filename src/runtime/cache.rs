@@ -55,7 +55,7 @@
 //! FNV-1a of the key). Earlier versions' files (`dgemm-*.bin`,
 //! `rates-*.txt`, unchecked) are never read.
 
-use crate::dispatch::log::warn;
+use crate::runtime::log::warn;
 use once_cell::sync::Lazy;
 use std::ffi::{CString, OsString};
 use std::fs::{DirBuilder, File, Metadata, OpenOptions};

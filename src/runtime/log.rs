@@ -67,7 +67,7 @@ pub fn warn(message: &str) {
     let _ = std::io::stderr().write_all(format!("lapack-ai: warning: {message}\n").as_bytes());
 }
 
-/// Takes the log's lock for a fork (src/dispatch/fork.rs), setting the log
+/// Takes the log's lock for a fork (src/runtime/fork.rs), setting the log
 /// up first if no call has yet.
 pub(crate) fn lock_for_fork() {
     std::mem::forget(SINK.lock());

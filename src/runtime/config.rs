@@ -4,7 +4,7 @@
 //! the struct's variables; the others are read where they are used
 //! (README.md's Configuration table lists them all), among them
 //! `LAPACK_AI_CACHE_DIR`, where compiled kernels and measured rates are
-//! kept (src/cache.rs says what that cache guarantees).
+//! kept (src/runtime/cache.rs says what that cache guarantees).
 //!
 //! | variable            | values                                  | default |
 //! |---------------------|-----------------------------------------|---------|
@@ -214,7 +214,7 @@ impl Config {
 pub static CONFIG: Lazy<Config> = Lazy::new(|| {
     let (config, bad) = Config::parse(|name| std::env::var(name).ok());
     for b in bad {
-        crate::dispatch::log::warn(&b.message);
+        crate::runtime::log::warn(&b.message);
     }
     config
 });

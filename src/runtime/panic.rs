@@ -80,7 +80,7 @@ mod tests {
     fn a_panic_becomes_its_location_and_message() {
         assert_eq!(catch(|| 7), Ok(7));
         let e = catch(|| -> i32 { panic!("deliberate {}", 42) }).unwrap_err();
-        assert!(e.starts_with("at src/dispatch/panic.rs:") && e.ends_with(": deliberate 42"), "{e}");
+        assert!(e.starts_with("at src/runtime/panic.rs:") && e.ends_with(": deliberate 42"), "{e}");
         // Nested: the inner one is caught by the inner frame.
         let outer = catch(|| catch(|| -> () { panic!("inner") }).unwrap_err());
         assert!(outer.unwrap().ends_with(": inner"));
