@@ -181,7 +181,7 @@ fn device(sizes: &[usize]) {
             }
         }
         if let Some(rate) = kernel_rate {
-            let r = AlphaRates { gemm_gflops: rate, add_gbs, min_block: lapack_ai::alpha::CONFIG.min_block.unwrap_or(4096) };
+            let r = AlphaRates { gemm_gflops: rate, add_gbs, min_block: lapack_ai::alpha::settings().min_block.unwrap_or(4096) };
             let (s, levels, t0, tl) = lapack_ai::alpha::plan(n, n, n, &r);
             let pick = if levels == 0 { "plain".to_string() } else { format!("{} levels={levels}", s.name) };
             println!("{n:>6} cost model picks: {pick} (predicted {tl:.4} s vs plain {t0:.4} s)");
@@ -267,7 +267,7 @@ fn cpu(sizes: &[usize]) {
                 row(&format!("{} L{levels}", s.name), n, t, plain, Some(&counts), Some(max_rel_diff(&c, &c_plain, n)));
             }
         }
-        let r = AlphaRates { gemm_gflops: rate, add_gbs: add, min_block: lapack_ai::alpha::CONFIG.min_block.unwrap_or(512) };
+        let r = AlphaRates { gemm_gflops: rate, add_gbs: add, min_block: lapack_ai::alpha::settings().min_block.unwrap_or(512) };
         let (s, levels, t0, tl) = lapack_ai::alpha::plan(n, n, n, &r);
         let pick = if levels == 0 { "plain".to_string() } else { format!("{} levels={levels}", s.name) };
         println!("{n:>6} cost model picks: {pick} (predicted {tl:.4} s vs plain {t0:.4} s)");

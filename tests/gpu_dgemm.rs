@@ -174,7 +174,7 @@ fn gpu_dgemm_matches_the_reference() {
 
     // Out of core: a device that holds 12000 doubles splits A into row
     // panels and B into column panels (every transpose pair).
-    std::env::set_var("LAPACK_AI_TEST_DEVICE_DOUBLES", "12000");
+    lapack_ai::runtime::config::set_hooks(|h| h.device_doubles = Some(12000));
     for (ta, tb) in [(b'N', b'N'), (b'T', b'N'), (b'N', b'T'), (b'T', b'T')] {
         let c = Case { ta, tb, m: 131, n: 67, k: 53, alpha: 1.3, beta: 0.3, pad: 1, offset: 2 };
         let (worst, outside) = check(&mut rng, c, fortran);
@@ -183,12 +183,12 @@ fn gpu_dgemm_matches_the_reference() {
         }
         cases += 1;
     }
-    std::env::remove_var("LAPACK_AI_TEST_DEVICE_DOUBLES");
+    lapack_ai::runtime::config::set_hooks(|h| h.device_doubles = None);
 
     // Fallback: the whole call, and after two of its C tiles were written
     // (m = n = 130 with 3000-double staging: several tiles).
     for inject in ["dgemm", "dgemm@2"] {
-        std::env::set_var("LAPACK_AI_FAULT_INJECT", inject);
+        lapack_ai::runtime::config::set_hooks(|h| h.faults = lapack_ai::runtime::config::parse_faults(inject));
         let c = Case { ta: b'T', tb: b'N', m: 130, n: 97, k: 31, alpha: -0.7, beta: 0.3, pad: 2, offset: 3 };
         let (worst, outside) = check(&mut rng, c, fortran);
         if !(worst <= 1.0) || outside {
@@ -196,7 +196,7 @@ fn gpu_dgemm_matches_the_reference() {
         }
         cases += 1;
     }
-    std::env::remove_var("LAPACK_AI_FAULT_INJECT");
+    lapack_ai::runtime::config::set_hooks(|h| h.faults.clear());
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(text.lines().filter(|l| l.contains("fell back to cpu[")).count(), 2, "fallbacks not logged");
     let _ = std::fs::remove_file(&log);

@@ -153,8 +153,10 @@ fn gpu_lu_matches_the_reference() {
     // over the device (the path large matrices take on a GPU).
     for tall_panels in [false, true] {
         if tall_panels {
-            std::env::set_var("LAPACK_AI_LU_PANEL_ROWS", "0");
-            std::env::set_var("LAPACK_AI_LU_LEAF", "8");
+            lapack_ai::runtime::config::set_hooks(|h| {
+                h.lu_panel_rows = Some(0);
+                h.lu_leaf = Some(8);
+            });
             sizes.retain(|&n| n <= 300);
         }
         for &n in &sizes {
@@ -252,8 +254,10 @@ fn gpu_lu_matches_the_reference() {
         }
     }
 
-    std::env::remove_var("LAPACK_AI_LU_PANEL_ROWS");
-    std::env::remove_var("LAPACK_AI_LU_LEAF");
+    lapack_ai::runtime::config::set_hooks(|h| {
+        h.lu_panel_rows = None;
+        h.lu_leaf = None;
+    });
 
     // DGETRS on the reference's factors, every TRANS.
     for &(n, nrhs) in &[(1usize, 1usize), (37, 1), (70, 5), (131, 40)] {
@@ -289,7 +293,7 @@ fn gpu_lu_matches_the_reference() {
     }
 
     // Fallback: the GPU fails before it starts; the CPU gives reference's answer.
-    std::env::set_var("LAPACK_AI_FAULT_INJECT", "lu");
+    lapack_ai::runtime::config::set_hooks(|h| h.faults = vec![("lu".into(), lapack_ai::runtime::config::FaultKind::Fail(0))]);
     {
         cases += 1;
         let n = 45;
@@ -309,7 +313,7 @@ fn gpu_lu_matches_the_reference() {
             failures.push("fallback dgesv: differs from the reference".into());
         }
     }
-    std::env::remove_var("LAPACK_AI_FAULT_INJECT");
+    lapack_ai::runtime::config::set_hooks(|h| h.faults.clear());
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     if !text.lines().any(|l| l.starts_with("lapack-ai: dgesv_ ") && l.contains("fell back to cpu[")) {
         failures.push("the fallback is not in the log".into());

@@ -52,8 +52,8 @@ fn dgemm_over_two_devices_matches_the_reference() {
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut run = |inject: Option<&str>| {
         match inject {
-            Some(v) => std::env::set_var("LAPACK_AI_FAULT_INJECT", v),
-            None => std::env::remove_var("LAPACK_AI_FAULT_INJECT"),
+            Some(v) => lapack_ai::runtime::config::set_hooks(|h| h.faults = lapack_ai::runtime::config::parse_faults(v)),
+            None => lapack_ai::runtime::config::set_hooks(|h| h.faults.clear()),
         }
         for (ta, tb) in [(b'N', b'N'), (b'T', b'N'), (b'N', b'T'), (b'T', b'T')] {
             for &(m, n, k) in &[(1usize, 1usize, 1usize), (37, 2, 11), (53, 97, 31), (129, 61, 70), (17, 201, 5)] {

@@ -74,7 +74,7 @@ fn counters_are_exact_and_served_over_loopback() {
         }
     }
     std::env::set_var("LAPACK_AI_MONITOR", "127.0.0.1:0");
-    std::env::remove_var("LAPACK_AI_FAULT_INJECT");
+    lapack_ai::runtime::config::set_hooks(|h| h.faults.clear());
 
     // The script. DGEMM (m, n, k, beta): on the GPU, A and B go up once,
     // C goes up when beta != 0 and comes back once.
@@ -85,9 +85,9 @@ fn counters_are_exact_and_served_over_loopback() {
     }
     gemm(b"NN", 0, 5, 3, 1.0); // quick return: not routed, not counted
     gemm(b"XN", 3, 3, 3, 1.0); // illegal TRANSA: XERBLA, not counted
-    std::env::set_var("LAPACK_AI_FAULT_INJECT", "dgemm");
+    lapack_ai::runtime::config::set_hooks(|h| h.faults = lapack_ai::runtime::config::parse_faults("dgemm"));
     gemm(b"NN", 6, 6, 6, 1.0); // on the GPU path: fails before starting, finishes on the CPU
-    std::env::remove_var("LAPACK_AI_FAULT_INJECT");
+    lapack_ai::runtime::config::set_hooks(|h| h.faults.clear());
     let (a, b) = (vec![1.0; 8], vec![2.0; 12]);
     let mut c = vec![0.0; 6];
     // SAFETY: row-major 2x4 A (lda 4), 4x3 B (ldb 3), 2x3 C (ldc 3).
@@ -102,7 +102,7 @@ fn counters_are_exact_and_served_over_loopback() {
     // DGESVD of a 6x4, values only; on the GPU (tiny blocks, so that the
     // reduction runs its device steps) it moves at least A up and a panel
     // back, through the device-resident copies (gpu/resident.rs).
-    std::env::set_var("LAPACK_AI_TEST_SVD_BLOCKS", "2,2,2");
+    lapack_ai::runtime::config::set_hooks(|h| h.svd_blocks = Some((2, 2, 2)));
     let (sm, sn) = (6, 4);
     let mut sv = vec![0.0; 4];
     let mut work = vec![0.0; 64];
@@ -113,7 +113,7 @@ fn counters_are_exact_and_served_over_loopback() {
         dgesvd_(&jn, &jn, &sm, &sn, a64.as_mut_ptr(), &sm, sv.as_mut_ptr(), work.as_mut_ptr(), &one,
             work.as_mut_ptr(), &one, work.as_mut_ptr(), &lw, &mut info, 1, 1)
     };
-    std::env::remove_var("LAPACK_AI_TEST_SVD_BLOCKS");
+    lapack_ai::runtime::config::set_hooks(|h| h.svd_blocks = None);
     assert_eq!(info, 0);
 
     // What the script must have counted.

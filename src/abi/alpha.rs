@@ -8,7 +8,7 @@ use super::capi::{LAPACK_AI_COL_MAJOR, LAPACK_AI_ROW_MAJOR};
 use crate::alpha::cost::AlphaRates;
 use crate::alpha::eval::{evaluate, Counts, Product};
 use crate::alpha::host::{self, Host, HostView};
-use crate::alpha::{self as fast, CONFIG};
+use crate::alpha::{self as fast};
 use crate::check;
 use crate::dispatch::{self, Call, GpuPath, Routine};
 use crate::gpu::alpha as gpu_alpha;
@@ -177,11 +177,11 @@ static HOST_RATES: Lazy<Option<AlphaRates>> = Lazy::new(|| {
                     None => host::measure_gemm_gflops()?,
                 }
             },
-            add_gbs: match CONFIG.add_gbs {
+            add_gbs: match fast::settings().add_gbs {
                 Some(x) => x,
                 None => host::measure_add_gbs()?,
             },
-            min_block: CONFIG.min_block.unwrap_or(CPU_MIN_BLOCK),
+            min_block: fast::settings().min_block.unwrap_or(CPU_MIN_BLOCK),
         })
     })
     .ok()
@@ -206,12 +206,12 @@ static DEVICE_RATES: OnceCell<Option<DeviceRates>> = OnceCell::new();
 fn device_rates() -> Option<DeviceRates> {
     *DEVICE_RATES.get_or_init(|| {
         let plain = dispatch::rates()?;
-        let add_gbs = match CONFIG.add_gbs {
+        let add_gbs = match fast::settings().add_gbs {
             Some(x) => x,
             None => gpu_alpha::measure_add_gbs().ok()?,
         };
         let staging_gbs = gpu_alpha::measure_staging_gbs().ok()?;
-        let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: CONFIG.min_block.unwrap_or(GPU_MIN_BLOCK) };
+        let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: fast::settings().min_block.unwrap_or(GPU_MIN_BLOCK) };
         Some(DeviceRates { alpha, plain, staging_gbs })
     })
 }
@@ -226,7 +226,7 @@ const CPU_MIN_BLOCK: usize = 512;
 /// Whether no level can run (blocks below the smallest block), unless
 /// levels are forced: then the cost model's rates are not needed.
 fn too_small(g: &Gemm, default_min_block: usize) -> bool {
-    CONFIG.levels.is_none() && g.m.min(g.n).min(g.k) / 4 < CONFIG.min_block.unwrap_or(default_min_block)
+    fast::settings().levels.is_none() && g.m.min(g.n).min(g.k) / 4 < fast::settings().min_block.unwrap_or(default_min_block)
 }
 
 /// What a call did, for the log line.
@@ -383,7 +383,7 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
         Some((r.plain.launch_s + copies.max(t0), r.plain.launch_s + copies + tl))
     };
     let host = planned.and_then(|(_, _, t0, tl)| host_pays(t0, tl));
-    let worth = CONFIG.levels.is_some() || host.is_some_and(|(p, a)| a < p * (1.0 - crate::alpha::cost::MARGIN));
+    let worth = fast::settings().levels.is_some() || host.is_some_and(|(p, a)| a < p * (1.0 - crate::alpha::cost::MARGIN));
     match planned {
         Some((scheme, levels, t0, tl)) if levels > 0 && fits && worth => {
             let mut counts = Counts::default();

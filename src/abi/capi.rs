@@ -37,8 +37,8 @@ static INFO: Lazy<CString> = Lazy::new(|| {
     }
     // The OpenCL loader that the opencl3 crate opens: libOpenCL.so.1, or
     // the first library of this list that opens (its own variable).
-    if let Some(path) = std::env::var_os("OPENCL_DYLIB_PATH") {
-        text.push_str(&format!("opencl library: OPENCL_DYLIB_PATH={}\n", path.to_string_lossy()));
+    if let Some(path) = &CONFIG.opencl_dylib_path {
+        text.push_str(&format!("opencl library: OPENCL_DYLIB_PATH={path}\n"));
     }
     for symbol in CpuLapack::SYMBOLS {
         text.push_str(&format!("cpu {symbol}: {}\n", CPU.provider(symbol)));

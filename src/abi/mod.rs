@@ -28,7 +28,7 @@ pub(crate) fn boundary<R>(routine: &str, body: impl FnOnce() -> R) -> Option<R> 
     match crate::runtime::panic::catch(body) {
         Ok(r) => Some(r),
         Err(what) => {
-            crate::runtime::log::warn(&format!("internal error in {routine} {what}; the call did not complete"));
+            crate::runtime::warn::warn(&format!("internal error in {routine} {what}; the call did not complete"));
             None
         }
     }

@@ -51,8 +51,7 @@ mod prof {
         ["leaves", "lower levels", "top: DLASD2", "top: DLASD4", "top: z", "top: U vectors", "top: U products", "top: V vectors", "top: V products", "sort"];
     pub static NS: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
     pub fn on() -> bool {
-        static ON: once_cell::sync::Lazy<bool> = once_cell::sync::Lazy::new(|| std::env::var("LAPACK_AI_SVD_PHASES").as_deref() == Ok("1"));
-        *ON
+        crate::runtime::config::CONFIG.svd_phases
     }
     /// Adds the time since `t` to step `i`; returns now (only when on).
     pub fn add(i: usize, t: std::time::Instant) -> std::time::Instant {
@@ -726,7 +725,7 @@ unsafe fn lasd2(
 /// As for DGEMM('N', 'N', ...).
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
-    if !serial && GPU_PRODUCTS.get() && (m as f64) * (n as f64) * (k as f64) >= *GPU_PRODUCT_MIN {
+    if !serial && GPU_PRODUCTS.get() && (m as f64) * (n as f64) * (k as f64) >= gpu_product_min() {
         let g = crate::gpu::gemm::Gemm {
             trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a, lda, b, ldb, beta, c, ldc,
         };
@@ -767,13 +766,13 @@ unsafe fn cpu_gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, ld
 /// ([`with_gpu_products`]); from host memory the GPU takes about a third
 /// of the 16-core CPU's time there. Every one of them with the GPU SVD's
 /// test hook `LAPACK_AI_TEST_SVD_BLOCKS` set (small matrices on PoCL).
-static GPU_PRODUCT_MIN: once_cell::sync::Lazy<f64> = once_cell::sync::Lazy::new(|| {
-    if std::env::var_os("LAPACK_AI_TEST_SVD_BLOCKS").is_some() {
+fn gpu_product_min() -> f64 {
+    if crate::runtime::config::hooks().svd_blocks.is_some() {
         0.0
     } else {
         1024.0 * 1024.0 * 1024.0
     }
-});
+}
 
 thread_local! {
     static GPU_PRODUCTS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -2,7 +2,7 @@
 
 use super::CpuLapack;
 use crate::runtime::config::CpuLibChoice;
-use crate::runtime::log::warn;
+use crate::runtime::warn::warn;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_int, c_void};
 use std::path::Path;

@@ -8,7 +8,7 @@
 
 pub mod cost;
 
-use crate::runtime::{config, fork, log, panic, stats};
+use crate::runtime::{config, fork, log, panic, stats, warn};
 
 use crate::cpu;
 use crate::gpu::error::GpuError;
@@ -167,7 +167,7 @@ pub type GpuPath<'a, R> = Box<dyn FnOnce() -> Result<R, GpuFailure<'a, R>> + 'a>
 /// not a poisoned Lazy that would fail every later call.
 static RATES: Lazy<Option<Rates>> = Lazy::new(|| {
     panic::catch(rates_now).unwrap_or_else(|what| {
-        log::warn(&format!("internal error {what} while calibrating the cost model; GPU routines stay on the CPU in auto mode"));
+        warn::warn(&format!("internal error {what} while calibrating the cost model; GPU routines stay on the CPU in auto mode"));
         None
     })
 });
@@ -225,6 +225,7 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
     if HOST_STEP.get() {
         return cpu();
     }
+    crate::runtime::start_once();
     let rates = || {
         (*RATES).map(|mut r| {
             r.launch_s += sequential_gpu_s(call.routine, call.flops);
@@ -309,22 +310,22 @@ fn warn_fallback(routine: Routine, error: &GpuError) {
     let mut seen = SEEN.lock();
     if !seen.contains(&key) {
         seen.push(key);
-        log::warn(&format!("GPU {} failed ({error}); computed on the CPU instead", routine.symbol()));
+        warn::warn(&format!("GPU {} failed ({error}); computed on the CPU instead", routine.symbol()));
     }
 }
 
 /// The rates for `auto` mode, from the environment, the cache, or a
 /// calibration run now (and cached).
 fn rates_now() -> Option<Rates> {
-    if let Ok(text) = std::env::var("LAPACK_AI_RATES") {
-        match Rates::parse(&text) {
+    if let Some(text) = &CONFIG.rates {
+        match Rates::parse(text) {
             Ok(r) => return Some(r),
-            Err(e) => log::warn(&format!("LAPACK_AI_RATES={text:?}: {e}; calibrating instead")),
+            Err(e) => warn::warn(&format!("LAPACK_AI_RATES={text:?}: {e}; calibrating instead")),
         }
     }
     let device = crate::gpu::device::DEVICE.as_ref().ok()?;
     let key = format!("{}|{}|{}", device.describe(), cpu::CPU.provider("dgemm_"), env!("CARGO_PKG_VERSION"));
-    let recalibrate = std::env::var("LAPACK_AI_RECALIBRATE").is_ok_and(|v| v == "1");
+    let recalibrate = CONFIG.recalibrate;
     let cached = (!recalibrate).then(|| crate::runtime::cache::load(crate::runtime::cache::Kind::Rates, &key)).flatten();
     if let Some(r) = cached.and_then(|b| String::from_utf8(b).ok()).and_then(|t| Rates::parse(t.trim()).ok()) {
         return Some(r);
@@ -335,7 +336,7 @@ fn rates_now() -> Option<Rates> {
             Some(r)
         }
         Err(e) => {
-            log::warn(&format!("could not calibrate the cost model ({e}); DGEMM stays on the CPU in auto mode"));
+            warn::warn(&format!("could not calibrate the cost model ({e}); DGEMM stays on the CPU in auto mode"));
             None
         }
     }

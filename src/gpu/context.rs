@@ -68,7 +68,7 @@ impl KernelFamily {
 /// kernel. Elsewhere, or with LAPACK_AI_KERNEL=portable: the portable one.
 fn candidates(device: &DeviceInfo) -> Vec<(&'static str, &'static str, &'static str)> {
     let portable = ("portable", PORTABLE_SOURCE, "");
-    let nvidia = device.platform.contains("NVIDIA") && std::env::var("LAPACK_AI_KERNEL").as_deref() != Ok("portable");
+    let nvidia = device.platform.contains("NVIDIA") && !crate::runtime::config::CONFIG.portable_kernel;
     if nvidia {
         vec![("nvidia-mma", NVIDIA_SOURCE, ""), ("nvidia-mma-m8n8k4", NVIDIA_SOURCE, "-DMMA_SHAPE=884"), portable]
     } else {
@@ -85,7 +85,7 @@ const STAGING_DOUBLES: usize = 8 << 20;
 /// doubles (a test hook: small staging makes small products use many C
 /// tiles, so that tiling and partial fallback are tested on PoCL).
 fn staging_doubles() -> usize {
-    std::env::var("LAPACK_AI_TEST_STAGING").ok().and_then(|v| v.parse().ok()).filter(|&n: &usize| n >= 64).unwrap_or(STAGING_DOUBLES)
+    crate::runtime::config::CONFIG.test_staging.unwrap_or(STAGING_DOUBLES)
 }
 
 /// A pinned host buffer, mapped for the life of the process, and the event
@@ -240,7 +240,7 @@ impl Gpu {
             match gpu.kernel(false, false) {
                 Ok(_) => break,
                 Err(e) => {
-                    crate::runtime::log::warn(&format!(
+                    crate::runtime::warn::warn(&format!(
                         "{} DGEMM kernel unavailable on {} ({}); trying {}",
                         gpu.family.name,
                         gpu.device.describe(),

@@ -143,7 +143,7 @@ pub static DEVICES: Lazy<Result<Vec<DeviceInfo>, String>> = Lazy::new(|| {
     });
     match &chosen {
         Err(why) if CONFIG.device != DeviceSpec::FirstFp64Gpu => {
-            crate::runtime::log::warn(&format!("{why}; running on the CPU"))
+            crate::runtime::warn::warn(&format!("{why}; running on the CPU"))
         }
         _ => {}
     }

@@ -16,8 +16,8 @@
 //! and `commit-WHAT@N`: the copy of a result into the caller's arrays
 //! writes N columns and fails, twice, with WHAT `factors` (the LU's A),
 //! `solution` (its X) or `c` (DGEMM_ALPHA's C).
-//! Read at each use (a few hundred nanoseconds, only on GPU paths), so
-//! that tests can change it between calls.
+//! Read from the test hooks of the configuration (src/runtime/config.rs,
+//! which the Rust tests change between calls).
 
 /// What the hook asks of a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,28 +30,17 @@ pub enum Fault {
 
 /// The fault asked for `site`, if any (the first item naming it).
 pub fn at(site: &str) -> Option<Fault> {
-    parse(&std::env::var("LAPACK_AI_FAULT_INJECT").ok()?, site)
+    use crate::runtime::config::{hooks, FaultKind};
+    match hooks().fault_at(site)? {
+        FaultKind::Fail(n) => Some(Fault::Fail(n)),
+        FaultKind::Panic(n) => Some(Fault::Panic(n)),
+        FaultKind::Alloc => None,
+    }
 }
 
 /// Whether host allocations of `site` are to fail (`alloc-SITE`).
 pub fn alloc_fails(site: &str) -> bool {
-    std::env::var("LAPACK_AI_FAULT_INJECT")
-        .is_ok_and(|v| v.split(',').any(|item| item.trim().strip_prefix("alloc-") == Some(site)))
-}
-
-fn parse(list: &str, site: &str) -> Option<Fault> {
-    list.split(',').find_map(|item| {
-        let item = item.trim();
-        let (panic, rest) = match item.strip_prefix("panic-") {
-            Some(rest) => (true, rest),
-            None => (false, item),
-        };
-        let (name, after) = match rest.split_once('@') {
-            Some((name, n)) => (name, n.parse().ok()?),
-            None => (rest, 0),
-        };
-        (name == site).then_some(if panic { Fault::Panic(after) } else { Fault::Fail(after) })
-    })
+    crate::runtime::config::hooks().alloc_fails(site)
 }
 
 /// Acts on `fault` at step `step`: `Err(Injected)` or a panic when the
@@ -69,16 +58,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn items_parse() {
-        assert_eq!(parse("dgemm", "dgemm"), Some(Fault::Fail(0)));
-        assert_eq!(parse("lu, dgemm@3", "dgemm"), Some(Fault::Fail(3)));
-        assert_eq!(parse("panic-svd", "svd"), Some(Fault::Panic(0)));
-        assert_eq!(parse("panic-dgemm@2", "dgemm"), Some(Fault::Panic(2)));
-        assert_eq!(parse("alloc-svd,lu", "svd"), None);
-        assert_eq!(parse("dgemm@x", "dgemm"), None);
-        assert_eq!(parse("", "lu"), None);
+    fn a_fault_is_due_at_its_step() {
         assert!(check(Some(Fault::Fail(1)), 0).is_ok());
         assert!(check(Some(Fault::Fail(1)), 1).is_err());
+        assert!(check(None, 0).is_ok());
         assert!(crate::runtime::panic::catch(|| check(Some(Fault::Panic(0)), 0)).is_err());
     }
 }

@@ -223,7 +223,7 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     }
     // Test hook: `LAPACK_AI_TEST_DEVICE_DOUBLES=N` plans as if the device
     // held N doubles, so that the out-of-core panels run on small products.
-    let test_budget = std::env::var("LAPACK_AI_TEST_DEVICE_DOUBLES").ok().and_then(|v| v.parse::<usize>().ok());
+    let test_budget = crate::runtime::config::hooks().device_doubles;
     let budget = test_budget.unwrap_or((gpu.global_mem as f64 * 0.8 / 8.0) as usize);
     let max_buffer = test_budget.unwrap_or((gpu.max_alloc / 8) as usize);
     let plan = plan(g.m, g.n, g.k, budget, max_buffer, gpu.staging_len())

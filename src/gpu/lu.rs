@@ -85,7 +85,7 @@ const TB: usize = 32;
 /// leaves (`trsm_wg`, triangles up to WG) instead of the register leaves.
 const FEW_RHS: usize = 16;
 
-/// Tuning of the factorization, from the environment (for measurements;
+/// Tuning of the factorization, from the test hooks (for measurements;
 /// the defaults are what the H100 runs chose, bench/RESULTS.md).
 #[derive(Clone, Copy, Debug)]
 pub struct LuParams {
@@ -102,7 +102,7 @@ pub struct LuParams {
 
 impl LuParams {
     fn for_device(gpu: &Gpu) -> LuParams {
-        let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok());
+        let hooks = crate::runtime::config::hooks();
         // On the H100 (run 1, bench/RESULTS.md) one work-group per panel was
         // slower than launches over the device already at 1024 rows (n =
         // 16384: 0.490 s against 0.469 s with none); on a CPU device (PoCL)
@@ -110,9 +110,9 @@ impl LuParams {
         // core, so one launch per panel is faster there.
         let panel_rows = if gpu.device.is_gpu { 0 } else { usize::MAX };
         LuParams {
-            leaf: env("LAPACK_AI_LU_LEAF").filter(|&b| (1..=256).contains(&b)).unwrap_or(32),
-            panel_rows: env("LAPACK_AI_LU_PANEL_ROWS").unwrap_or(panel_rows),
-            fused: env("LAPACK_AI_LU_FUSED") != Some(0),
+            leaf: hooks.lu_leaf.unwrap_or(32),
+            panel_rows: hooks.lu_panel_rows.unwrap_or(panel_rows),
+            fused: hooks.lu_fused,
         }
     }
 }
@@ -401,13 +401,13 @@ impl<'g> DeviceLu<'g> {
     /// `LAPACK_AI_LU_STREAM=0` uploads the whole matrix first instead (for
     /// measurements).
     pub fn stream_columns(&mut self, mut upload: ColumnUpload) {
-        if std::env::var("LAPACK_AI_LU_STREAM").as_deref() == Ok("0") {
+        if !crate::runtime::config::hooks().lu_stream {
             upload.done = upload.cols;
             // SAFETY: as ColumnUpload::new's caller guaranteed.
             let whole = unsafe { resident::write(self.gpu, upload.dst, upload.src, upload.rows, upload.cols, upload.ld) };
             if let Err(e) = whole {
                 upload.done = 0;
-                crate::runtime::log::warn(&format!("LAPACK_AI_LU_STREAM=0: {e}; streaming instead"));
+                crate::runtime::warn::warn(&format!("LAPACK_AI_LU_STREAM=0: {e}; streaming instead"));
             }
         }
         self.upload = Some(upload);

@@ -74,11 +74,7 @@ const NB_APPLY: usize = 128;
 /// small matrices run every GPU step on PoCL; while it is set, every
 /// product of DBDSDC's top merges goes to the GPU too, src/cpu/bdsdc.rs).
 fn blocks() -> (usize, usize, usize) {
-    let parsed = std::env::var("LAPACK_AI_TEST_SVD_BLOCKS").ok().and_then(|v| {
-        let p: Vec<usize> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-        (p.len() == 3 && p[0] >= 1 && p[2] >= 1).then(|| (p[0], p[1], p[2]))
-    });
-    parsed.unwrap_or((NB, NX, NB_APPLY))
+    crate::runtime::config::hooks().svd_blocks.unwrap_or((NB, NX, NB_APPLY))
 }
 
 /// Where a factor goes on the host: column-major, leading dimension `ld`.
@@ -194,7 +190,7 @@ struct Phases(Option<std::cell::Cell<std::time::Instant>>);
 
 impl Phases {
     fn new() -> Phases {
-        Phases((std::env::var("LAPACK_AI_SVD_PHASES").as_deref() == Ok("1")).then(|| std::time::Instant::now().into()))
+        Phases(crate::runtime::config::CONFIG.svd_phases.then(|| std::time::Instant::now().into()))
     }
 
     /// As [`Phases::mark`], after the GPU has finished what was enqueued.

@@ -55,9 +55,9 @@
 //! FNV-1a of the key). Earlier versions' files (`dgemm-*.bin`,
 //! `rates-*.txt`, unchecked) are never read.
 
-use crate::runtime::log::warn;
+use super::warn::warn;
 use once_cell::sync::Lazy;
-use std::ffi::{CString, OsString};
+use std::ffi::CString;
 use std::fs::{DirBuilder, File, Metadata, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -113,21 +113,11 @@ static PROCESS: Lazy<Option<Dir>> = Lazy::new(|| {
     Dir::open_or_warn(&path, source, &mut |message| warn(message))
 });
 
-/// Where the cache is: `LAPACK_AI_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/lapack-ai`, else `~/.cache/lapack-ai`; with what chose
-/// it, for messages. `None` without any of these variables.
+/// Where the cache is (the configuration's `cache_dir`), with what chose
+/// it, for messages. `None` without `LAPACK_AI_CACHE_DIR`,
+/// `XDG_CACHE_HOME` or `HOME`.
 pub fn location() -> Option<(PathBuf, &'static str)> {
-    location_from(|name| std::env::var_os(name))
-}
-
-fn location_from(var: impl Fn(&str) -> Option<OsString>) -> Option<(PathBuf, &'static str)> {
-    if let Some(dir) = var("LAPACK_AI_CACHE_DIR") {
-        return Some((PathBuf::from(dir), "LAPACK_AI_CACHE_DIR"));
-    }
-    if let Some(dir) = var("XDG_CACHE_HOME") {
-        return Some((PathBuf::from(dir).join("lapack-ai"), "$XDG_CACHE_HOME/lapack-ai"));
-    }
-    var("HOME").map(|home| (PathBuf::from(home).join(".cache/lapack-ai"), "~/.cache/lapack-ai"))
+    super::config::CONFIG.cache_dir.clone()
 }
 
 /// Why a directory is not used, and what the user can do.
@@ -660,17 +650,5 @@ mod tests {
         }
         let (opened, warnings) = try_open(&good);
         assert!(opened && warnings.is_empty(), "{warnings:?}");
-    }
-
-    #[test]
-    fn the_location_keeps_its_order() {
-        let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| OsString::from(v))
-        };
-        static ALL: [(&str, &str); 3] = [("LAPACK_AI_CACHE_DIR", "/c"), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")];
-        assert_eq!(location_from(env(&ALL)), Some((PathBuf::from("/c"), "LAPACK_AI_CACHE_DIR")));
-        assert_eq!(location_from(env(&ALL[1..])), Some((PathBuf::from("/x/lapack-ai"), "$XDG_CACHE_HOME/lapack-ai")));
-        assert_eq!(location_from(env(&ALL[2..])), Some((PathBuf::from("/h/.cache/lapack-ai"), "~/.cache/lapack-ai")));
-        assert_eq!(location_from(env(&[])), None);
     }
 }

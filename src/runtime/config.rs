@@ -17,7 +17,8 @@
 //! | `LAPACK_AI_MONITOR_ALLOW_REMOTE` | `1`: let `LAPACK_AI_MONITOR` name a non-loopback address, and answer any `Host` | refused |
 
 use once_cell::sync::Lazy;
-use std::net::SocketAddr;
+use std::sync::atomic::{AtomicPtr, Ordering::{AcqRel, Acquire, Release}};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 /// Where calls may go. `Gpu` forces every routine that has a GPU path onto
@@ -82,7 +83,7 @@ pub enum CpuLibChoice {
     Bundled,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub mode: Mode,
     pub device: DeviceSpec,
@@ -95,7 +96,46 @@ pub struct Config {
     /// `LAPACK_AI_MONITOR_ALLOW_REMOTE=1`: the monitor may listen on any
     /// address, and answers requests whatever their `Host`.
     pub monitor_allow_remote: bool,
+    /// `LAPACK_AI_RATES`: the cost model's rates instead of measuring them
+    /// (the text; src/dispatch/cost.rs parses it, and says if it cannot).
+    pub rates: Option<String>,
+    /// `LAPACK_AI_RECALIBRATE=1`: measure the rates again.
+    pub recalibrate: bool,
+    /// Where the on-disk cache is (`LAPACK_AI_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/lapack-ai`, else `~/.cache/lapack-ai`), with the
+    /// variable that chose it, for messages.
+    pub cache_dir: Option<(PathBuf, &'static str)>,
+    /// `LAPACK_AI_KERNEL=portable`: the portable DGEMM kernel on NVIDIA too.
+    pub portable_kernel: bool,
+    /// `OPENCL_DYLIB_PATH`, which the OpenCL bindings read themselves: kept
+    /// for `lapack_ai_info`.
+    pub opencl_dylib_path: Option<String>,
+    /// `LAPACK_AI_SVD_PHASES=1`: the GPU SVD prints the time of each step.
+    pub svd_phases: bool,
+    /// DGEMM_ALPHA's settings (`LAPACK_AI_ALPHA_*`).
+    pub alpha: AlphaSettings,
+    /// `LAPACK_AI_TEST_STAGING=N` (a test hook): pinned staging buffers of N
+    /// doubles (at least 64), so that small products take many tiles.
+    pub test_staging: Option<usize>,
 }
+
+/// DGEMM_ALPHA's settings (src/ops/alpha/mod.rs says what they do).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlphaSettings {
+    /// `LAPACK_AI_ALPHA_SCHEME`: `dps48` or `strassen49`.
+    pub scheme: Option<String>,
+    /// `LAPACK_AI_ALPHA_LEVELS`: 0 to [`ALPHA_MAX_LEVELS`].
+    pub levels: Option<usize>,
+    /// `LAPACK_AI_ALPHA_MIN_BLOCK`: the smallest block dimension of a level.
+    pub min_block: Option<usize>,
+    /// `LAPACK_AI_ALPHA_ADD_GBS`: the combination passes' rate, GB/s.
+    pub add_gbs: Option<f64>,
+}
+
+/// The schemes `LAPACK_AI_ALPHA_SCHEME` may name.
+pub const ALPHA_SCHEMES: [&str; 2] = ["dps48", "strassen49"];
+/// The most levels DGEMM_ALPHA applies (4^3 = 64 blocks per side).
+pub(crate) const ALPHA_MAX_LEVELS: usize = 3;
 
 impl Default for Config {
     fn default() -> Self {
@@ -107,6 +147,14 @@ impl Default for Config {
             profile: ProfileTarget::Off,
             monitor: None,
             monitor_allow_remote: false,
+            rates: None,
+            recalibrate: false,
+            cache_dir: None,
+            portable_kernel: false,
+            opencl_dylib_path: None,
+            svd_phases: false,
+            alpha: AlphaSettings::default(),
+            test_staging: None,
         }
     }
 }
@@ -190,7 +238,7 @@ impl Config {
         let allow_remote = non_empty("LAPACK_AI_MONITOR_ALLOW_REMOTE").is_some_and(|v| v == "1");
         config.monitor_allow_remote = allow_remote;
         if let Some(v) = non_empty("LAPACK_AI_MONITOR") {
-            match super::monitor::parse_address(&v) {
+            match parse_address(&v) {
                 Err(why) => bad.push(BadValue {
                     variable: "LAPACK_AI_MONITOR",
                     message: format!("LAPACK_AI_MONITOR={v:?}: {why}; running without the monitor"),
@@ -205,16 +253,205 @@ impl Config {
                 Ok(addr) => config.monitor = Some(addr),
             }
         }
+        config.rates = non_empty("LAPACK_AI_RATES");
+        config.recalibrate = non_empty("LAPACK_AI_RECALIBRATE").is_some_and(|v| v == "1");
+        config.cache_dir = cache_dir(|name| get(name));
+        config.portable_kernel = non_empty("LAPACK_AI_KERNEL").is_some_and(|v| v.eq_ignore_ascii_case("portable"));
+        config.opencl_dylib_path = non_empty("OPENCL_DYLIB_PATH");
+        config.svd_phases = non_empty("LAPACK_AI_SVD_PHASES").is_some_and(|v| v == "1");
+        let mut positive = |variable: &'static str, min: usize, max: usize, what: &str| -> Option<usize> {
+            let v = non_empty(variable)?;
+            match v.parse::<usize>() {
+                Ok(x) if (min..=max).contains(&x) => Some(x),
+                _ => {
+                    bad.push(BadValue { variable, message: format!("{variable}={v:?}: not {what}; using the default") });
+                    None
+                }
+            }
+        };
+        config.test_staging = positive("LAPACK_AI_TEST_STAGING", 64, usize::MAX, "a number of doubles of at least 64");
+        config.alpha.levels = positive("LAPACK_AI_ALPHA_LEVELS", 0, ALPHA_MAX_LEVELS, "0 to 3");
+        config.alpha.min_block = positive("LAPACK_AI_ALPHA_MIN_BLOCK", 1, usize::MAX, "a positive integer");
+        if let Some(v) = non_empty("LAPACK_AI_ALPHA_SCHEME") {
+            if ALPHA_SCHEMES.contains(&v.as_str()) {
+                config.alpha.scheme = Some(v);
+            } else {
+                bad.push(BadValue {
+                    variable: "LAPACK_AI_ALPHA_SCHEME",
+                    message: format!("LAPACK_AI_ALPHA_SCHEME={v:?}: not dps48 or strassen49; using the default"),
+                });
+            }
+        }
+        if let Some(v) = non_empty("LAPACK_AI_ALPHA_ADD_GBS") {
+            match v.parse::<f64>() {
+                Ok(x) if x > 0.0 && x.is_finite() => config.alpha.add_gbs = Some(x),
+                _ => bad.push(BadValue {
+                    variable: "LAPACK_AI_ALPHA_ADD_GBS",
+                    message: format!("LAPACK_AI_ALPHA_ADD_GBS={v:?}: not a positive number; using the default"),
+                }),
+            }
+        }
         (config, bad)
     }
+}
+
+/// The test hooks (README, "Configuration"): read from the environment at
+/// first use like the rest, but apart from [`Config`], because the test
+/// suite changes them between calls of one process ([`set_hooks`]). Read
+/// without a lock ([`hooks`]), and only on GPU paths (and by DGEMM_ALPHA's
+/// host allocations).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hooks {
+    /// `LAPACK_AI_FAULT_INJECT`: failures to inject (src/engine/opencl/fault.rs).
+    pub faults: Vec<(String, FaultKind)>,
+    /// `LAPACK_AI_TEST_DEVICE_DOUBLES=N`: plan GPU products as if the device
+    /// held N doubles (out of core on small products).
+    pub device_doubles: Option<usize>,
+    /// `LAPACK_AI_TEST_SVD_BLOCKS=nb,nx,nbapply`: the GPU SVD's block sizes,
+    /// small enough that every GPU step runs on small matrices (and every
+    /// product of DBDSDC's merges goes to the GPU).
+    pub svd_blocks: Option<(usize, usize, usize)>,
+    /// The GPU LU's measurement hooks: `LAPACK_AI_LU_LEAF` (panel width),
+    /// `LAPACK_AI_LU_PANEL_ROWS` (panels up to this many rows in one
+    /// work-group), `LAPACK_AI_LU_FUSED=0`, `LAPACK_AI_LU_STREAM=0`.
+    pub lu_leaf: Option<usize>,
+    pub lu_panel_rows: Option<usize>,
+    pub lu_fused: bool,
+    pub lu_stream: bool,
+}
+
+/// What a `LAPACK_AI_FAULT_INJECT` item asks of its site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Fail (an error) after this many steps: `SITE`, `SITE@N`.
+    Fail(usize),
+    /// Panic after this many steps: `panic-SITE`, `panic-SITE@N`.
+    Panic(usize),
+    /// Every host allocation of the site fails: `alloc-SITE`.
+    Alloc,
+}
+
+impl Hooks {
+    /// The hooks from a lookup function (the environment).
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Hooks {
+        let number = |name: &str| get(name).and_then(|v| v.trim().parse::<usize>().ok());
+        let svd_blocks = get("LAPACK_AI_TEST_SVD_BLOCKS").and_then(|v| {
+            let p: Vec<usize> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+            (p.len() == 3 && p[0] >= 1 && p[2] >= 1).then(|| (p[0], p[1], p[2]))
+        });
+        Hooks {
+            faults: get("LAPACK_AI_FAULT_INJECT").map(|v| parse_faults(&v)).unwrap_or_default(),
+            device_doubles: number("LAPACK_AI_TEST_DEVICE_DOUBLES"),
+            svd_blocks,
+            lu_leaf: number("LAPACK_AI_LU_LEAF").filter(|b| (1..=256).contains(b)),
+            lu_panel_rows: number("LAPACK_AI_LU_PANEL_ROWS"),
+            lu_fused: number("LAPACK_AI_LU_FUSED") != Some(0),
+            lu_stream: get("LAPACK_AI_LU_STREAM").as_deref() != Some("0"),
+        }
+    }
+
+    /// The failure asked of `site` (the first item naming it), if any.
+    pub fn fault_at(&self, site: &str) -> Option<FaultKind> {
+        self.faults.iter().find(|(s, k)| s == site && *k != FaultKind::Alloc).map(|(_, k)| *k)
+    }
+
+    /// Whether the host allocations of `site` are to fail.
+    pub fn alloc_fails(&self, site: &str) -> bool {
+        self.faults.iter().any(|(s, k)| s == site && *k == FaultKind::Alloc)
+    }
+}
+
+/// The items of `LAPACK_AI_FAULT_INJECT` (those that do not parse are left
+/// out).
+pub fn parse_faults(list: &str) -> Vec<(String, FaultKind)> {
+    list.split(',')
+        .filter_map(|item| {
+            let item = item.trim();
+            if let Some(site) = item.strip_prefix("alloc-") {
+                return Some((site.to_string(), FaultKind::Alloc));
+            }
+            let (panic, rest) = match item.strip_prefix("panic-") {
+                Some(rest) => (true, rest),
+                None => (false, item),
+            };
+            let (name, after) = match rest.split_once('@') {
+                Some((name, n)) => (name, n.parse().ok()?),
+                None => (rest, 0),
+            };
+            (!name.is_empty()).then(|| (name.to_string(), if panic { FaultKind::Panic(after) } else { FaultKind::Fail(after) }))
+        })
+        .collect()
+}
+
+/// The current hooks: a pointer, set once from the environment and
+/// replaced by [`set_hooks`] (the old value is left allocated: tests
+/// replace it a few times).
+static HOOKS: AtomicPtr<Hooks> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The test hooks now in force.
+pub fn hooks() -> &'static Hooks {
+    let p = HOOKS.load(Acquire);
+    if !p.is_null() {
+        // SAFETY: a non-null pointer is a leaked Box, never freed.
+        return unsafe { &*p };
+    }
+    let fresh = Box::into_raw(Box::new(Hooks::parse(|name| std::env::var(name).ok())));
+    match HOOKS.compare_exchange(std::ptr::null_mut(), fresh, AcqRel, Acquire) {
+        // SAFETY: just leaked, never freed.
+        Ok(_) => unsafe { &*fresh },
+        Err(other) => {
+            // SAFETY: another thread's value won; ours was never shared.
+            drop(unsafe { Box::from_raw(fresh) });
+            // SAFETY: as above.
+            unsafe { &*other }
+        }
+    }
+}
+
+/// Changes the test hooks (for the Rust tests, which run many cases in one
+/// process; the environment sets them for a whole process).
+#[doc(hidden)]
+pub fn set_hooks(change: impl FnOnce(&mut Hooks)) {
+    let mut next = hooks().clone();
+    change(&mut next);
+    HOOKS.store(Box::into_raw(Box::new(next)), Release);
+}
+
+/// Where the on-disk cache is: `LAPACK_AI_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/lapack-ai`, else `~/.cache/lapack-ai`; with what chose
+/// it, for messages. `None` without any of these variables.
+fn cache_dir(var: impl Fn(&str) -> Option<String>) -> Option<(PathBuf, &'static str)> {
+    if let Some(dir) = var("LAPACK_AI_CACHE_DIR") {
+        return Some((PathBuf::from(dir), "LAPACK_AI_CACHE_DIR"));
+    }
+    if let Some(dir) = var("XDG_CACHE_HOME") {
+        return Some((PathBuf::from(dir).join("lapack-ai"), "$XDG_CACHE_HOME/lapack-ai"));
+    }
+    var("HOME").map(|home| (PathBuf::from(home).join(".cache/lapack-ai"), "~/.cache/lapack-ai"))
+}
+
+/// Parses `LAPACK_AI_MONITOR`: `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT`
+/// or `PORT` alone (on 127.0.0.1). Host names other than localhost are not
+/// looked up: say which address to listen on.
+pub fn parse_address(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    if let Some(port) = text.strip_prefix("localhost:") {
+        let port = port.parse::<u16>().map_err(|_| format!("{port:?} is not a port number"))?;
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    text.parse::<SocketAddr>().map_err(|_| "not an address of the form 127.0.0.1:PORT".to_string())
 }
 
 /// The process's configuration, read from the environment at first use.
 /// Problems are printed once, here.
 pub static CONFIG: Lazy<Config> = Lazy::new(|| {
-    let (config, bad) = Config::parse(|name| std::env::var(name).ok());
+    // A value that is not UTF-8 is read with its bad bytes replaced.
+    let (config, bad) = Config::parse(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()));
     for b in bad {
-        crate::runtime::log::warn(&b.message);
+        super::warn::warn(&b.message);
     }
     config
 });
@@ -222,6 +459,48 @@ pub static CONFIG: Lazy<Config> = Lazy::new(|| {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_location_keeps_its_order() {
+        let all = [("LAPACK_AI_CACHE_DIR", "/c"), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")];
+        let dir = |pairs: &[(&str, &str)]| parse(pairs).0.cache_dir;
+        assert_eq!(dir(&all), Some((PathBuf::from("/c"), "LAPACK_AI_CACHE_DIR")));
+        assert_eq!(dir(&all[1..]), Some((PathBuf::from("/x/lapack-ai"), "$XDG_CACHE_HOME/lapack-ai")));
+        assert_eq!(dir(&all[2..]), Some((PathBuf::from("/h/.cache/lapack-ai"), "~/.cache/lapack-ai")));
+        assert_eq!(dir(&[]), None);
+    }
+
+    #[test]
+    fn fault_items_parse() {
+        let f = |v: &str| Hooks::parse(|k| (k == "LAPACK_AI_FAULT_INJECT").then(|| v.to_string()));
+        assert_eq!(f("dgemm").fault_at("dgemm"), Some(FaultKind::Fail(0)));
+        assert_eq!(f("lu, dgemm@3").fault_at("dgemm"), Some(FaultKind::Fail(3)));
+        assert_eq!(f("panic-svd").fault_at("svd"), Some(FaultKind::Panic(0)));
+        assert_eq!(f("panic-dgemm@2").fault_at("dgemm"), Some(FaultKind::Panic(2)));
+        assert_eq!(f("alloc-svd,lu").fault_at("svd"), None);
+        assert!(f("alloc-svd,lu").alloc_fails("svd") && !f("svd").alloc_fails("svd"));
+        assert_eq!(f("dgemm@x").fault_at("dgemm"), None);
+        assert_eq!(f("").fault_at("lu"), None);
+        let h = Hooks::parse(|k| match k {
+            "LAPACK_AI_TEST_SVD_BLOCKS" => Some("8,0,5".into()),
+            "LAPACK_AI_LU_FUSED" => Some("0".into()),
+            "LAPACK_AI_LU_LEAF" => Some("999".into()),
+            _ => None,
+        });
+        assert_eq!((h.svd_blocks, h.lu_fused, h.lu_leaf, h.lu_stream), (Some((8, 0, 5)), false, None, true));
+    }
+
+    #[test]
+    fn addresses() {
+        let lo = |p| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), p);
+        assert_eq!(parse_address("9100"), Ok(lo(9100)));
+        assert_eq!(parse_address("localhost:0"), Ok(lo(0)));
+        assert_eq!(parse_address(" 127.0.0.1:8080 "), Ok(lo(8080)));
+        assert_eq!(parse_address("[::1]:9"), Ok("[::1]:9".parse().unwrap()));
+        for bad in ["", "host:80", "127.0.0.1", "localhost:x", "127.0.0.1:70000"] {
+            assert!(parse_address(bad).is_err(), "{bad:?}");
+        }
+    }
     use std::collections::HashMap;
 
     fn parse(pairs: &[(&str, &str)]) -> (Config, Vec<BadValue>) {

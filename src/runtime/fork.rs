@@ -14,52 +14,11 @@
 //! The handlers of `pthread_atfork` also hold the library's own locks
 //! across the fork (the counters' registry and the log), so that the
 //! child does not inherit one locked by a thread that does not exist there;
-//! they are [`ForkSafeMutex`]es, which the child can simply release.
+//! they are [`lock::ForkSafeMutex`]es, which the child can simply release.
 
-use parking_lot::lock_api;
-use std::sync::atomic::{AtomicBool, Ordering::{Acquire, Relaxed, Release}};
+use super::lock;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Once;
-
-/// The lock of [`ForkSafeMutex`]: a flag, taken by compare-and-swap, with a
-/// yield between tries. The child of a fork releases it by clearing the
-/// flag: parking_lot's mutex would also hand it to threads parked on it,
-/// through a table that a thread which does not exist in the child may
-/// have held at the fork. For the library's short, rarely contended locks
-/// (the log's, the counters' registry).
-pub struct RawForkSafe(AtomicBool);
-
-// SAFETY: `lock` returns only after this thread set the flag from false to
-// true (Acquire), `unlock` clears it (Release): one holder at a time, and
-// what the holder wrote is seen by the next.
-unsafe impl lock_api::RawMutex for RawForkSafe {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: RawForkSafe = RawForkSafe(AtomicBool::new(false));
-    type GuardMarker = lock_api::GuardNoSend;
-
-    fn lock(&self) {
-        let mut spins = 0u32;
-        while !self.try_lock() {
-            if spins < 64 {
-                std::hint::spin_loop();
-                spins += 1;
-            } else {
-                std::thread::yield_now();
-            }
-        }
-    }
-
-    fn try_lock(&self) -> bool {
-        self.0.compare_exchange(false, true, Acquire, Relaxed).is_ok()
-    }
-
-    unsafe fn unlock(&self) {
-        self.0.store(false, Release);
-    }
-}
-
-/// A mutex that the fork handlers can hold across a fork and release in
-/// the child ([`RawForkSafe`]).
-pub type ForkSafeMutex<T> = lock_api::Mutex<RawForkSafe, T>;
 
 /// OpenCL has been loaded in this process (or in the parent it was forked
 /// from).
@@ -77,7 +36,7 @@ pub fn install() {
         // the process runs (glibc drops the handlers of an object it
         // unloads).
         if unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) } != 0 {
-            super::log::warn("pthread_atfork failed: a child made by fork() could use the parent's OpenCL state");
+            super::warn::warn("pthread_atfork failed: a child made by fork() could use the parent's OpenCL state");
         }
     });
 }
@@ -97,27 +56,20 @@ pub fn opencl_inherited() -> bool {
 /// Before fork, in the forking thread: take the library's locks, so that
 /// no other thread holds one at the moment of the fork.
 extern "C" fn prepare() {
-    super::log::lock_for_fork();
-    super::stats::lock_for_fork();
+    lock::lock_all_for_fork();
 }
 
 /// After fork, in the parent: release them.
 extern "C" fn parent() {
     // SAFETY: `prepare` took them in this thread.
-    unsafe {
-        super::stats::unlock_after_fork();
-        super::log::unlock_after_fork();
-    }
+    unsafe { lock::unlock_all_after_fork() };
 }
 
 /// After fork, in the child (whose only thread is the one that forked):
 /// release them, and remember whether OpenCL came from the parent.
 extern "C" fn child() {
     // SAFETY: `prepare` took them in this thread, which is the child's.
-    unsafe {
-        super::stats::unlock_after_fork();
-        super::log::unlock_after_fork();
-    }
+    unsafe { lock::unlock_all_after_fork() };
     if OPENCL_LOADED.load(Relaxed) {
         INHERITED.store(true, Relaxed);
     }

@@ -44,7 +44,7 @@
 //! The computation never waits for the monitor: it only reads counters. A
 //! panic while answering closes that connection; the monitor serves on.
 
-use super::log;
+use super::warn::warn;
 use once_cell::sync::OnceCell;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -84,20 +84,6 @@ pub fn address() -> Option<SocketAddr> {
     ADDRESS.get().copied()
 }
 
-/// Parses `LAPACK_AI_MONITOR`: `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT`
-/// or `PORT` alone (on 127.0.0.1). Host names other than localhost are not
-/// looked up: say which address to listen on.
-pub fn parse_address(text: &str) -> Result<SocketAddr, String> {
-    let text = text.trim();
-    if let Ok(port) = text.parse::<u16>() {
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
-    }
-    if let Some(port) = text.strip_prefix("localhost:") {
-        let port = port.parse::<u16>().map_err(|_| format!("{port:?} is not a port number"))?;
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
-    }
-    text.parse::<SocketAddr>().map_err(|_| "not an address of the form 127.0.0.1:PORT".to_string())
-}
 
 /// Who the monitor answers: the address it listens on, and whether any
 /// `Host` will do (`LAPACK_AI_MONITOR_ALLOW_REMOTE=1`).
@@ -119,12 +105,12 @@ pub(crate) fn start(addr: SocketAddr, allow_remote: bool) {
             } else {
                 e.to_string()
             };
-            log::warn(&format!("LAPACK_AI_MONITOR={addr}: cannot listen: {why}; running without the monitor"));
+            warn(&format!("LAPACK_AI_MONITOR={addr}: cannot listen: {why}; running without the monitor"));
             return;
         }
     };
     if let Err(e) = listener.set_nonblocking(true) {
-        log::warn(&format!("LAPACK_AI_MONITOR={addr}: cannot listen: {e}; running without the monitor"));
+        warn(&format!("LAPACK_AI_MONITOR={addr}: cannot listen: {e}; running without the monitor"));
         return;
     }
     let bound = listener.local_addr().unwrap_or(addr);
@@ -133,7 +119,7 @@ pub(crate) fn start(addr: SocketAddr, allow_remote: bool) {
         // Each connection's work catches its own panics (serve); this is
         // for the loop itself, so that nothing unwinds out of the thread.
         if catch_unwind(AssertUnwindSafe(|| serve(&listener, me))).is_err() {
-            log::warn("the monitor stopped after an internal error; the program runs on without it");
+            warn("the monitor stopped after an internal error; the program runs on without it");
         }
     });
     match spawned {
@@ -142,7 +128,7 @@ pub(crate) fn start(addr: SocketAddr, allow_remote: bool) {
             let _ = std::io::stderr()
                 .write_all(format!("lapack-ai: monitor on http://{bound}/ (/metrics, /api/stats)\n").as_bytes());
         }
-        Err(e) => log::warn(&format!("LAPACK_AI_MONITOR={addr}: cannot start its thread ({e}); running without it")),
+        Err(e) => warn(&format!("LAPACK_AI_MONITOR={addr}: cannot start its thread ({e}); running without it")),
     }
 }
 
@@ -492,17 +478,6 @@ pub fn route(method: &str, target: &str) -> Response {
 mod tests {
     use super::*;
 
-    #[test]
-    fn addresses() {
-        let lo = |p| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), p);
-        assert_eq!(parse_address("9100"), Ok(lo(9100)));
-        assert_eq!(parse_address("localhost:0"), Ok(lo(0)));
-        assert_eq!(parse_address(" 127.0.0.1:8080 "), Ok(lo(8080)));
-        assert_eq!(parse_address("[::1]:9"), Ok("[::1]:9".parse().unwrap()));
-        for bad in ["", "host:80", "127.0.0.1", "localhost:x", "127.0.0.1:70000"] {
-            assert!(parse_address(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn routes() {

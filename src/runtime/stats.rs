@@ -33,14 +33,14 @@
 //! overhead".
 
 use super::config::{ProfileTarget, CONFIG};
+use super::warn::warn;
 use crate::routines::Routine;
 use once_cell::sync::OnceCell;
 use once_cell::sync::Lazy;
-use super::fork::ForkSafeMutex;
+use super::lock::ForkSafeMutex;
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Once;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Calls of at least this many flops are always timed (4 MFLOP: 8 us or
@@ -206,9 +206,6 @@ impl Block {
             self.registered.set(true);
             REGISTRY.lock().push(BlockRef(self));
         }
-        // Every routed call registers its thread first: the first of all
-        // starts the profile and the monitor.
-        start_once();
     }
 }
 
@@ -236,19 +233,9 @@ unsafe impl Send for BlockRef {}
 
 /// The blocks of the live threads that have counted something.
 static REGISTRY: ForkSafeMutex<Vec<BlockRef>> = ForkSafeMutex::new(Vec::new());
-/// Takes [`REGISTRY`]'s lock for a fork (src/runtime/fork.rs).
-pub(crate) fn lock_for_fork() {
-    std::mem::forget(REGISTRY.lock());
-}
-
-/// Releases the lock [`lock_for_fork`] took.
-///
-/// # Safety
-/// Only after [`lock_for_fork`], in the same thread (or in the child the
-/// fork made of it).
-pub(crate) unsafe fn unlock_after_fork() {
-    // SAFETY: locked by lock_for_fork, whose guard was forgotten.
-    unsafe { REGISTRY.force_unlock() }
+/// Has the fork handlers hold [`REGISTRY`]'s lock across a fork.
+pub(crate) fn hold_across_fork() {
+    super::lock::hold_across_fork(&REGISTRY);
 }
 
 /// The sums of the blocks of threads that have exited.
@@ -692,7 +679,7 @@ fn write_profile() {
                 .open(&path)
                 .and_then(|mut f| std::io::Write::write_all(&mut f, table.as_bytes()));
             if let Err(e) = written {
-                super::log::warn(&format!("LAPACK_AI_PROFILE={path}: cannot write the profile ({e})"));
+                warn(&format!("LAPACK_AI_PROFILE={path}: cannot write the profile ({e})"));
             }
         }
     }
@@ -704,29 +691,20 @@ extern "C" fn profile_at_exit() {
     let _ = std::panic::catch_unwind(write_profile);
 }
 
-/// What the first routed call starts: the profile at exit and the monitor,
-/// as configured. Not at load time: a preloaded library is loaded into
-/// every program a job starts (shells, compilers), and only those that
-/// call LAPACK should print a profile or take the monitor's port.
-pub(crate) fn start_once() {
-    static START: Once = Once::new();
-    START.call_once(|| {
-        super::fork::install();
-        Lazy::force(&EPOCH);
-        if CONFIG.profile != ProfileTarget::Off {
-            PROFILE_PID.store(u64::from(std::process::id()), Relaxed);
-            // SAFETY: registers a function with no arguments that catches
-            // every panic; the library is never unloaded while the process
-            // runs (preloaded or linked), and a dlclose runs the handler
-            // first (glibc's atexit is per object).
-            if unsafe { libc::atexit(profile_at_exit) } != 0 {
-                super::log::warn("LAPACK_AI_PROFILE: atexit failed; no profile at exit");
-            }
+/// Registers the profile at exit (`LAPACK_AI_PROFILE`), once: called by
+/// the first routed call (src/runtime/mod.rs).
+pub(crate) fn install_profile() {
+    Lazy::force(&EPOCH);
+    if CONFIG.profile != ProfileTarget::Off {
+        PROFILE_PID.store(u64::from(std::process::id()), Relaxed);
+        // SAFETY: registers a function with no arguments that catches
+        // every panic; the library is never unloaded while the process
+        // runs (preloaded or linked), and a dlclose runs the handler
+        // first (glibc's atexit is per object).
+        if unsafe { libc::atexit(profile_at_exit) } != 0 {
+            warn("LAPACK_AI_PROFILE: atexit failed; no profile at exit");
         }
-        if let Some(addr) = CONFIG.monitor {
-            super::monitor::start(addr, CONFIG.monitor_allow_remote);
-        }
-    });
+    }
 }
 
 #[cfg(test)]
