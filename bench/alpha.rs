@@ -102,8 +102,8 @@ fn header(what: &str) {
 
 fn device(sizes: &[usize]) {
     use lapack_ai::gpu::alpha::{device_budget, measure_add_gbs, Device};
-    use lapack_ai::gpu::context::gpu;
-    use lapack_ai::gpu::resident::{self, DeviceMatrix};
+    use lapack_ai::engine::opencl::context::gpu;
+    use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
     let add_gbs = measure_add_gbs().expect("combination kernel");
     let kernel_rate = lapack_ai::dispatch::rates().map(|r| r.gpu_gflops);
     {
@@ -130,7 +130,7 @@ fn device(sizes: &[usize]) {
         }
         drop(host_b);
         let budget = device_budget(&g) - need;
-        let reset_c = |g: &mut lapack_ai::gpu::context::Gpu| {
+        let reset_c = |g: &mut lapack_ai::engine::opencl::context::Gpu| {
             // C := 0.25 through a beta = 0 product with alpha = 0 is not
             // DGEMM semantics; write C from host instead (outside timing).
             // SAFETY: n x n host array.
@@ -138,7 +138,7 @@ fn device(sizes: &[usize]) {
             resident::finish(g).unwrap();
         };
         let p = Product { ta: false, tb: false, m: n, n, k: n, alpha: 1.0, a: a.view(), b: b.view(), beta: 0.5, c: c.view() };
-        let run = |g: &mut lapack_ai::gpu::context::Gpu, scheme: Option<&Compiled>, levels: usize| -> (f64, Counts, Vec<f64>) {
+        let run = |g: &mut lapack_ai::engine::opencl::context::Gpu, scheme: Option<&Compiled>, levels: usize| -> (f64, Counts, Vec<f64>) {
             let mut counts = Counts::default();
             let mut times = Vec::new();
             for rep in 0..=reps() {
@@ -217,7 +217,7 @@ fn exported(sizes: &[usize], label: &str) {
                 let mut counts = Counts::default();
                 let t = best(|| {
                     c_alpha.copy_from_slice(&c0);
-                    let g = lapack_ai::gpu::gemm::Gemm {
+                    let g = lapack_ai::engine::opencl::gemm::Gemm {
                         trans_a: false, trans_b: false, m: n, n, k: n, alpha: 1.0, a: a.as_ptr(), lda: n, b: b.as_ptr(),
                         ldb: n, beta: 0.5, c: c_alpha.as_mut_ptr(), ldc: n,
                     };
@@ -234,7 +234,7 @@ fn exported(sizes: &[usize], label: &str) {
 fn cpu(sizes: &[usize]) {
     let rate = host::measure_gemm_gflops().expect("host memory for the probe");
     let add = host::measure_add_gbs().expect("host memory for the probe");
-    println!("cpu: {}", lapack_ai::cpu::CPU.provider("dgemm_"));
+    println!("cpu: {}", lapack_ai::engine::cpu::CPU.provider("dgemm_"));
     println!("cpu dgemm {rate:.0} GFLOP/s, combination pass {add:.1} GB/s");
     header("CPU backend: its DGEMM (plain) vs DGEMM_ALPHA levels on host blocks");
     for &n in sizes {

@@ -18,7 +18,7 @@
 //!   BENCH_CLBLAST=/path/libclblast.so.1 target/release/examples/dgemm [max_n]
 
 use lapack_ai::abi::blas::dgemm_;
-use lapack_ai::gpu::gemm::{self, Gemm};
+use lapack_ai::engine::opencl::gemm::{self, Gemm};
 use opencl3::memory::ClMem;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
@@ -78,7 +78,7 @@ fn main() {
     });
     let info = unsafe { std::ffi::CStr::from_ptr(lapack_ai::abi::capi::lapack_ai_info()) };
     println!("{}", info.to_string_lossy().trim());
-    match lapack_ai::gpu::context::gpu() {
+    match lapack_ai::engine::opencl::context::gpu() {
         Ok(g) => println!("gpu kernel: {} ({}x{} tiles)", g.family.name, g.family.tile_m, g.family.tile_n),
         Err(e) => println!("gpu: {e}"),
     }
@@ -153,7 +153,7 @@ fn main() {
         let auto = Some(gf(median(budget, || call(dgemm_, &mut c))));
         let clb = clblast.and_then(|f| {
             // Operands left on the device by time_device_resident.
-            let guard = lapack_ai::gpu::context::gpu().ok()?;
+            let guard = lapack_ai::engine::opencl::context::gpu().ok()?;
             let bufs: Vec<*mut c_void> =
                 guard.buffers.iter().map(|b| b.buffer.as_ref().map_or(std::ptr::null_mut(), |x| x.get() as *mut c_void)).collect();
             let mut queue = guard.queue.get() as *mut c_void;

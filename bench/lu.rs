@@ -28,9 +28,9 @@
 //! LAPACK_AI_LU_LEAF / LAPACK_AI_LU_PANEL_ROWS).
 
 use lapack_ai::abi::lapack::dgesv_;
-use lapack_ai::gpu::context::gpu;
+use lapack_ai::engine::opencl::context::gpu;
 use lapack_ai::gpu::lu::{self, DeviceLu};
-use lapack_ai::gpu::resident::{self, DeviceMatrix};
+use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
 use opencl3::memory::{Buffer, CL_MEM_READ_WRITE};
 use std::ffi::CString;
 use std::os::raw::{c_int, c_void};

@@ -9,6 +9,8 @@
 //! Character arguments are the first byte the caller passed; LSAME compares
 //! them without regard to case.
 
+pub use crate::engine::cpu::xerbla::CblasError;
+
 /// LAPACK's LSAME for a single character: `ca` equals `cb` ignoring case.
 pub fn lsame(ca: u8, cb: u8) -> bool {
     ca.eq_ignore_ascii_case(&cb)
@@ -67,41 +69,6 @@ pub struct FortranGemm {
     pub ldb: i32,
     /// Row-major: A and B trade places (C^T = B^T A^T).
     pub swap_ab: bool,
-}
-
-/// An illegal CBLAS argument, as reference CBLAS reports it:
-/// `cblas_xerbla(position, "cblas_dgemm", form, value)` with the global
-/// `RowMajorStrg` set for a row-major call.
-///
-/// For errors that the Fortran DGEMM it calls detects, reference passes the
-/// Fortran position plus one; in row-major order that is the position in
-/// the swapped call, and `cblas_xerbla` itself maps it back (M<->N,
-/// LDA<->LDB) when `RowMajorStrg` is set. Test suites rely on exactly this
-/// protocol, so it is kept; [`CblasError::user_position`] is the position
-/// in the caller's own argument list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CblasError {
-    pub position: i32,
-    pub form: &'static str,
-    pub value: i32,
-    pub row_major: bool,
-}
-
-impl CblasError {
-    /// The position in the caller's argument list (what reference
-    /// `cblas_xerbla` prints).
-    pub fn user_position(&self) -> i32 {
-        if !self.row_major {
-            return self.position;
-        }
-        match self.position {
-            4 => 5,
-            5 => 4,
-            9 => 11,
-            11 => 9,
-            p => p,
-        }
-    }
 }
 
 /// `cblas_dgemm` (reference CBLAS `cblas_dgemm.c`): the layout and

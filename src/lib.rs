@@ -13,4 +13,5 @@ pub mod routines;
 pub mod runtime;
 pub mod cpu;
 pub mod dispatch;
+pub mod engine;
 pub mod gpu;

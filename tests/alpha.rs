@@ -7,7 +7,7 @@
 use lapack_ai::alpha::eval::{evaluate, Compiled, Counts, Machine, Product};
 use lapack_ai::alpha::host::{Host, HostView};
 use lapack_ai::alpha::SCHEMES;
-use lapack_ai::cpu::bundled;
+use lapack_ai::engine::cpu::bundled;
 use std::os::raw::c_char;
 
 /// Every test first: the device named by LAPACK_AI_TEST_OPENCL becomes
@@ -201,8 +201,8 @@ fn device_evaluator_matches_the_reference() {
         return;
     };
     use lapack_ai::gpu::alpha::Device;
-    use lapack_ai::gpu::context::gpu;
-    use lapack_ai::gpu::resident::{self, DeviceMatrix};
+    use lapack_ai::engine::opencl::context::gpu;
+    use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
     check_all("device", |scheme, levels, c, o| {
         let mut g = gpu().expect("the test device");
         let (ar, ac) = (o.lda, o.a.len() / o.lda);
@@ -231,7 +231,7 @@ fn device_evaluator_matches_the_reference() {
     // queue behind the first block products, read back at the end).
     check_all("device from host", |scheme, levels, c, o| {
         let mut ours = o.c.clone();
-        let g = lapack_ai::gpu::gemm::Gemm {
+        let g = lapack_ai::engine::opencl::gemm::Gemm {
             trans_a: c.ta, trans_b: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a: o.a.as_ptr(), lda: o.lda,
             b: o.b.as_ptr(), ldb: o.ldb, beta: c.beta, c: ours.as_mut_ptr(), ldc: o.ldc,
         };

@@ -5,7 +5,7 @@
 //! the tree's levels and the merges run on several threads.
 
 use lapack_ai::cpu::bdsdc::bdsdc_upper;
-use lapack_ai::cpu::bundled::routines as netlib;
+use lapack_ai::engine::cpu::bundled::routines as netlib;
 
 fn rng(seed: &mut u64) -> f64 {
     *seed ^= *seed << 13;

@@ -12,7 +12,7 @@
 //! hook is an environment variable.
 
 use lapack_ai::abi::blas::{cblas_dgemm, dgemm_};
-use lapack_ai::cpu::bundled;
+use lapack_ai::engine::cpu::bundled;
 use std::os::raw::c_char;
 
 struct Rng(u64);

@@ -21,7 +21,7 @@
 //! hook is an environment variable.
 
 use lapack_ai::abi::lapack::{dgesv_, dgetrf_, dgetrs_};
-use lapack_ai::cpu::bundled;
+use lapack_ai::engine::cpu::bundled;
 use std::os::raw::c_char;
 
 struct Rng(u64);

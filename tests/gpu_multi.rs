@@ -7,8 +7,8 @@
 //! of every device that were not written).
 
 use lapack_ai::abi::blas::dgemm_;
-use lapack_ai::cpu::bundled;
-use lapack_ai::gpu::gemm::calls_per_device;
+use lapack_ai::engine::cpu::bundled;
+use lapack_ai::engine::opencl::gemm::calls_per_device;
 
 fn values(len: usize, seed: &mut u64) -> Vec<f64> {
     (0..len)
@@ -35,7 +35,7 @@ fn dgemm_over_two_devices_matches_the_reference() {
     // the H100 and PoCL); else the first two devices matching the test
     // device's name.
     let list = std::env::var("LAPACK_AI_TEST_MULTI_DEVICES").unwrap_or_else(|_| {
-        let devices = lapack_ai::gpu::device::list().expect("OpenCL devices");
+        let devices = lapack_ai::engine::opencl::device::list().expect("OpenCL devices");
         let ids: Vec<String> = devices
             .iter()
             .filter(|d| d.fp64 && [&d.name, &d.platform, &d.vendor].iter().any(|s| s.to_lowercase().contains(&want.to_lowercase())))

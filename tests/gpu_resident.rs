@@ -1,12 +1,12 @@
-//! The device-resident layer (src/gpu/resident.rs) on the OpenCL device
+//! The device-resident layer (src/engine/opencl/resident.rs) on the OpenCL device
 //! named by LAPACK_AI_TEST_OPENCL (PoCL in CI): sub-matrix writes and reads
 //! at offsets with leading dimensions larger than the rows, through staging
 //! buffers small enough to need several chunks, and DGEMM on views, against
 //! the bundled reference DGEMM.
 
-use lapack_ai::cpu::bundled;
-use lapack_ai::gpu::context::gpu;
-use lapack_ai::gpu::resident::{self, DeviceMatrix};
+use lapack_ai::engine::cpu::bundled;
+use lapack_ai::engine::opencl::context::gpu;
+use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
 
 fn values(len: usize, seed: u64) -> Vec<f64> {
     let mut s = seed | 1;

@@ -7,7 +7,7 @@
 //! 0x-hex).
 
 use lapack_ai::check;
-use lapack_ai::cpu::bundled;
+use lapack_ai::engine::cpu::bundled;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::os::raw::{c_char, c_int};

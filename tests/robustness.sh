@@ -2,7 +2,7 @@
 # No wrong answer, no hang, no crash (issue 15), with tests/c/robust.c (every
 # routine, LAPACK-style residuals) on PoCL and on the CPU:
 #  - failures injected inside every GPU path (LAPACK_AI_FAULT_INJECT,
-#    src/gpu/fault.rs): errors before and after parts of the result were
+#    src/engine/opencl/fault.rs): errors before and after parts of the result were
 #    written, panics, failed host allocations, copies back that fail
 #    midway (the LU's factors too: the CPU finishes the factorization from
 #    the columns written): the right answers, one warning per routine and

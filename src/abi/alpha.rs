@@ -12,7 +12,7 @@ use crate::alpha::{self as fast};
 use crate::check;
 use crate::dispatch::{self, Call, GpuPath, Routine};
 use crate::gpu::alpha as gpu_alpha;
-use crate::gpu::gemm::{self, Failure, Gemm, Tile};
+use crate::engine::opencl::gemm::{self, Failure, Gemm, Tile};
 use once_cell::sync::{Lazy, OnceCell};
 use std::cell::RefCell;
 use std::os::raw::{c_char, c_int};
@@ -364,7 +364,7 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
     let rates = if small { None } else { device_rates() };
     let planned = rates.map(|r| fast::plan(g.m, g.n, g.k, &r.alpha));
     let everything = |error| Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }] };
-    let fits = crate::gpu::context::gpu().map(|gpu| gpu_alpha::fits(&gpu, g)).map_err(everything)?;
+    let fits = crate::engine::opencl::context::gpu().map(|gpu| gpu_alpha::fits(&gpu, g)).map_err(everything)?;
     // From host memory: the plain GPU DGEMM overlaps its copies with its
     // kernels (the cost model's estimate); DGEMM_ALPHA's host path copies
     // A and B in and C out around the evaluation (C's upload overlaps).

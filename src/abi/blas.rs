@@ -2,9 +2,9 @@
 
 use super::{boundary, read, read_char};
 use crate::check;
-use crate::cpu::{xerbla, CPU};
+use crate::engine::cpu::{xerbla, CPU};
 use crate::dispatch::{self, Call, GpuPath, Routine};
-use crate::gpu::gemm::{self, Gemm};
+use crate::engine::opencl::gemm::{self, Gemm};
 use std::os::raw::{c_char, c_int};
 
 /// DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.

@@ -5,10 +5,10 @@
 use super::lapack::gesvd_checked;
 use super::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
-use crate::cpu::{CpuLapack, CPU};
+use crate::engine::cpu::{CpuLapack, CPU};
 use crate::runtime::config::CONFIG;
 use crate::dispatch::Routine;
-use crate::gpu::device::DEVICE;
+use crate::engine::opencl::device::DEVICE;
 use once_cell::sync::Lazy;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int};
@@ -60,7 +60,7 @@ pub extern "C" fn lapack_ai_info() -> *const c_char {
                 "lapack-ai {}\nmode: {}\ndevice: none ({})\n",
                 env!("CARGO_PKG_VERSION"),
                 CONFIG.mode.as_str(),
-                crate::gpu::device::FORKED
+                crate::engine::opencl::device::FORKED
             );
             CString::new(text.replace('\0', " ")).expect("NULs replaced")
         });

@@ -3,9 +3,9 @@
 
 use super::{boundary, read, read_char, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::check;
-use crate::cpu::{xerbla, CPU};
+use crate::engine::cpu::{xerbla, CPU};
 use crate::dispatch::{self, Call, GpuPath, Routine};
-use crate::gpu::error::GpuError;
+use crate::engine::opencl::error::GpuError;
 use crate::gpu::gesvd::{self, Part};
 use crate::gpu::lu;
 use crate::gpu::svd::{Flavor, Outcome};

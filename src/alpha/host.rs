@@ -3,7 +3,7 @@
 //! src/cpu), block combinations by threads over columns.
 
 use super::eval::Machine;
-use crate::cpu::CPU;
+use crate::engine::cpu::CPU;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::os::raw::{c_char, c_int};
@@ -89,7 +89,7 @@ impl Machine for Host {
         };
         let data = match reused {
             Some(d) => d,
-            None => crate::gpu::host::zeroed::<f64>(len, "alpha-host").map_err(|_| NoMemory)?,
+            None => crate::engine::opencl::host::zeroed::<f64>(len, "alpha-host").map_err(|_| NoMemory)?,
         };
         self.shared.used.set(self.shared.used.get() + rows * cols * 8);
         Ok(HostBuf { data, rows, bytes: rows * cols * 8, shared: self.shared.clone() })
@@ -187,9 +187,9 @@ impl Drop for HostBuf {
 /// into 16, best of three (a few milliseconds); `None` without the memory.
 pub fn measure_add_gbs() -> Option<f64> {
     let b = 512;
-    let mut src = crate::gpu::host::zeroed::<f64>(b * b * 16, "alpha-probe").ok()?;
+    let mut src = crate::engine::opencl::host::zeroed::<f64>(b * b * 16, "alpha-probe").ok()?;
     src.fill(1.0);
-    let mut dst = crate::gpu::host::zeroed::<f64>(b * b * 16, "alpha-probe").ok()?;
+    let mut dst = crate::engine::opencl::host::zeroed::<f64>(b * b * 16, "alpha-probe").ok()?;
     let ins: Vec<HostView> = (0..16).map(|q| HostView { ptr: src.as_ptr().wrapping_add(q * b * b) as *mut f64, ld: b }).collect();
     let outs: Vec<HostView> = (0..16).map(|q| HostView { ptr: dst.as_mut_ptr().wrapping_add(q * b * b), ld: b }).collect();
     let coef: Vec<f64> = (0..256).map(|e| if e % 17 == 0 { 1.0 } else { 0.5 }).collect();
@@ -210,9 +210,9 @@ pub fn measure_add_gbs() -> Option<f64> {
 pub fn measure_gemm_gflops() -> Option<f64> {
     let mut host = Host::new(0);
     let time = |host: &mut Host, n: usize| -> Option<f64> {
-        let mut a = crate::gpu::host::zeroed::<f64>(n * n, "alpha-probe").ok()?;
+        let mut a = crate::engine::opencl::host::zeroed::<f64>(n * n, "alpha-probe").ok()?;
         a.iter_mut().enumerate().for_each(|(i, x)| *x = ((i * 7919 % 1000) as f64 + 1.0) / 1000.0);
-        let mut c = crate::gpu::host::zeroed::<f64>(n * n, "alpha-probe").ok()?;
+        let mut c = crate::engine::opencl::host::zeroed::<f64>(n * n, "alpha-probe").ok()?;
         let (va, vc) = (HostView { ptr: a.as_ptr() as *mut f64, ld: n }, HostView { ptr: c.as_mut_ptr(), ld: n });
         let mut best = f64::INFINITY;
         for _ in 0..3 {

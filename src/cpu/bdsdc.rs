@@ -32,8 +32,8 @@
 //! DLASDQ, DLASDT, DLAMRG, DLAPY2, DROT) are the bundled reference's; the
 //! matrix products go to the process's DGEMM (or to the GPU, as above).
 
-use super::bundled::routines as netlib;
-use crate::gpu::host;
+use crate::engine::cpu::bundled::routines as netlib;
+use crate::engine::opencl::host;
 use std::os::raw::c_int;
 
 /// DBDSDC's SMLSIZ (ILAENV(9, 'DBDSDC', ...) = 25 in reference LAPACK).
@@ -413,7 +413,7 @@ unsafe fn lasd1(
     let (ldu2, ldvt2) = (n, m);
     let mut z = vec![0.0; m];
     let mut dsigma = vec![0.0; n];
-    // The merge's O(n²) buffers, fallibly (src/gpu/host.rs).
+    // The merge's O(n²) buffers, fallibly (src/engine/opencl/host.rs).
     let (Ok(mut u2), Ok(mut vt2)) = (host::zeroed::<f64>(ldu2 * n, "svd"), host::zeroed::<f64>(ldvt2 * m, "svd")) else {
         return NO_MEMORY;
     };
@@ -726,12 +726,12 @@ unsafe fn lasd2(
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
     if !serial && GPU_PRODUCTS.get() && (m as f64) * (n as f64) * (k as f64) >= gpu_product_min() {
-        let g = crate::gpu::gemm::Gemm {
+        let g = crate::engine::opencl::gemm::Gemm {
             trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a, lda, b, ldb, beta, c, ldc,
         };
         // SAFETY: the caller's guarantee; on failure the tiles the GPU did
         // not write are computed here (each a legal sub-product).
-        match unsafe { crate::gpu::gemm::dgemm(&g) } {
+        match unsafe { crate::engine::opencl::gemm::dgemm(&g) } {
             Ok(()) => return,
             Err(failure) => {
                 // The tiles the GPU did not write, on the CPU (never back
@@ -756,7 +756,7 @@ unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: u
 #[allow(clippy::too_many_arguments)]
 unsafe fn cpu_gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
     let (mi, ni, ki, ldai, ldbi, ldci) = (m as c_int, n as c_int, k as c_int, lda as c_int, ldb as c_int, ldc as c_int);
-    let f = if serial { super::bundled::dgemm } else { super::CPU.dgemm.f };
+    let f = if serial { crate::engine::cpu::bundled::dgemm } else { crate::engine::cpu::CPU.dgemm.f };
     // SAFETY: the caller's guarantee.
     unsafe { f(c"N".as_ptr(), c"N".as_ptr(), &mi, &ni, &ki, &1.0, a, &ldai, b, &ldbi, &beta, c, &ldci, 1, 1) };
 }

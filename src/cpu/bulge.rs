@@ -40,9 +40,9 @@
 //! k' > k, whose ranges are disjoint (tested below, bitwise).
 //! kernels/bulge.cl applies them that way on the GPU.
 
-use crate::gpu::error::GpuError;
-use crate::gpu::host;
-use super::bundled::routines as netlib;
+use crate::engine::opencl::error::GpuError;
+use crate::engine::opencl::host;
+use crate::engine::cpu::bundled::routines as netlib;
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -60,7 +60,7 @@ pub struct Band {
 
 impl Band {
     /// A zero n x n band for bandwidth `kd` (>= 1); an error if the host
-    /// has not the memory (src/gpu/host.rs).
+    /// has not the memory (src/engine/opencl/host.rs).
     pub fn new(n: usize, kd: usize) -> Result<Band, GpuError> {
         let up = 2 * kd + 1;
         let ld = up + kd + 2;
@@ -507,7 +507,7 @@ mod tests {
         let lw = w.len() as c_int;
         // SAFETY: values only, workspace of 10n >= 5n.
         unsafe {
-            (crate::cpu::bundled::dgesvd)(
+            (crate::engine::cpu::bundled::dgesvd)(
                 c"N".as_ptr(), c"N".as_ptr(), &ni, &ni, dense.as_mut_ptr(), &ni, s.as_mut_ptr(), std::ptr::null_mut(), &1,
                 std::ptr::null_mut(), &1, w.as_mut_ptr(), &lw, &mut info, 1, 1,
             )

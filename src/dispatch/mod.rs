@@ -10,8 +10,8 @@ pub mod cost;
 
 use crate::runtime::{config, fork, log, panic, stats, warn};
 
-use crate::cpu;
-use crate::gpu::error::GpuError;
+use crate::engine::cpu;
+use crate::engine::opencl::error::GpuError;
 use config::{Mode, CONFIG};
 pub use crate::routines::Routine;
 use cost::Rates;
@@ -189,7 +189,7 @@ fn device_usable() -> Result<(), Reason> {
     if fork::opencl_inherited() {
         return Err(Reason::ForkedChild);
     }
-    crate::gpu::device::DEVICE.as_ref().map(drop).map_err(|_| Reason::NoDevice)
+    crate::engine::opencl::device::DEVICE.as_ref().map(drop).map_err(|_| Reason::NoDevice)
 }
 
 thread_local! {
@@ -260,7 +260,7 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
                 let error = GpuError::Internal(what);
                 warn_fallback(call.routine, &error);
                 fell_back = Some(error);
-                crate::gpu::context::recover_after_panic();
+                crate::engine::opencl::context::recover_after_panic();
                 cpu()
             }
         },
@@ -294,7 +294,7 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
 }
 
 fn gpu_name() -> String {
-    match crate::gpu::device::DEVICES.as_ref() {
+    match crate::engine::opencl::device::DEVICES.as_ref() {
         Ok(all) if all.len() > 1 => format!("{} +{} more", all[0].name, all.len() - 1),
         Ok(all) => all[0].name.clone(),
         Err(_) => "none".into(),
@@ -323,7 +323,7 @@ fn rates_now() -> Option<Rates> {
             Err(e) => warn::warn(&format!("LAPACK_AI_RATES={text:?}: {e}; calibrating instead")),
         }
     }
-    let device = crate::gpu::device::DEVICE.as_ref().ok()?;
+    let device = crate::engine::opencl::device::DEVICE.as_ref().ok()?;
     let key = format!("{}|{}|{}", device.describe(), cpu::CPU.provider("dgemm_"), env!("CARGO_PKG_VERSION"));
     let recalibrate = CONFIG.recalibrate;
     let cached = (!recalibrate).then(|| crate::runtime::cache::load(crate::runtime::cache::Kind::Rates, &key)).flatten();
@@ -343,9 +343,9 @@ fn rates_now() -> Option<Rates> {
 }
 
 /// Measures the four rates: the CPU LAPACK's DGEMM, and the GPU's launch
-/// cost, transfer rate and kernel rate (crate::gpu::calibrate).
+/// cost, transfer rate and kernel rate (crate::engine::opencl::calibrate).
 fn calibrate() -> Result<Rates, GpuError> {
-    let (launch_s, h2d_gbs, gpu_gflops) = crate::gpu::calibrate()?;
+    let (launch_s, h2d_gbs, gpu_gflops) = crate::engine::opencl::calibrate()?;
     // A multithreaded CPU BLAS starts its threads on the first calls and
     // varies from call to call (OpenBLAS on the H100 machine's 16 cores:
     // 16 to 61 GFLOP/s measured cold at 384^3 and 512^3, 300 to 550 warm

@@ -5,12 +5,12 @@
 //! the device through the pinned staging, the scheme evaluated there, C
 //! copied back.
 
-use super::context::{gpu, Gpu};
-use super::error::{cl, GpuError};
-use super::gemm::{Failure, Gemm, Tile};
-use super::resident::{self, DeviceMatrix, View};
+use crate::engine::opencl::context::{gpu, Gpu};
+use crate::engine::opencl::error::{cl, GpuError};
+use crate::engine::opencl::gemm::{Failure, Gemm, Tile};
+use crate::engine::opencl::resident::{self, DeviceMatrix, View};
 use crate::alpha::eval::{evaluate, Compiled, Counts, Machine, Product};
-use super::launch::Launch;
+use crate::engine::opencl::launch::Launch;
 use opencl3::kernel::Kernel;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
 use opencl3::types::cl_ulong;
@@ -203,7 +203,7 @@ unsafe fn upload_on_transfer_queue(gpu: &mut Gpu, dst: View, src: *const f64, ro
         }
         // SAFETY: columns col..col+cc of the caller's matrix into a free
         // staging slot of at least rows * cc doubles.
-        unsafe { super::gemm::pack(src.add(col * ld), rows, ld, 0, rows * cc, staging[slot].ptr) };
+        unsafe { crate::engine::opencl::gemm::pack(src.add(col * ld), rows, ld, 0, rows * cc, staging[slot].ptr) };
         let origin = [(dst.off % dst.ld) * 8, dst.off / dst.ld + col, 0];
         let region = [rows * 8, cc, 1];
         // SAFETY: the region lies inside dst's buffer; the slot stays
@@ -255,9 +255,9 @@ pub fn measure_add_gbs() -> Result<f64, GpuError> {
 pub fn measure_staging_gbs() -> Result<f64, GpuError> {
     let mut g = gpu()?;
     let (rows, cols) = if g.device.is_gpu { (4096, 8192) } else { (256, 256) };
-    let mut host = super::host::zeroed::<f64>(rows * cols, "alpha")?;
+    let mut host = crate::engine::opencl::host::zeroed::<f64>(rows * cols, "alpha")?;
     host.iter_mut().enumerate().for_each(|(i, x)| *x = i as f64);
-    let mut back = super::host::zeroed::<f64>(rows * cols, "alpha")?;
+    let mut back = crate::engine::opencl::host::zeroed::<f64>(rows * cols, "alpha")?;
     let m = DeviceMatrix::new(&g, rows, cols)?;
     let mut best = f64::INFINITY;
     for _ in 0..3 {
@@ -295,9 +295,9 @@ pub fn fits(gpu: &Gpu, g: &Gemm) -> bool {
 /// `g`'s arguments legal for DGEMM and its arrays valid for them.
 pub unsafe fn dgemm_alpha(g: &Gemm, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), Failure> {
     let everything = |error| Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }] };
-    // Test hook (src/gpu/fault.rs): `alpha` fails here, `alpha@1` just
+    // Test hook (src/engine/opencl/fault.rs): `alpha` fails here, `alpha@1` just
     // before C is written.
-    super::fault::check(super::fault::at("alpha"), 0).map_err(everything)?;
+    crate::engine::opencl::fault::check(crate::engine::opencl::fault::at("alpha"), 0).map_err(everything)?;
     let mut gpu = gpu().map_err(everything)?;
     // The host DGEMM's cached panels are not needed here and take memory.
     gpu.release_buffers();
@@ -340,7 +340,7 @@ unsafe fn run(gpu: &mut Gpu, g: &Gemm, scheme: &Compiled, levels: usize, counts:
     drop(dev);
     // Kernel errors surface here, before C is written.
     resident::finish(gpu).map_err(none)?;
-    super::fault::check(super::fault::at("alpha"), 1).map_err(none)?;
+    crate::engine::opencl::fault::check(crate::engine::opencl::fault::at("alpha"), 1).map_err(none)?;
     // SAFETY: C is m x n with leading dimension ldc in the caller's array.
     let committed = unsafe { resident::commit(gpu, c.view(), g.c, g.m, g.n, g.ldc, "c") };
     // C is (partly) written: a panic of a release must not reach the

@@ -9,10 +9,10 @@
 //! leaves A as it was for the CPU fallback. Only the outputs are written,
 //! at the end.
 
-use super::error::GpuError;
-use super::host;
+use crate::engine::opencl::error::GpuError;
+use crate::engine::opencl::host;
 use super::svd::{svd, Flavor, Out, Outcome};
-use crate::cpu::bundled::routines as netlib;
+use crate::engine::cpu::bundled::routines as netlib;
 use std::os::raw::c_int;
 
 /// What a job letter asks of one factor (U's columns, Vᵀ's rows).
@@ -72,9 +72,9 @@ pub unsafe fn gesvd(
     ldvt: usize,
 ) -> Result<Outcome, GpuError> {
     let k = m.min(n);
-    // Test hook (src/gpu/fault.rs): `svd` or `panic-svd` fails the call
+    // Test hook (src/engine/opencl/fault.rs): `svd` or `panic-svd` fails the call
     // here, before anything is computed.
-    super::fault::check(super::fault::at("svd"), 0)?;
+    crate::engine::opencl::fault::check(crate::engine::opencl::fault::at("svd"), 0)?;
     // The working copy, A (m >= n) or Aᵀ (m < n), tall and packed, and
     // its largest |a_ij|, in one pass.
     let (mt, nt) = (m.max(n), k);

@@ -64,11 +64,11 @@
 //! solved in registers; for a few right-hand sides, where launches dominate,
 //! `WG` x `WG` leaves solved by one work-group per column).
 
-use super::context::{gpu, Gpu};
-use super::error::{cl, GpuError};
-use super::fault;
-use super::host;
-use super::resident::{self, DeviceMatrix, View};
+use crate::engine::opencl::context::{gpu, Gpu};
+use crate::engine::opencl::error::{cl, GpuError};
+use crate::engine::opencl::fault;
+use crate::engine::opencl::host;
+use crate::engine::opencl::resident::{self, DeviceMatrix, View};
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
 use opencl3::types::{cl_kernel, cl_mem, CL_BLOCKING};
 use std::ffi::c_void;
@@ -309,7 +309,7 @@ impl ColumnUpload {
             }
             // SAFETY: columns col..col+cc of the caller's matrix, into a
             // free staging slot of at least rows * cc doubles.
-            unsafe { super::gemm::pack(self.src.add(col * self.ld), self.rows, self.ld, 0, self.rows * cc, staging[slot].ptr) };
+            unsafe { crate::engine::opencl::gemm::pack(self.src.add(col * self.ld), self.rows, self.ld, 0, self.rows * cc, staging[slot].ptr) };
             let origin = [(self.dst.off % self.dst.ld) * 8, self.dst.off / self.dst.ld + col, 0];
             let region = [self.rows * 8, cc, 1];
             // SAFETY: the region lies inside dst's buffer; the staging slot
@@ -665,14 +665,14 @@ struct Factored {
 impl Factored {
     /// Releases the device objects, ignoring a failed release: by now the
     /// caller's arrays hold results, which a panic would have the
-    /// dispatcher compute again from (src/gpu/resident.rs).
+    /// dispatcher compute again from (src/engine/opencl/resident.rs).
     fn release(self) {
         resident::drop_quietly(self);
     }
 }
 
 /// Copies the device's results into the caller's arrays, in this order,
-/// each a commit (src/gpu/resident.rs): IPIV (`ipiv`, when given), the
+/// each a commit (src/engine/opencl/resident.rs): IPIV (`ipiv`, when given), the
 /// factors into A (`a`, when given: DGETRF and DGESV), X into B (`b`, when
 /// given and INFO = 0). A failure says how far it got ([`LuFailure`]).
 ///
@@ -722,7 +722,7 @@ unsafe fn commit(
 /// returned. The caller's arrays are written only after the device work
 /// completed; an error before that leaves them untouched.
 ///
-/// Test hook `LAPACK_AI_FAULT_INJECT` (src/gpu/fault.rs): `lu` fails the
+/// Test hook `LAPACK_AI_FAULT_INJECT` (src/engine/opencl/fault.rs): `lu` fails the
 /// call at the start, `lu@1` once the device work is done.
 ///
 /// # Safety
@@ -845,7 +845,7 @@ pub unsafe fn dgetrs_host(
 /// # Safety
 /// `a` valid for m x n with `lda`; `ipiv` for min(m, n) ints.
 pub unsafe fn finish_factors(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mut i32, done: usize, dev_ipiv: &[i32], dev_info: i32) -> i32 {
-    use crate::cpu::bundled::routines as netlib;
+    use crate::engine::cpu::bundled::routines as netlib;
     let mn = m.min(n);
     let k = done.min(mn);
     let ldi = lda as c_int;
@@ -885,12 +885,12 @@ pub unsafe fn finish_factors(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: 
         debug_assert_eq!(k, done);
         if k > 0 {
             let kk = k as c_int;
-            (crate::cpu::CPU.dgemm.f)(
+            (crate::engine::cpu::CPU.dgemm.f)(
                 c"N".as_ptr(), c"N".as_ptr(), &r, &c, &kk, &-1.0, at(k, 0), &ldi, at(0, k), &ldi, &1.0, at(k, k), &ldi, 1, 1,
             );
         }
         let mut info2: c_int = 0;
-        (crate::cpu::CPU.dgetrf.f)(&r, &c, at(k, k), &ldi, ipiv.add(k), &mut info2);
+        (crate::engine::cpu::CPU.dgetrf.f)(&r, &c, at(k, k), &ldi, ipiv.add(k), &mut info2);
         let mn2 = (m - k).min(n - k);
         for p in &mut pivots[k..k + mn2] {
             *p += k as i32;

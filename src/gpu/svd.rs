@@ -48,13 +48,13 @@
 //! `dgemm_`, and whose largest products take the lock themselves); the
 //! panel QRs run under the lock as [`crate::dispatch::host_step`]s.
 
-use super::context::{gpu, Gpu};
-use super::error::GpuError;
-use super::{fault, host};
-use super::resident::{self, DeviceMatrix, View};
+use crate::engine::opencl::context::{gpu, Gpu};
+use crate::engine::opencl::error::GpuError;
+use crate::engine::opencl::{fault, host};
+use crate::engine::opencl::resident::{self, DeviceMatrix, View};
 use crate::cpu::bulge::{self, Band, Reflectors, Side};
-use crate::cpu::bundled::routines as netlib;
-use super::launch::Launch;
+use crate::engine::cpu::bundled::routines as netlib;
+use crate::engine::opencl::launch::Launch;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
 use std::os::raw::c_int;
 
@@ -174,7 +174,7 @@ pub unsafe fn svd(
     if info != 0 {
         return Ok(Outcome { info, e });
     }
-    // Test hook (src/gpu/fault.rs): `svd@1` or `panic-svd@1` here, between
+    // Test hook (src/engine/opencl/fault.rs): `svd@1` or `panic-svd@1` here, between
     // the host steps and the back-transformations.
     fault::check(fault::at("svd"), 1)?;
     let mut g = gpu()?;
@@ -368,7 +368,7 @@ unsafe fn host_qr(rows: usize, cols: usize, a: *mut f64, lda: usize, tau: &mut [
     let k = rows.min(cols);
     let (mi, ni, ldi) = (rows as c_int, cols as c_int, lda as c_int);
     let (mut info, mut query) = (0, [0.0f64]);
-    let f = crate::cpu::CPU.dgeqrf.f;
+    let f = crate::engine::cpu::CPU.dgeqrf.f;
     // SAFETY: a workspace query, then the call with at least that much. A
     // host step: the GPU lock is held (see dispatch::host_step).
     crate::dispatch::host_step(|| unsafe {
@@ -411,7 +411,7 @@ fn t_factor(rows: usize, k: usize, v: &[f64], tau: &[f64]) -> Vec<f64> {
     let (ri, ki) = (rows as c_int, k as c_int);
     // SAFETY: v holds rows x k (leading dimension rows), gram k x k.
     unsafe {
-        (crate::cpu::CPU.dgemm.f)(
+        (crate::engine::cpu::CPU.dgemm.f)(
             c"T".as_ptr(), c"N".as_ptr(), &ki, &ki, &ri, &1.0, v.as_ptr(), &ri, v.as_ptr(), &ri, &0.0, gram.as_mut_ptr(), &ki, 1, 1,
         )
     };
@@ -432,7 +432,7 @@ fn upload<T: Copy>(g: &Gpu, data: &[T]) -> Result<Buffer<T>, GpuError> {
     // SAFETY: CL_MEM_COPY_HOST_PTR copies data.len() elements from the
     // pointer during the call; data holds them.
     unsafe { Buffer::<T>::create(&g.context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, data.len(), data.as_ptr() as *mut std::ffi::c_void) }
-        .map_err(super::error::cl("clCreateBuffer (chase reflectors)"))
+        .map_err(crate::engine::opencl::error::cl("clCreateBuffer (chase reflectors)"))
 }
 
 /// X := Q2 X (`side` Left) or P2 X (Right) for the n x `cols` device matrix

@@ -1,5 +1,5 @@
 //! The on-disk cache: compiled OpenCL programs (`build_program` in
-//! src/gpu/context.rs) and the cost model's measured rates (`rates_now` in
+//! src/engine/opencl/context.rs) and the cost model's measured rates (`rates_now` in
 //! src/dispatch/mod.rs), kept between processes in one directory:
 //! `LAPACK_AI_CACHE_DIR`, else `$XDG_CACHE_HOME/lapack-ai`, else
 //! `~/.cache/lapack-ai` ([`location`]).

@@ -53,7 +53,7 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Runs `f`; a panic inside it becomes `Err` with where and why it
-/// happened ("at src/gpu/gemm.rs:120: message").
+/// happened ("at src/engine/opencl/gemm.rs:120: message").
 pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     install_hook();
     /// Leaves the frame, also when unwinding.

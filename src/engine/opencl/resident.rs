@@ -188,7 +188,7 @@ pub unsafe fn read(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: u
 pub unsafe fn commit(
     gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize, what: &str,
 ) -> Result<(), (GpuError, usize)> {
-    // Test hook (src/gpu/fault.rs): `commit-WHAT@N` writes N columns, then
+    // Test hook (src/engine/opencl/fault.rs): `commit-WHAT@N` writes N columns, then
     // fails both attempts.
     if let Some(super::fault::Fault::Fail(n)) = super::fault::at(&format!("commit-{what}")) {
         if n < cols {
@@ -351,8 +351,8 @@ pub fn finish(gpu: &Gpu) -> Result<(), GpuError> {
     gpu.queue.finish().map_err(cl("clFinish"))
 }
 
-/// kernels/level2.cl: DLASET and transposition.
-pub const LEVEL2_SOURCE: &str = include_str!("../../kernels/level2.cl");
+/// kernels/level2.cl (beside this file): DLASET and transposition.
+pub const LEVEL2_SOURCE: &str = include_str!("kernels/level2.cl");
 
 /// DLASET on a device sub-matrix: `off` everywhere, `diag` on the diagonal.
 ///

@@ -24,7 +24,7 @@ use parking_lot::{Mutex, MutexGuard};
 use std::ptr;
 
 /// A DGEMM kernel source and the launch geometry its `#define`s declare
-/// (kernels/*.cl: `TILE_M`, `TILE_N`, `WG_X`, `WG_Y`).
+/// (kernels/dgemm_*.cl beside this file: `TILE_M`, `TILE_N`, `WG_X`, `WG_Y`).
 pub struct KernelFamily {
     pub name: &'static str,
     pub source: &'static str,
@@ -36,8 +36,8 @@ pub struct KernelFamily {
     pub wg_y: usize,
 }
 
-pub const PORTABLE_SOURCE: &str = include_str!("../../kernels/dgemm_portable.cl");
-pub const NVIDIA_SOURCE: &str = include_str!("../../kernels/dgemm_nvidia_mma.cl");
+pub const PORTABLE_SOURCE: &str = include_str!("kernels/dgemm_portable.cl");
+pub const NVIDIA_SOURCE: &str = include_str!("kernels/dgemm_nvidia_mma.cl");
 
 /// The value of `#define NAME value` in a kernel source.
 pub fn define(source: &str, name: &str) -> Option<usize> {
@@ -114,7 +114,7 @@ pub struct Gpu {
     pub family: KernelFamily,
     /// Kernels by (TRANS_A, TRANS_B), built on first use.
     kernels: [Option<Kernel>; 4],
-    /// Other kernels (kernels/*.cl besides DGEMM), by (source and options
+    /// Other kernels (the families' .cl files, and level2.cl), by (source and options
     /// hash, kernel name), built on first use.
     others: Vec<(u64, String, Kernel)>,
     pub staging: Vec<Staging>,

@@ -210,7 +210,7 @@ static CALLS: once_cell::sync::Lazy<Vec<std::sync::atomic::AtomicUsize>> = once_
 /// As for [`dgemm`].
 unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     let everything = || vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
-    // Test hook (src/gpu/fault.rs): `dgemm` fails the call before it
+    // Test hook (src/engine/opencl/fault.rs): `dgemm` fails the call before it
     // starts, `dgemm@N` after N tiles of C are written (the partial
     // fallback), `panic-dgemm[@N]` panics there instead.
     let inject = super::fault::at("dgemm");
@@ -421,7 +421,7 @@ pub unsafe fn enqueue_kernel(
     let (off_a, lda, off_b, ldb, off_c, ldc) =
         (ints(op.off_a), ints(op.lda), ints(op.off_b), ints(op.ldb), ints(op.off_c), ints(op.ldc));
     let kernel = gpu.built_kernel(trans_a, trans_b).ok_or(GpuError::Cl { step: "kernel", code: -48 })?;
-    // SAFETY: the arguments match dgemm_tile's signature (kernels/*.cl) in
+    // SAFETY: the arguments match dgemm_tile's signature (kernels/dgemm_*.cl) in
     // order and type (a cl_mem is passed by value as the kernel's pointer
     // argument); the caller vouches for the buffers' extents.
     unsafe {

@@ -29,7 +29,7 @@ unsafe impl Zeroable for usize {}
 /// `vec![0; len]`, or [`GpuError::HostMemory`] when the memory is not
 /// there. Zeroed by the allocator (calloc: untouched pages cost nothing),
 /// as `vec!` does. `site` names the GPU path for the test hook
-/// `LAPACK_AI_FAULT_INJECT=alloc-SITE` (src/gpu/fault.rs), which makes
+/// `LAPACK_AI_FAULT_INJECT=alloc-SITE` (src/engine/opencl/fault.rs), which makes
 /// every such allocation of that path fail.
 pub fn zeroed<T: Zeroable>(len: usize, site: &str) -> Result<Vec<T>, GpuError> {
     if len == 0 {

@@ -6,7 +6,6 @@
 //! would then STOP the program; a library must not).
 
 use super::resolve::next_in_process;
-use crate::check::CblasError;
 use once_cell::sync::Lazy;
 use std::ffi::CString;
 use std::io::Write;
@@ -29,6 +28,41 @@ extern "C" {
     // csrc/netlib_xerbla.c: the load-time bindings of the weak references.
     fn lapack_ai_weak_xerbla() -> *mut c_void;
     fn lapack_ai_weak_cblas_xerbla() -> *mut c_void;
+}
+
+/// An illegal CBLAS argument, as reference CBLAS reports it:
+/// `cblas_xerbla(position, "cblas_dgemm", form, value)` with the global
+/// `RowMajorStrg` set for a row-major call.
+///
+/// For errors that the Fortran DGEMM it calls detects, reference passes the
+/// Fortran position plus one; in row-major order that is the position in
+/// the swapped call, and `cblas_xerbla` itself maps it back (M<->N,
+/// LDA<->LDB) when `RowMajorStrg` is set. Test suites rely on exactly this
+/// protocol, so it is kept; [`CblasError::user_position`] is the position
+/// in the caller's own argument list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CblasError {
+    pub position: i32,
+    pub form: &'static str,
+    pub value: i32,
+    pub row_major: bool,
+}
+
+impl CblasError {
+    /// The position in the caller's argument list (what reference
+    /// `cblas_xerbla` prints).
+    pub fn user_position(&self) -> i32 {
+        if !self.row_major {
+            return self.position;
+        }
+        match self.position {
+            4 => 5,
+            5 => 4,
+            9 => 11,
+            11 => 9,
+            p => p,
+        }
+    }
 }
 
 static XERBLA: Lazy<Option<XerblaFn>> = Lazy::new(|| {

@@ -1,0 +1,64 @@
+//! The OpenCL engine: it knows devices, buffers and kernels, and no
+//! routine. Device selection ([`device`]), the process's OpenCL state
+//! (context, queues, pinned staging, kernel builds: [`context`]), kernel
+//! launches ([`launch`]), matrices that live on the device and the copies
+//! to and from the caller's memory ([`resident`]), the DGEMM kernel and
+//! DGEMM from host memory ([`gemm`]), errors ([`error`]), fallible host
+//! buffers ([`host`]) and the fault-injection hook ([`fault`]).
+
+pub mod context;
+pub mod device;
+pub mod error;
+pub mod fault;
+pub mod gemm;
+pub mod host;
+pub mod launch;
+pub mod resident;
+
+use error::GpuError;
+use std::time::Instant;
+
+/// Measures, on the selected device, what the cost model needs: the fixed
+/// cost of one call (s), the effective host<->device rate of the DGEMM
+/// path (GB/s: bytes moved over the time not spent computing, so that the
+/// overlap of transfers with kernels is counted as it happens), and the
+/// kernel's rate on device-resident data (GFLOP/s). The host-path probe is
+/// a 4096^3 product on a GPU: smaller probes see fixed costs and gave
+/// 4 to 7 GB/s on the H100 machine where large products move 20 (bench/
+/// RESULTS.md). Sizes are small on CPU devices (PoCL), where this runs only
+/// when `auto` mode is asked for explicitly.
+pub fn calibrate() -> Result<(f64, f64, f64), GpuError> {
+    let is_gpu = device::DEVICE.as_ref().map_err(|e| GpuError::NoDevice(e.clone()))?.is_gpu;
+    let time_host = |n: usize, reps: usize| -> Result<f64, GpuError> {
+        let mut a = host::zeroed::<f64>(n * n, "dgemm")?;
+        a.iter_mut().enumerate().for_each(|(i, x)| *x = ((i * 7919 % 1000) as f64 + 1.0) / 1000.0);
+        let mut c = host::zeroed::<f64>(n * n, "dgemm")?;
+        let g = gemm::Gemm {
+            trans_a: false, trans_b: false, m: n, n, k: n, alpha: 1.0, a: a.as_ptr(), lda: n,
+            b: a.as_ptr(), ldb: n, beta: 0.0, c: c.as_mut_ptr(), ldc: n,
+        };
+        let mut best = f64::INFINITY;
+        for _ in 0..reps {
+            let t = Instant::now();
+            // SAFETY: n x n arrays with leading dimension n.
+            unsafe { gemm::dgemm(&g) }.map_err(|f| f.error)?;
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        Ok(best)
+    };
+    // Two host-path probes, a mid-size and a large one, fit the fixed cost
+    // and the transfer rate of t = launch + bytes/rate (after the kernel's
+    // own time): with one probe, mid-size products (where one thread packs
+    // and unpacks, and fixed costs are a millisecond) were sent to the GPU
+    // at 1.5x the CPU's time on the H100 machine.
+    let (n1, n2) = if is_gpu { (512usize, 4096usize) } else { (64, 192) };
+    let flops = |n: usize| 2.0 * (n as f64).powi(3);
+    let bytes = |n: usize| 8.0 * 3.0 * (n * n) as f64;
+    let kernel2 = gemm::time_device_resident(false, false, n2, n2, n2, 3)?;
+    let rate = flops(n2) / kernel2;
+    let y1 = time_host(n1, 5)? - flops(n1) / rate;
+    let y2 = time_host(n2, 3)? - kernel2;
+    let per_byte = ((y2 - y1) / (bytes(n2) - bytes(n1))).max(1e-12);
+    let launch = (y1 - bytes(n1) * per_byte).max(time_host(8, 5)?);
+    Ok((launch, 1.0 / per_byte / 1e9, rate / 1e9))
+}
