@@ -13,7 +13,7 @@
 //!    `objcopy --redefine-syms`, so the copy can never collide with (or be
 //!    interposed by) the process's own LAPACK; remove their `xerbla_`
 //!    objects: `csrc/netlib_xerbla.c` supplies the renamed `xerbla_`, which
-//!    reports to the process's own `xerbla_` (src/cpu/xerbla.rs);
+//!    reports to the process's own `xerbla_` (src/engine/cpu/xerbla.rs);
 //! 4. link both archives and libgfortran; the cdylib's version script keeps
 //!    every one of these symbols local.
 
@@ -24,7 +24,7 @@ use std::process::Command;
 
 const NETLIB_SRC_VERSION: &str = "0.9.0";
 /// Prefix given to every symbol of the bundled copy. Mirrored in
-/// `src/cpu/bundled.rs`.
+/// `src/engine/cpu/bundled.rs`.
 const PREFIX: &str = "lapack_ai_netlib_";
 
 fn main() {

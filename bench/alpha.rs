@@ -4,7 +4,7 @@
 //!   alpha device N...  operands resident on the GPU: the DGEMM kernel on
 //!                      the whole product (plain) against one and two
 //!                      levels of each scheme (block products by the same
-//!                      kernel, combinations by kernels/alpha_combine.cl),
+//!                      kernel, combinations by src/ops/alpha/alpha_combine.cl),
 //!                      and the level count the cost model picks;
 //!   alpha host N...    from host memory, as programs call them with
 //!                      LAPACK_AI_MODE=gpu: `dgemm_` (tiled, pipelined
@@ -24,12 +24,12 @@
 //! Run: cargo build --release --example alpha; then e.g.
 //!   LAPACK_AI_DEVICE=nvidia target/release/examples/alpha device 4096 8192 16384 32768
 
-use lapack_ai::abi::alpha::dgemm_alpha_;
-use lapack_ai::abi::blas::dgemm_;
-use lapack_ai::alpha::cost::AlphaRates;
-use lapack_ai::alpha::eval::{evaluate, Compiled, Counts, Product};
-use lapack_ai::alpha::host::{self, Host, HostView};
-use lapack_ai::alpha::SCHEMES;
+use lapack_ai::ops::alpha::exports::dgemm_alpha_;
+use lapack_ai::ops::gemm::exports::dgemm_;
+use lapack_ai::ops::alpha::cost::AlphaRates;
+use lapack_ai::ops::alpha::eval::{evaluate, Compiled, Counts, Product};
+use lapack_ai::ops::alpha::host::{self, Host, HostView};
+use lapack_ai::ops::alpha::SCHEMES;
 use std::os::raw::c_int;
 use std::time::Instant;
 
@@ -101,7 +101,7 @@ fn header(what: &str) {
 }
 
 fn device(sizes: &[usize]) {
-    use lapack_ai::gpu::alpha::{device_budget, measure_add_gbs, Device};
+    use lapack_ai::ops::alpha::device::{device_budget, measure_add_gbs, Device};
     use lapack_ai::engine::opencl::context::gpu;
     use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
     let add_gbs = measure_add_gbs().expect("combination kernel");
@@ -181,8 +181,8 @@ fn device(sizes: &[usize]) {
             }
         }
         if let Some(rate) = kernel_rate {
-            let r = AlphaRates { gemm_gflops: rate, add_gbs, min_block: lapack_ai::alpha::settings().min_block.unwrap_or(4096) };
-            let (s, levels, t0, tl) = lapack_ai::alpha::plan(n, n, n, &r);
+            let r = AlphaRates { gemm_gflops: rate, add_gbs, min_block: lapack_ai::ops::alpha::settings().min_block.unwrap_or(4096) };
+            let (s, levels, t0, tl) = lapack_ai::ops::alpha::plan(n, n, n, &r);
             let pick = if levels == 0 { "plain".to_string() } else { format!("{} levels={levels}", s.name) };
             println!("{n:>6} cost model picks: {pick} (predicted {tl:.4} s vs plain {t0:.4} s)");
         }
@@ -223,7 +223,7 @@ fn exported(sizes: &[usize], label: &str) {
                     };
                     counts = Counts::default();
                     // SAFETY: n x n arrays.
-                    unsafe { lapack_ai::gpu::alpha::dgemm_alpha(&g, s, 1, &mut counts) }.expect("host path");
+                    unsafe { lapack_ai::ops::alpha::device::dgemm_alpha(&g, s, 1, &mut counts) }.expect("host path");
                 });
                 row(&format!("{} L1 host path, forced", s.name), n, t, plain, Some(&counts), Some(max_rel_diff(&c_alpha, &c_plain, n)));
             }
@@ -267,8 +267,8 @@ fn cpu(sizes: &[usize]) {
                 row(&format!("{} L{levels}", s.name), n, t, plain, Some(&counts), Some(max_rel_diff(&c, &c_plain, n)));
             }
         }
-        let r = AlphaRates { gemm_gflops: rate, add_gbs: add, min_block: lapack_ai::alpha::settings().min_block.unwrap_or(512) };
-        let (s, levels, t0, tl) = lapack_ai::alpha::plan(n, n, n, &r);
+        let r = AlphaRates { gemm_gflops: rate, add_gbs: add, min_block: lapack_ai::ops::alpha::settings().min_block.unwrap_or(512) };
+        let (s, levels, t0, tl) = lapack_ai::ops::alpha::plan(n, n, n, &r);
         let pick = if levels == 0 { "plain".to_string() } else { format!("{} levels={levels}", s.name) };
         println!("{n:>6} cost model picks: {pick} (predicted {tl:.4} s vs plain {t0:.4} s)");
     }

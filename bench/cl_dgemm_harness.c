@@ -1,6 +1,6 @@
 /*
  * cl_dgemm_harness.c -- standalone correctness / timing harness for the OpenCL DGEMM kernels
- * in kernels/ (dgemm_portable.cl, dgemm_nvidia_mma.cl).  C99, links -lOpenCL -lm only.
+ * in src/engine/opencl/kernels/ (dgemm_portable.cl, dgemm_nvidia_mma.cl).  C99, links -lOpenCL -lm only.
  *
  *   cc -O2 -std=c99 bench/cl_dgemm_harness.c -lOpenCL -lm -o cl_dgemm_harness
  *   cl_dgemm_harness KERNEL.cl DEVICE_SUBSTRING [check|time] [sizes...]

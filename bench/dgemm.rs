@@ -17,7 +17,7 @@
 //!   LAPACK_AI_DEVICE=nvidia BENCH_OPENBLAS=/path/libopenblas.so.0 \
 //!   BENCH_CLBLAST=/path/libclblast.so.1 target/release/examples/dgemm [max_n]
 
-use lapack_ai::abi::blas::dgemm_;
+use lapack_ai::ops::gemm::exports::dgemm_;
 use lapack_ai::engine::opencl::gemm::{self, Gemm};
 use opencl3::memory::ClMem;
 use std::ffi::CString;

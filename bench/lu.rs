@@ -27,9 +27,9 @@
 //! BENCH_ONLY=device: only the device-resident columns (for tuning with
 //! LAPACK_AI_LU_LEAF / LAPACK_AI_LU_PANEL_ROWS).
 
-use lapack_ai::abi::lapack::dgesv_;
+use lapack_ai::ops::lu::exports::dgesv_;
 use lapack_ai::engine::opencl::context::gpu;
-use lapack_ai::gpu::lu::{self, DeviceLu};
+use lapack_ai::ops::lu::gpu::{self as lu, DeviceLu};
 use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
 use opencl3::memory::{Buffer, CL_MEM_READ_WRITE};
 use std::ffi::CString;

@@ -36,7 +36,7 @@
 //! to max_n), and the tall 16384x1024 from max_n = 8192, else
 //! (2 max_n)x(max_n / 8).
 
-use lapack_ai::abi::lapack::dgesvdocl_;
+use lapack_ai::ops::svd::exports::dgesvdocl_;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::io::Write;

@@ -40,6 +40,41 @@ extern "C" {
 #endif // __cplusplus
 
 /*
+ The library's version, "MAJOR.MINOR.PATCH". The string is static.
+ */
+const char *lapack_ai_version(void);
+
+/*
+ What the library runs on, one `key: value` per line: version, mode
+ (`LAPACK_AI_MODE`), the OpenCL device selected (or `none (why)`), and the
+ CPU library each routine runs on when it runs on the CPU. The string is
+ static; asking for it selects the device and resolves the CPU LAPACK.
+ */
+const char *lapack_ai_info(void);
+
+/*
+ The library's counters as JSON text, snprintf-style: writes at most
+ `len - 1` bytes of the text and a NUL into `buf` (nothing when `buf` is
+ NULL or `len` is 0) and returns the length of the whole text, without
+ the NUL. A return value >= `len` means the copy was cut short: call
+ again with a buffer of at least the return value + 1 (a little more:
+ the counters may have grown in between).
+
+ The text is ASCII, one object: `version`, `pid`, `uptime_s` (seconds
+ since the first routed call), `unix_time_s`, `mode`, `device` (null
+ until the OpenCL device is selected) and `routines`, one entry per
+ interposed routine with `calls`, `gpu_calls`, `cpu_calls`, `fallbacks`
+ (GPU calls finished on the CPU; counted as CPU calls), `seconds`,
+ `gpu_seconds`, `cpu_seconds`, `flops`, `gpu_flops`, `cpu_flops`,
+ `h2d_bytes` and `d2h_bytes`, cumulative (README, "What it did").
+ Returns 0 on an internal error.
+
+ # Safety
+ `buf` is NULL or valid for `len` bytes.
+ */
+size_t lapack_ai_stats_json(char *buf, size_t len);
+
+/*
  DGEMM_ALPHA: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T,
  computed through a fast 4x4 block scheme (rank 48 or 49 instead of 64
  block products) where the cost model predicts it faster, else as DGEMM.
@@ -165,76 +200,6 @@ void cblas_dgemm(int layout,
                  int ldc);
 
 /*
- The library's version, "MAJOR.MINOR.PATCH". The string is static.
- */
-const char *lapack_ai_version(void);
-
-/*
- What the library runs on, one `key: value` per line: version, mode
- (`LAPACK_AI_MODE`), the OpenCL device selected (or `none (why)`), and the
- CPU library each routine runs on when it runs on the CPU. The string is
- static; asking for it selects the device and resolves the CPU LAPACK.
- */
-const char *lapack_ai_info(void);
-
-/*
- The library's counters as JSON text, snprintf-style: writes at most
- `len - 1` bytes of the text and a NUL into `buf` (nothing when `buf` is
- NULL or `len` is 0) and returns the length of the whole text, without
- the NUL. A return value >= `len` means the copy was cut short: call
- again with a buffer of at least the return value + 1 (a little more:
- the counters may have grown in between).
-
- The text is ASCII, one object: `version`, `pid`, `uptime_s` (seconds
- since the first routed call), `unix_time_s`, `mode`, `device` (null
- until the OpenCL device is selected) and `routines`, one entry per
- interposed routine with `calls`, `gpu_calls`, `cpu_calls`, `fallbacks`
- (GPU calls finished on the CPU; counted as CPU calls), `seconds`,
- `gpu_seconds`, `cpu_seconds`, `flops`, `gpu_flops`, `cpu_flops`,
- `h2d_bytes` and `d2h_bytes`, cumulative (README, "What it did").
- Returns 0 on an internal error.
-
- # Safety
- `buf` is NULL or valid for `len` bytes.
- */
-size_t lapack_ai_stats_json(char *buf, size_t len);
-
-/*
- DGESVDOCL in LAPACKE's style: the singular value decomposition
- A = U * SIGMA * V**T of an M-by-N matrix, on the GPU when it is routed
- there, with the workspace allocated inside.
-
- Arguments as LAPACKE_dgesvd: `matrix_layout` (LAPACK_AI_ROW_MAJOR or
- LAPACK_AI_COL_MAJOR), `jobu`, `jobvt` ('A', 'S', 'O', 'N'; not both 'O'),
- `m`, `n`, `a` with leading dimension `lda`, `s` (min(m,n)), `u`/`ldu`,
- `vt`/`ldvt`, `superb` (min(m,n)-1: on INFO > 0, the unconverged
- superdiagonal elements, as DGESVD leaves them in WORK(2:min(m,n))).
-
- Returns INFO: 0 success; -i: argument i of this function is illegal (-6
- also when A contains NaN; a required array that is null is illegal too);
- positive: DBDSQR did not converge; LAPACK_AI_WORK_MEMORY_ERROR; or
- LAPACK_AI_INFO_INTERNAL_ERROR. XERBLA is not called: errors come back as
- INFO (an internal error also prints one line on stderr).
-
- # Safety
- As for LAPACKE_dgesvd: arrays valid for the dimensions and leading
- dimensions given.
- */
-int lapack_ai_dgesvdocl(int matrix_layout,
-                        char jobu,
-                        char jobvt,
-                        int m,
-                        int n,
-                        double *a,
-                        int lda,
-                        double *s,
-                        double *u,
-                        int ldu,
-                        double *vt,
-                        int ldvt,
-                        double *superb);
-
-/*
  DGESV computes the solution to A * X = B for a general N-by-N matrix A
  and N-by-NRHS B, by LU with partial pivoting (A = P * L * U).
 
@@ -332,7 +297,7 @@ void dgesvd_(const char *jobu,
 /*
  DGESVDOCL: the GPU SVD, with exactly DGESVD's arguments, semantics,
  workspace query and INFO codes (argument errors are reported as
- XERBLA('DGESVDOCL', -INFO)). Routed as `dgesvd_` is (src/gpu/svd.rs
+ XERBLA('DGESVDOCL', -INFO)). Routed as `dgesvd_` is (src/ops/svd/gpu.rs
  describes the algorithm); the CPU DGESVD is its fallback when the GPU
  cannot run it, and runs it for NaN or infinity in A.
 
@@ -385,6 +350,41 @@ void dgesdd_(const char *jobz,
              int *iwork,
              int *info,
              size_t jobz_len);
+
+/*
+ DGESVDOCL in LAPACKE's style: the singular value decomposition
+ A = U * SIGMA * V**T of an M-by-N matrix, on the GPU when it is routed
+ there, with the workspace allocated inside.
+
+ Arguments as LAPACKE_dgesvd: `matrix_layout` (LAPACK_AI_ROW_MAJOR or
+ LAPACK_AI_COL_MAJOR), `jobu`, `jobvt` ('A', 'S', 'O', 'N'; not both 'O'),
+ `m`, `n`, `a` with leading dimension `lda`, `s` (min(m,n)), `u`/`ldu`,
+ `vt`/`ldvt`, `superb` (min(m,n)-1: on INFO > 0, the unconverged
+ superdiagonal elements, as DGESVD leaves them in WORK(2:min(m,n))).
+
+ Returns INFO: 0 success; -i: argument i of this function is illegal (-6
+ also when A contains NaN; a required array that is null is illegal too);
+ positive: DBDSQR did not converge; LAPACK_AI_WORK_MEMORY_ERROR; or
+ LAPACK_AI_INFO_INTERNAL_ERROR. XERBLA is not called: errors come back as
+ INFO (an internal error also prints one line on stderr).
+
+ # Safety
+ As for LAPACKE_dgesvd: arrays valid for the dimensions and leading
+ dimensions given.
+ */
+int lapack_ai_dgesvdocl(int matrix_layout,
+                        char jobu,
+                        char jobvt,
+                        int m,
+                        int n,
+                        double *a,
+                        int lda,
+                        double *s,
+                        double *u,
+                        int ldu,
+                        double *vt,
+                        int ldvt,
+                        double *superb);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -7,11 +7,8 @@
 //! [`cache`]: the on-disk cache of compiled kernels and measured rates.
 
 pub mod abi;
-pub mod alpha;
-pub mod check;
-pub mod routines;
-pub mod runtime;
-pub mod cpu;
 pub mod dispatch;
 pub mod engine;
-pub mod gpu;
+pub mod ops;
+pub mod routines;
+pub mod runtime;

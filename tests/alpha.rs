@@ -1,12 +1,12 @@
-//! DGEMM_ALPHA's evaluator (src/alpha/eval.rs): correctness on awkward
+//! DGEMM_ALPHA's evaluator (src/ops/alpha/eval.rs): correctness on awkward
 //! products against the bundled reference DGEMM, on the host machine (CPU)
 //! and, with LAPACK_AI_TEST_OPENCL (PoCL in CI), on the device; and its
 //! accuracy against a double-double reference, per scheme and level, on
 //! random and badly scaled matrices (the table the README quotes).
 
-use lapack_ai::alpha::eval::{evaluate, Compiled, Counts, Machine, Product};
-use lapack_ai::alpha::host::{Host, HostView};
-use lapack_ai::alpha::SCHEMES;
+use lapack_ai::ops::alpha::eval::{evaluate, Compiled, Counts, Machine, Product};
+use lapack_ai::ops::alpha::host::{Host, HostView};
+use lapack_ai::ops::alpha::SCHEMES;
 use lapack_ai::engine::cpu::bundled;
 use std::os::raw::c_char;
 
@@ -200,7 +200,7 @@ fn device_evaluator_matches_the_reference() {
         eprintln!("LAPACK_AI_TEST_OPENCL not set (tools/test.sh sets it to pocl): device evaluator not tested");
         return;
     };
-    use lapack_ai::gpu::alpha::Device;
+    use lapack_ai::ops::alpha::device::Device;
     use lapack_ai::engine::opencl::context::gpu;
     use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
     check_all("device", |scheme, levels, c, o| {
@@ -237,7 +237,7 @@ fn device_evaluator_matches_the_reference() {
         };
         let mut counts = Counts::default();
         // SAFETY: arrays sized for the product.
-        unsafe { lapack_ai::gpu::alpha::dgemm_alpha(&g, scheme, levels, &mut counts) }.unwrap();
+        unsafe { lapack_ai::ops::alpha::device::dgemm_alpha(&g, scheme, levels, &mut counts) }.unwrap();
         (ours, counts)
     });
 }

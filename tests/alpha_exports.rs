@@ -6,7 +6,7 @@
 //!
 //! One #[test]: the configuration is read once per process.
 
-use lapack_ai::abi::alpha::{dgemm_alpha_, lapack_ai_dgemm_alpha};
+use lapack_ai::ops::alpha::exports::{dgemm_alpha_, lapack_ai_dgemm_alpha};
 use lapack_ai::engine::cpu::bundled;
 use std::os::raw::{c_char, c_int};
 

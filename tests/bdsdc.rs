@@ -1,10 +1,10 @@
-//! The parallel DBDSDC (src/cpu/bdsdc.rs) against the bundled reference
+//! The parallel DBDSDC (src/ops/svd/bdsdc.rs) against the bundled reference
 //! DBDSDC('U', 'I'): with the same DGEMM (the bundled one) every element of
 //! D, U and Vᵀ must be bitwise equal, on random, graded, clustered and
 //! split bidiagonals of sizes around the leaf size (25) and beyond, where
 //! the tree's levels and the merges run on several threads.
 
-use lapack_ai::cpu::bdsdc::bdsdc_upper;
+use lapack_ai::ops::svd::bdsdc::bdsdc_upper;
 use lapack_ai::engine::cpu::bundled::routines as netlib;
 
 fn rng(seed: &mut u64) -> f64 {

@@ -11,7 +11,7 @@
 //! One #[test]: the configuration is read once per process, and the fault
 //! hook is an environment variable.
 
-use lapack_ai::abi::blas::{cblas_dgemm, dgemm_};
+use lapack_ai::ops::gemm::exports::{cblas_dgemm, dgemm_};
 use lapack_ai::engine::cpu::bundled;
 use std::os::raw::c_char;
 

@@ -20,7 +20,7 @@
 //! One #[test]: the configuration is read once per process, and the fault
 //! hook is an environment variable.
 
-use lapack_ai::abi::lapack::{dgesv_, dgetrf_, dgetrs_};
+use lapack_ai::ops::lu::exports::{dgesv_, dgetrf_, dgetrs_};
 use lapack_ai::engine::cpu::bundled;
 use std::os::raw::c_char;
 

@@ -6,7 +6,7 @@
 //! each device must still give the right answer (the CPU finishes the tiles
 //! of every device that were not written).
 
-use lapack_ai::abi::blas::dgemm_;
+use lapack_ai::ops::gemm::exports::dgemm_;
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::engine::opencl::gemm::calls_per_device;
 

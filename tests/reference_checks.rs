@@ -6,7 +6,7 @@
 //! The seed is printed; `LAPACK_AI_TEST_SEED=<n>` replays a run (decimal or
 //! 0x-hex).
 
-use lapack_ai::check;
+use lapack_ai::ops::{gemm::check as gemm_check, lu::check as lu_check, svd::check as svd_check};
 use lapack_ai::engine::cpu::bundled;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -245,7 +245,7 @@ fn dgemm_cases(seed: u64) -> Tally {
         let (transa, transb) = (rng.letter(b"NTC"), rng.letter(b"NTC"));
         let (m, n, k) = (rng.dim(), rng.dim(), rng.dim());
         let (lda, ldb, ldc) = (rng.lead(&[m, k]), rng.lead(&[k, n]), rng.lead(&[m]));
-        let ours = check::dgemm(transa, transb, m, n, k, lda, ldb, ldc);
+        let ours = gemm_check::dgemm(transa, transb, m, n, k, lda, ldb, ldc);
 
         let cols = m.max(n).max(k);
         let a = rng.values(size(lda, cols));
@@ -288,7 +288,7 @@ fn dgesv_cases(seed: u64) -> Tally {
     for case in 0..CASES {
         let (n, nrhs) = (rng.dim(), rng.dim());
         let (lda, ldb) = (rng.lead(&[n]), rng.lead(&[n, nrhs]));
-        let ours = check::dgesv(n, nrhs, lda, ldb);
+        let ours = lu_check::dgesv(n, nrhs, lda, ldb);
 
         let mut a = rng.values(size(lda, n));
         let mut b = rng.values(size(ldb, nrhs));
@@ -322,7 +322,7 @@ fn dgetrf_cases(seed: u64) -> Tally {
     for case in 0..CASES {
         let (m, n) = (rng.dim(), rng.dim());
         let lda = rng.lead(&[m, n]);
-        let ours = check::dgetrf(m, n, lda);
+        let ours = lu_check::dgetrf(m, n, lda);
 
         let mut a = rng.values(size(lda, n));
         let mut ipiv: Vec<c_int> = vec![0; m.min(n).max(1) as usize];
@@ -356,7 +356,7 @@ fn dgetrs_cases(seed: u64) -> Tally {
         let trans = rng.letter(b"NTC");
         let (n, nrhs) = (rng.dim(), rng.dim());
         let (lda, ldb) = (rng.lead(&[n]), rng.lead(&[n, nrhs]));
-        let ours = check::dgetrs(trans, n, nrhs, lda, ldb);
+        let ours = lu_check::dgetrs(trans, n, nrhs, lda, ldb);
 
         // Legal pivots (1..=N) and a nonsingular triangle: with legal
         // arguments DGETRS really solves.
@@ -405,9 +405,9 @@ fn dgesvd_cases(seed: u64) -> Tally {
         let lda = rng.lead(&[m]);
         let ldu = rng.lead(&[1, m, minmn]);
         let ldvt = rng.lead(&[1, n, minmn]);
-        let our_minwork = check::dgesvd_minwork(jobu, jobvt, m, n);
+        let our_minwork = svd_check::dgesvd_minwork(jobu, jobvt, m, n);
         let lwork = rng.lwork(our_minwork);
-        let ours = check::dgesvd(jobu, jobvt, m, n, lda, ldu, ldvt, lwork);
+        let ours = svd_check::dgesvd(jobu, jobvt, m, n, lda, ldu, ldvt, lwork);
 
         let mut a = rng.values(size(lda, n));
         let mut s = vec![0.0; minmn.max(1) as usize];
@@ -461,9 +461,9 @@ fn dgesdd_cases(seed: u64) -> Tally {
         let lda = rng.lead(&[m]);
         let ldu = rng.lead(&[1, m, minmn]);
         let ldvt = rng.lead(&[1, n, minmn]);
-        let our_minwork = check::dgesdd_minwork(jobz, m, n);
+        let our_minwork = svd_check::dgesdd_minwork(jobz, m, n);
         let lwork = rng.lwork(our_minwork);
-        let ours = check::dgesdd(jobz, m, n, lda, ldu, ldvt, lwork);
+        let ours = svd_check::dgesdd(jobz, m, n, lda, ldu, ldvt, lwork);
 
         let mut a = rng.values(size(lda, n));
         let mut s = vec![0.0; minmn.max(1) as usize];

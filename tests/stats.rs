@@ -10,9 +10,10 @@
 //! One #[test]: the configuration is read once per process and the
 //! counters are the process's.
 
-use lapack_ai::abi::blas::{cblas_dgemm, dgemm_};
+use lapack_ai::ops::gemm::exports::{cblas_dgemm, dgemm_};
 use lapack_ai::abi::capi::lapack_ai_stats_json;
-use lapack_ai::abi::lapack::{dgesv_, dgesvd_};
+use lapack_ai::ops::lu::exports::dgesv_;
+use lapack_ai::ops::svd::exports::dgesvd_;
 use lapack_ai::routines::Routine;
 use lapack_ai::runtime::{monitor, stats};
 use std::io::{Read, Write};

@@ -1,17 +1,13 @@
-//! The exported symbols, and nothing but unpacking their arguments.
-//!
-//! What liblapack_ai.so exports is the table of src/routines.rs
-//! ([`crate::routines::exported_symbols`]); `tests/exports.rs` checks it
-//! against `nm -D --defined-only` and `tests/header.rs` against the
-//! declarations of `include/lapack_ai.h`.
-//!
-//! Every exported function runs its body through [`boundary`], so that no
-//! panic unwinds into the caller's C or Fortran frames.
+//! The boundary with the caller: what every exported function uses to read
+//! its arguments and to keep panics out of the caller's frames
+//! ([`boundary`], [`guarded`]), and the library's own C API ([`capi`]).
+//! The exported routines themselves are in their families' folders
+//! (src/ops/FAMILY/exports.rs); what liblapack_ai.so exports is the table
+//! of src/routines.rs ([`crate::routines::exported_symbols`]), which
+//! `tests/exports.rs` checks against `nm -D --defined-only` and
+//! `tests/header.rs` against the declarations of `include/lapack_ai.h`.
 
-pub mod alpha;
-pub mod blas;
 pub mod capi;
-pub mod lapack;
 
 use std::os::raw::{c_char, c_int};
 
@@ -53,6 +49,44 @@ pub(crate) unsafe fn read_char(p: *const c_char) -> u8 {
     unsafe { p.as_ref().map_or(0, |c| *c as u8) }
 }
 
+/// Sets INFO if the pointer is usable.
+///
+/// # Safety
+/// `info` is null or writable.
+pub(crate) unsafe fn set_info(info: *mut c_int, value: c_int) {
+    // SAFETY: the caller guarantees info is null or valid.
+    if let Some(i) = unsafe { info.as_mut() } {
+        *i = value;
+    }
+}
+
+/// Sets WORK(1) if the pointer is usable.
+///
+/// # Safety
+/// `work` is null or writable.
+pub(crate) unsafe fn set_work(work: *mut f64, value: f64) {
+    // SAFETY: the caller guarantees work is null or valid.
+    if let Some(w) = unsafe { work.as_mut() } {
+        *w = value;
+    }
+}
+
+/// Reads an INTEGER argument; a null pointer reads as `illegal`, a value
+/// the routine rejects at that argument's position.
+pub(crate) fn int(p: *const c_int, illegal: c_int) -> c_int {
+    // SAFETY: the Fortran caller passes valid (or null) scalar pointers.
+    unsafe { read(p) }.unwrap_or(illegal)
+}
+
+/// Runs an exported routine's body; a caught panic sets INFO to
+/// [`LAPACK_AI_INFO_INTERNAL_ERROR`].
+pub(crate) fn guarded(routine: &str, info: *mut c_int, body: impl FnOnce()) {
+    if boundary(routine, body).is_none() {
+        // SAFETY: info is the caller's INFO argument (or null).
+        unsafe { set_info(info, LAPACK_AI_INFO_INTERNAL_ERROR) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,7 +103,7 @@ mod tests {
         let (n, lda) = (2, 2);
         // SAFETY: every non-null pointer is valid; null ones must be caught.
         unsafe {
-            lapack::dgesv_(&n, std::ptr::null(), std::ptr::null_mut(), &lda, std::ptr::null_mut(),
+            crate::ops::lu::exports::dgesv_(&n, std::ptr::null(), std::ptr::null_mut(), &lda, std::ptr::null_mut(),
                 std::ptr::null_mut(), &lda, &mut info);
         }
         assert_eq!(info, -2);

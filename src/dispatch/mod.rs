@@ -19,51 +19,6 @@ use once_cell::sync::Lazy;
 use std::fmt;
 use std::time::Instant;
 
-/// GPU time of a call that does not shrink with the device's rate, in
-/// seconds: the LU's panels cost one launch per column (about n of
-/// them for n^3 flops), measured once per process on the device
-/// (`gpu::lu::step_seconds`) and added to the cost model's fixed cost.
-fn sequential_gpu_s(routine: Routine, flops: f64) -> f64 {
-    // Measured under a catch: a panic must not poison the Lazy (every
-    // later call would panic on it).
-    static LU_STEP_S: Lazy<f64> =
-        Lazy::new(|| panic::catch(crate::gpu::lu::step_seconds).ok().and_then(Result::ok).unwrap_or(0.0));
-    match routine {
-        Routine::Dgesv | Routine::Dgetrf => (1.5 * flops).cbrt() * *LU_STEP_S,
-        _ => 0.0,
-    }
-}
-
-/// The CPU LAPACK's own rate for this routine where it differs much
-/// from its DGEMM's (GFLOP/s): LU factorizations, whose panels run at a
-/// fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
-/// machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where
-/// its DGEMM runs at 470; bench/RESULTS.md). Measured once per process:
-/// the CPU DGETRF of a 512 x 512 matrix, best of three.
-fn cpu_gflops(routine: Routine) -> Option<f64> {
-    static CPU_LU_GFLOPS: Lazy<Option<f64>> = Lazy::new(|| {
-        let n: i32 = 512;
-        let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
-        let mut best = f64::INFINITY;
-        for _ in 0..3 {
-            let mut work = a.clone();
-            let mut ipiv = vec![0; n as usize];
-            let mut info = 0;
-            let t = Instant::now();
-            // SAFETY: an n x n matrix with leading dimension n, n pivots.
-            unsafe { (cpu::CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
-            best = best.min(t.elapsed().as_secs_f64());
-        }
-        let flops = 2.0 / 3.0 * (n as f64).powi(3);
-        (best > 0.0).then(|| flops / best / 1e9)
-    });
-    match routine {
-        Routine::Dgesv | Routine::Dgetrf => *CPU_LU_GFLOPS,
-        _ => None,
-    }
-}
-
-
 pub use crate::runtime::stats::Backend;
 
 /// Why a call went where it went (the log's words).
@@ -147,6 +102,10 @@ pub struct Call<D: FnOnce() -> String> {
     pub flops: f64,
     pub bytes: f64,
     pub launches: f64,
+    /// The family's own terms, when the machine's rates do not describe
+    /// it (src/ops/lu/cost.rs): changes the rates for a call of `flops`.
+    /// Asked only when the cost model decides.
+    pub adjust: Option<fn(&mut Rates, f64)>,
 }
 
 /// What a failed GPU attempt leaves: why, and the closure that finishes
@@ -227,10 +186,9 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
     }
     crate::runtime::start_once();
     let rates = || {
-        (*RATES).map(|mut r| {
-            r.launch_s += sequential_gpu_s(call.routine, call.flops);
-            if let Some(gflops) = cpu_gflops(call.routine) {
-                r.cpu_gflops = gflops;
+        rates().map(|mut r| {
+            if let Some(adjust) = call.adjust {
+                adjust(&mut r, call.flops);
             }
             r
         })

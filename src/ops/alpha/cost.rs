@@ -9,7 +9,7 @@
 //!   t(L) = rank * t(L-1, m/4, n/4, k/4) + bytes(L) / B_add + peel / R
 //!
 //! with bytes(L) the traffic of one level's combination passes
-//! (src/alpha/eval.rs) and `peel` the flops of the edges. The model ignores
+//! (src/ops/alpha/eval.rs) and `peel` the flops of the edges. The model ignores
 //! that a GEMM runs slower on smaller operands and that the passes and
 //! launches have gaps, so a level is allowed only where every block
 //! dimension is at least `min_block`, and is taken only if predicted
@@ -70,7 +70,7 @@ pub fn choose(scheme: &Compiled, m: usize, n: usize, k: usize, r: &AlphaRates, m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alpha::scheme::{Scheme, STRASSEN_SQUARED_49};
+    use crate::ops::alpha::scheme::{Scheme, STRASSEN_SQUARED_49};
 
     #[test]
     fn large_products_take_a_level_small_ones_none() {

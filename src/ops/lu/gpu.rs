@@ -21,7 +21,7 @@
 //! ```
 //!
 //! down to panels of at most `leaf` (32) columns, factored by the unblocked
-//! kernels of `kernels/lu.cl` (pivot search, interchange, scaling, rank-1
+//! kernels of `src/ops/lu/lu.cl` (pivot search, interchange, scaling, rank-1
 //! update), pivots and INFO kept on the device. A tall panel costs one
 //! launch per column over the whole device (`getf2_step`: every work-group
 //! updates its rows and proposes the next pivot, the last one to finish
@@ -75,7 +75,7 @@ use std::ffi::c_void;
 use std::os::raw::c_int;
 use std::ptr;
 
-pub const LU_SOURCE: &str = include_str!("../../kernels/lu.cl");
+pub const LU_SOURCE: &str = include_str!("lu.cl");
 
 /// Work-group size of the one-work-group kernels (`WG` of lu.cl).
 const WG: usize = 256;

@@ -1,7 +1,12 @@
-//! `dgemm_` (Fortran ABI) and `cblas_dgemm`.
+//! `dgemm_` (Fortran ABI) and `cblas_dgemm`: their arguments read and
+//! checked as reference BLAS and CBLAS check them, and each call routed: to
+//! the CPU LAPACK's DGEMM, or to the OpenCL engine's DGEMM from host memory
+//! (src/engine/opencl/gemm.rs), whose unfinished tiles of C the CPU
+//! computes if it fails.
 
-use super::{boundary, read, read_char};
-use crate::check;
+use super::check;
+use crate::abi::{boundary, read, read_char};
+use crate::ops::lsame;
 use crate::engine::cpu::{xerbla, CPU};
 use crate::dispatch::{self, Call, GpuPath, Routine};
 use crate::engine::opencl::gemm::{self, Gemm};
@@ -175,10 +180,11 @@ unsafe fn gemm(
         flops: 2.0 * mf * nf * kf,
         bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
         launches: 1.0,
+        adjust: None,
     };
     let g = Gemm {
-        trans_a: !check::lsame(ta, b'N'),
-        trans_b: !check::lsame(tb, b'N'),
+        trans_a: !lsame(ta, b'N'),
+        trans_b: !lsame(tb, b'N'),
         m: m as usize,
         n: n as usize,
         k: k as usize,

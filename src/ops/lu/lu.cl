@@ -1,5 +1,5 @@
 /*
- * lu.cl -- the small kernels of the GPU LU factorization and solve (src/gpu/lu.rs): the
+ * lu.cl -- the small kernels of the GPU LU factorization and solve (src/ops/lu/gpu.rs): the
  * unblocked panel at the leaves of the recursion (pivot search, row interchange, scaling,
  * rank-1 update), row interchanges of whole column ranges (DLASWP), the row permutation of
  * right-hand sides, and the triangular solves at the leaves of the recursive DTRSM. Every

@@ -1,5 +1,5 @@
 /*
- * The back-transformation of the band-to-bidiagonal chase (src/cpu/bulge.rs):
+ * The back-transformation of the band-to-bidiagonal chase (src/ops/svd/bulge.rs):
  * X := Q2 X for the n x cols matrix X, Q2 the product of the chase's
  * reflectors (either side's: the same shape).
  *

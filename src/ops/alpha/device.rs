@@ -1,6 +1,6 @@
 //! DGEMM_ALPHA on the GPU: the evaluator's [`Machine`] on device-resident
 //! matrices (block products by the DGEMM kernel, block combinations by
-//! kernels/alpha_combine.cl, all enqueued in order on the compute queue),
+//! src/ops/alpha/alpha_combine.cl, all enqueued in order on the compute queue),
 //! and the product from host memory: A, B (and C when beta != 0) copied to
 //! the device through the pinned staging, the scheme evaluated there, C
 //! copied back.
@@ -9,7 +9,7 @@ use crate::engine::opencl::context::{gpu, Gpu};
 use crate::engine::opencl::error::{cl, GpuError};
 use crate::engine::opencl::gemm::{Failure, Gemm, Tile};
 use crate::engine::opencl::resident::{self, DeviceMatrix, View};
-use crate::alpha::eval::{evaluate, Compiled, Counts, Machine, Product};
+use super::eval::{evaluate, Compiled, Counts, Machine, Product};
 use crate::engine::opencl::launch::Launch;
 use opencl3::kernel::Kernel;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
@@ -18,10 +18,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Instant;
 
-pub const COMBINE_SOURCE: &str = include_str!("../../kernels/alpha_combine.cl");
+pub const COMBINE_SOURCE: &str = include_str!("alpha_combine.cl");
 /// Blocks of a 4x4 grid: the fixed side of the combination kernels.
 const FIXED: usize = 16;
-/// Work-group size and elements per work-item (kernels/alpha_combine.cl).
+/// Work-group size and elements per work-item (src/ops/alpha/alpha_combine.cl).
 const WG: usize = 64;
 const PER: usize = 4;
 

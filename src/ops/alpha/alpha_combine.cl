@@ -1,4 +1,4 @@
-// Block combinations of DGEMM_ALPHA (src/alpha/eval.rs, src/gpu/alpha.rs).
+// Block combinations of DGEMM_ALPHA (src/ops/alpha/eval.rs, src/ops/alpha/device.rs).
 //
 // FIXED (-D, the number of blocks of a 4x4 grid: 16) is the number of
 // inputs of combine_in (the blocks of A or of B, combined into the S or T

@@ -18,7 +18,7 @@ pub struct HostView {
 /// Host memory, with a budget for temporaries.
 ///
 /// Temporaries are allocated fallibly and kept for reuse when dropped. The
-/// evaluator (src/alpha/eval.rs) allocates the same shapes for every block
+/// evaluator (src/ops/alpha/eval.rs) allocates the same shapes for every block
 /// product of a level, and writes C only after the first batch of an
 /// outer level's products, whose evaluation has allocated every shape once:
 /// so every allocation that can fail ([`NoMemory`]) comes before C is

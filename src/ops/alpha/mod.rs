@@ -11,7 +11,7 @@
 //!   verifier must reject.
 //! - [`eval`]: the evaluator, generic over a [`eval::Machine`]: host memory
 //!   with the CPU LAPACK ([`host`]) or device memory with the GPU kernels
-//!   (src/gpu/alpha.rs).
+//!   (src/ops/alpha/device.rs).
 //! - [`cost`]: how many levels pay, from the cost model's rates.
 //!
 //! One level of a rank-R scheme replaces 64 block products by R (48/64 =
@@ -27,7 +27,9 @@
 //! of the combination passes instead of measuring it).
 
 pub mod cost;
+pub mod device;
 pub mod eval;
+pub mod exports;
 pub mod host;
 pub mod scheme;
 

@@ -1,5 +1,5 @@
 //! The GPU SVD behind DGESVDOCL, `dgesvd_` and `dgesdd_`: A = U Σ Vᵀ of a
-//! real m x n matrix, m >= n here (the drivers in src/abi/lapack.rs pass
+//! real m x n matrix, m >= n here (the drivers in src/ops/svd/driver.rs pass
 //! Aᵀ when m < n).
 //!
 //! # Algorithm (two-stage reduction, hybrid, as MAGMA's and PLASMA's)
@@ -15,17 +15,17 @@
 //!    back as soon as its own part of the previous update is done, and the
 //!    rest of that update runs while the host factors it.
 //! 2. **Stage 2, band to bidiagonal** B1 = Q2 B P2ᵀ by Householder bulge
-//!    chasing on the host's cores (src/cpu/bulge.rs: about 8 NB n² flops,
+//!    chasing on the host's cores (src/ops/svd/bulge.rs: about 8 NB n² flops,
 //!    sweeps pipelined over threads), keeping the reflectors for vectors.
 //! 3. **Bidiagonal SVD** B = U_B Σ V_Bᵀ on the host, O(n²) for values
 //!    (DBDSQR, as DGESVD), divide and conquer for vectors (DBDSDC, as
-//!    DGESDD), in the parallel port of src/cpu/bdsdc.rs, whose largest
+//!    DGESDD), in the parallel port of src/ops/svd/bdsdc.rs, whose largest
 //!    products go to the GPU (idle meanwhile). For DGESVD's semantics, a
 //!    DBDSDC failure (never seen in practice) repeats the step with
 //!    DBDSQR, so that INFO > 0 means what DGESVD says: DBDSQR did not
 //!    converge.
 //! 4. **Back-transformations** U = Q1 Q2 U_B and V = P1 P2 V_B on the GPU:
-//!    Q2 and P2 by kernels/bulge.cl (the chase's reflectors grouped into
+//!    Q2 and P2 by src/ops/svd/bulge.cl (the chase's reflectors grouped into
 //!    block reflectors of NB sweeps, applied in waves of disjoint groups),
 //!    Q1 and P1 in blocks of `NB_APPLY` reflectors as compact WY transforms
 //!    I - V T Vᵀ (Schreiber and Van Loan 1989), three DGEMMs each; V is
@@ -52,7 +52,7 @@ use crate::engine::opencl::context::{gpu, Gpu};
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::{fault, host};
 use crate::engine::opencl::resident::{self, DeviceMatrix, View};
-use crate::cpu::bulge::{self, Band, Reflectors, Side};
+use super::bulge::{self, Band, Reflectors, Side};
 use crate::engine::cpu::bundled::routines as netlib;
 use crate::engine::opencl::launch::Launch;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
@@ -72,7 +72,7 @@ const NB_APPLY: usize = 128;
 /// The block sizes: [`NB`], [`NX`], [`NB_APPLY`], or
 /// `LAPACK_AI_TEST_SVD_BLOCKS=nb,nx,nbapply` (a test hook: tiny blocks make
 /// small matrices run every GPU step on PoCL; while it is set, every
-/// product of DBDSDC's top merges goes to the GPU too, src/cpu/bdsdc.rs).
+/// product of DBDSDC's top merges goes to the GPU too, src/ops/svd/bdsdc.rs).
 fn blocks() -> (usize, usize, usize) {
     crate::runtime::config::hooks().svd_blocks.unwrap_or((NB, NX, NB_APPLY))
 }
@@ -145,10 +145,10 @@ pub unsafe fn svd(
     let mut ub = host::zeroed(n * n, "svd")?;
     let mut vtb = host::zeroed(n * n, "svd")?;
     // SAFETY: d and e hold n values, ub and vtb are n x n.
-    info = crate::cpu::bdsdc::with_gpu_products(|| unsafe {
-        crate::cpu::bdsdc::bdsdc_upper(n, d.as_mut_ptr(), e.as_mut_ptr(), ub.as_mut_ptr(), n, vtb.as_mut_ptr(), n)
+    info = crate::ops::svd::bdsdc::with_gpu_products(|| unsafe {
+        crate::ops::svd::bdsdc::bdsdc_upper(n, d.as_mut_ptr(), e.as_mut_ptr(), ub.as_mut_ptr(), n, vtb.as_mut_ptr(), n)
     });
-    if info == crate::cpu::bdsdc::NO_MEMORY {
+    if info == crate::ops::svd::bdsdc::NO_MEMORY {
         return Err(GpuError::HostMemory(8 * n * n));
     }
     if info != 0 && flavor == Flavor::Gesvd {
@@ -418,8 +418,8 @@ fn t_factor(rows: usize, k: usize, v: &[f64], tau: &[f64]) -> Vec<f64> {
     larft_from_gram(k, &gram, tau)
 }
 
-/// kernels/bulge.cl.
-const BULGE_SOURCE: &str = include_str!("../../kernels/bulge.cl");
+/// src/ops/svd/bulge.cl.
+const BULGE_SOURCE: &str = include_str!("bulge.cl");
 /// The kernel's BMAX: the largest band (and sweep group) it takes.
 const BMAX: usize = 32;
 /// Columns per work-group (the kernel's NC) and its work-group size.
@@ -436,7 +436,7 @@ fn upload<T: Copy>(g: &Gpu, data: &[T]) -> Result<Buffer<T>, GpuError> {
 }
 
 /// X := Q2 X (`side` Left) or P2 X (Right) for the n x `cols` device matrix
-/// X whose element (i, c) is at `x.off + i rs + c cs` (kernels/bulge.cl).
+/// X whose element (i, c) is at `x.off + i rs + c cs` (src/ops/svd/bulge.cl).
 /// Waits for the kernels, so that the reflector buffers go on return (on
 /// an error return OpenCL keeps a released buffer until the commands that
 /// use it have completed).
@@ -480,7 +480,7 @@ unsafe fn chase_apply(g: &mut Gpu, r: &Reflectors, side: Side, x: View, rs: usiz
             .arg(&bv.get()).arg(&bt.get()).arg(&bf.get()).arg(&bg.get()).arg(&tg.get())
             .enqueue(&g.queue, &[groups * BULGE_WG], &[BULGE_WG], &[])?;
     }
-    // Waves: group (sg, k) in wave k + nsg - 1 - sg (kernels/bulge.cl).
+    // Waves: group (sg, k) in wave k + nsg - 1 - sg (src/ops/svd/bulge.cl).
     let waves = (0..nsg).map(|sg| bulge::tasks(n, b, sg * gs) + nsg - 1 - sg).max().unwrap_or(0);
     for wave in 0..waves {
         let wi = ints(wave);
@@ -637,7 +637,7 @@ struct Stage1<'a> {
 
 /// U := Q1 Q2 [U_B; 0] (or [U_B 0; 0 I] for all m columns) and
 /// Vᵀ := V_Bᵀ P2ᵀ P1ᵀ on the GPU, then both read into the caller's outputs
-/// (Vᵀ first). Q2 and P2 (stage 2, `chase`) by kernels/bulge.cl, Q1 and P1
+/// (Vᵀ first). Q2 and P2 (stage 2, `chase`) by src/ops/svd/bulge.cl, Q1 and P1
 /// in blocks of `nba` reflectors.
 ///
 /// # Safety

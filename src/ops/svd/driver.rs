@@ -11,7 +11,7 @@
 
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::host;
-use super::svd::{svd, Flavor, Out, Outcome};
+use super::gpu::{svd, Flavor, Out, Outcome};
 use crate::engine::cpu::bundled::routines as netlib;
 use std::os::raw::c_int;
 

@@ -1,17 +1,19 @@
 //! DGEMM_ALPHA: `dgemm_alpha_` (Fortran ABI) and `lapack_ai_dgemm_alpha`
 //! (C, LAPACKE's conventions). The scheme, its evaluation and the choice
-//! of levels are in src/alpha; the GPU side in src/gpu/alpha.rs.
+//! of levels are in this folder's other files; the device's side in
+//! device.rs.
 
-use super::blas::read_dgemm_args;
-use super::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
-use super::capi::{LAPACK_AI_COL_MAJOR, LAPACK_AI_ROW_MAJOR};
-use crate::alpha::cost::AlphaRates;
-use crate::alpha::eval::{evaluate, Counts, Product};
-use crate::alpha::host::{self, Host, HostView};
-use crate::alpha::{self as fast};
-use crate::check;
+use super::cost::AlphaRates;
+use super::device as gpu_alpha;
+use super::eval::{evaluate, Counts, Product};
+use super::host::{self, Host, HostView};
+use super::{self as fast};
+use crate::abi::capi::{LAPACK_AI_COL_MAJOR, LAPACK_AI_ROW_MAJOR};
+use crate::abi::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::dispatch::{self, Call, GpuPath, Routine};
-use crate::gpu::alpha as gpu_alpha;
+use crate::ops::gemm::check;
+use crate::ops::gemm::exports::read_dgemm_args;
+use crate::ops::lsame;
 use crate::engine::opencl::gemm::{self, Failure, Gemm, Tile};
 use once_cell::sync::{Lazy, OnceCell};
 use std::cell::RefCell;
@@ -99,7 +101,7 @@ pub unsafe extern "C" fn lapack_ai_dgemm_alpha(
 ) -> c_int {
     boundary("lapack_ai_dgemm_alpha", || {
         let (ta, tb) = (transa as u8, transb as u8);
-        let legal = |t: u8| check::lsame(t, b'N') || check::lsame(t, b'T') || check::lsame(t, b'C');
+        let legal = |t: u8| lsame(t, b'N') || lsame(t, b'T') || lsame(t, b'C');
         let row_major = match layout {
             LAPACK_AI_COL_MAJOR => false,
             LAPACK_AI_ROW_MAJOR => true,
@@ -120,7 +122,7 @@ pub unsafe extern "C" fn lapack_ai_dgemm_alpha(
         if k < 0 {
             return -6;
         }
-        let (nota, notb) = (check::lsame(ta, b'N'), check::lsame(tb, b'N'));
+        let (nota, notb) = (lsame(ta, b'N'), lsame(tb, b'N'));
         // The extent of a row (row major) or column (column major) of A, B, C.
         let (a_need, b_need, c_need) = if row_major {
             (if nota { k } else { m }, if notb { n } else { k }, n)
@@ -272,10 +274,11 @@ unsafe fn product(
         flops: 2.0 * mf * nf * kf,
         bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
         launches: 1.0,
+        adjust: None,
     };
     let g = Gemm {
-        trans_a: !check::lsame(ta, b'N'),
-        trans_b: !check::lsame(tb, b'N'),
+        trans_a: !lsame(ta, b'N'),
+        trans_b: !lsame(tb, b'N'),
         m: m as usize,
         n: n as usize,
         k: k as usize,
@@ -383,7 +386,7 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
         Some((r.plain.launch_s + copies.max(t0), r.plain.launch_s + copies + tl))
     };
     let host = planned.and_then(|(_, _, t0, tl)| host_pays(t0, tl));
-    let worth = fast::settings().levels.is_some() || host.is_some_and(|(p, a)| a < p * (1.0 - crate::alpha::cost::MARGIN));
+    let worth = fast::settings().levels.is_some() || host.is_some_and(|(p, a)| a < p * (1.0 - super::cost::MARGIN));
     match planned {
         Some((scheme, levels, t0, tl)) if levels > 0 && fits && worth => {
             let mut counts = Counts::default();
@@ -419,6 +422,6 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
 unsafe fn plain_cpu(g: &Gemm) {
     let mut host = Host::new(0);
     let view = |p: *const f64, ld: usize| HostView { ptr: p as *mut f64, ld };
-    use crate::alpha::eval::Machine;
+    use crate::ops::alpha::eval::Machine;
     let _ = host.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, g.alpha, view(g.a, g.lda), view(g.b, g.ldb), g.beta, view(g.c, g.ldc));
 }

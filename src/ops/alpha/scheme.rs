@@ -15,7 +15,7 @@
 //! for all s^6 index tuples. [`Scheme::brent_defects`] counts the
 //! equations that fail, in exact rational arithmetic, or modulo a prime.
 //!
-//! The schemes are text files in `src/alpha/schemes/`, each with its
+//! The schemes are text files in `src/ops/alpha/schemes/`, each with its
 //! provenance in its header: `#` comment lines, `rank R`, then `U`, `V`,
 //! `W`, each followed by R lines of s*s coefficients (integers or `p/q`).
 

@@ -1,6 +1,6 @@
 //! Stage 2 of the two-stage bidiagonal reduction: an upper band matrix
 //! (bandwidth `kd`) to upper bidiagonal form by Householder bulge chasing,
-//! B1 = Q2 B P2ᵀ, on all cores (src/gpu/svd.rs runs stage 1 on the GPU).
+//! B1 = Q2 B P2ᵀ, on all cores (src/ops/svd/gpu.rs runs stage 1 on the GPU).
 //!
 //! # The chase (Lang 1996; the scheme of PLASMA's and MAGMA's SVD)
 //! Sweep `s` (s = 0 .. n-2) clears row s beyond its superdiagonal and
@@ -38,7 +38,7 @@
 //! act on one window of b+g-1 rows. This order equals the generation
 //! order's reverse: it swaps only pairs (s, k), (s', k') with s' >= s and
 //! k' > k, whose ranges are disjoint (tested below, bitwise).
-//! kernels/bulge.cl applies them that way on the GPU.
+//! src/ops/svd/bulge.cl applies them that way on the GPU.
 
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::host;
@@ -316,7 +316,7 @@ pub enum Side {
 }
 
 /// Host applications of the reflectors, for the tests (the library applies
-/// them on the GPU, kernels/bulge.cl).
+/// them on the GPU, src/ops/svd/bulge.cl).
 #[cfg(test)]
 impl Reflectors {
     fn of(&self, side: Side) -> (&[f64], &[f64]) {
@@ -356,7 +356,7 @@ impl Reflectors {
         }
     }
 
-    /// As [`Reflectors::apply`], in the blocked order of kernels/bulge.cl:
+    /// As [`Reflectors::apply`], in the blocked order of src/ops/svd/bulge.cl:
     /// groups of `g` sweeps from the last, k rising, sweeps of the group
     /// from the last.
     pub fn apply_grouped(&self, side: Side, x: &mut [f64], ldx: usize, cols: usize, g: usize) {

@@ -1,0 +1,140 @@
+//! Argument validation, exactly as reference LAPACK 3.12 / CBLAS does it:
+//! the same tests in the same order, so that the first illegal argument
+//! reported (through `xerbla_`) is the one reference reports. Each function
+//! returns 0 when every argument is legal, else the value reference puts in
+//! INFO (negative for LAPACK drivers, the positive XERBLA position for
+//! BLAS). `tests/reference_checks.rs` compares every function here with the
+//! bundled reference on many random argument lists.
+
+use crate::engine::cpu::xerbla::CblasError;
+use crate::ops::lsame;
+
+/// DGEMM (reference BLAS `dgemm.f`): 0, or the position of the first
+/// illegal argument (1 TRANSA, 2 TRANSB, 3 M, 4 N, 5 K, 8 LDA, 10 LDB,
+/// 13 LDC).
+#[allow(clippy::too_many_arguments)]
+pub fn dgemm(transa: u8, transb: u8, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32) -> i32 {
+    let nota = lsame(transa, b'N');
+    let notb = lsame(transb, b'N');
+    let nrowa = if nota { m } else { k };
+    let nrowb = if notb { k } else { n };
+    if !nota && !lsame(transa, b'C') && !lsame(transa, b'T') {
+        1
+    } else if !notb && !lsame(transb, b'C') && !lsame(transb, b'T') {
+        2
+    } else if m < 0 {
+        3
+    } else if n < 0 {
+        4
+    } else if k < 0 {
+        5
+    } else if lda < nrowa.max(1) {
+        8
+    } else if ldb < nrowb.max(1) {
+        10
+    } else if ldc < m.max(1) {
+        13
+    } else {
+        0
+    }
+}
+
+/// DGEMM's quick return: nothing to compute and C unchanged.
+pub fn dgemm_quick_return(m: i32, n: i32, k: i32, alpha: f64, beta: f64) -> bool {
+    m == 0 || n == 0 || ((alpha == 0.0 || k == 0) && beta == 1.0)
+}
+
+/// CBLAS enumerations (cblas.h).
+pub const CBLAS_ROW_MAJOR: i32 = 101;
+pub const CBLAS_COL_MAJOR: i32 = 102;
+pub const CBLAS_NO_TRANS: i32 = 111;
+pub const CBLAS_TRANS: i32 = 112;
+pub const CBLAS_CONJ_TRANS: i32 = 113;
+
+/// A DGEMM call in Fortran (column-major) terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FortranGemm {
+    pub transa: u8,
+    pub transb: u8,
+    pub m: i32,
+    pub n: i32,
+    pub lda: i32,
+    pub ldb: i32,
+    /// Row-major: A and B trade places (C^T = B^T A^T).
+    pub swap_ab: bool,
+}
+
+/// `cblas_dgemm` (reference CBLAS `cblas_dgemm.c`): the layout and
+/// transpose checks, then the Fortran DGEMM checks on the column-major call
+/// it makes (row major: C^T = op(B)^T op(A)^T).
+#[allow(clippy::too_many_arguments)]
+pub fn cblas_dgemm(
+    layout: i32, transa: i32, transb: i32, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
+) -> Result<FortranGemm, CblasError> {
+    let trans_char = |t: i32| match t {
+        CBLAS_TRANS => Some(b'T'),
+        CBLAS_CONJ_TRANS => Some(b'C'),
+        CBLAS_NO_TRANS => Some(b'N'),
+        _ => None,
+    };
+    let row_major = match layout {
+        CBLAS_COL_MAJOR => false,
+        CBLAS_ROW_MAJOR => true,
+        _ => {
+            return Err(CblasError { position: 1, form: "Illegal layout setting, %d\n", value: layout, row_major: false })
+        }
+    };
+    let Some(ta) = trans_char(transa) else {
+        return Err(CblasError { position: 2, form: "Illegal TransA setting, %d\n", value: transa, row_major });
+    };
+    let Some(tb) = trans_char(transb) else {
+        return Err(CblasError { position: 3, form: "Illegal TransB setting, %d\n", value: transb, row_major });
+    };
+    let call = if row_major {
+        FortranGemm { transa: tb, transb: ta, m: n, n: m, lda: ldb, ldb: lda, swap_ab: true }
+    } else {
+        FortranGemm { transa: ta, transb: tb, m, n, lda, ldb, swap_ab: false }
+    };
+    match dgemm(call.transa, call.transb, call.m, call.n, k, call.lda, call.ldb, ldc) {
+        0 => Ok(call),
+        info => Err(CblasError { position: info + 1, form: "", value: 0, row_major }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dgemm_reports_the_first_illegal_argument() {
+        assert_eq!(dgemm(b'N', b'N', 3, 4, 5, 3, 5, 3), 0);
+        assert_eq!(dgemm(b'x', b'q', -1, 4, 5, 3, 5, 3), 1);
+        assert_eq!(dgemm(b't', b'q', -1, 4, 5, 3, 5, 3), 2);
+        assert_eq!(dgemm(b'T', b'C', -1, -1, 5, 0, 5, 3), 3);
+        assert_eq!(dgemm(b'T', b'N', 3, 4, 5, 4, 5, 3), 8);
+        assert_eq!(dgemm(b'N', b'T', 3, 4, 5, 3, 3, 3), 10);
+        assert_eq!(dgemm(b'N', b'N', 3, 4, 5, 3, 5, 2), 13);
+        // Zero dimensions still need leading dimensions of at least one.
+        assert_eq!(dgemm(b'N', b'N', 0, 0, 0, 0, 1, 1), 8);
+    }
+
+    #[test]
+    fn cblas_row_major_maps_positions_back() {
+        let ok = cblas_dgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, 3, 4, 5, 5, 5, 4).unwrap();
+        assert_eq!(ok, FortranGemm { transa: b'T', transb: b'N', m: 4, n: 3, lda: 5, ldb: 5, swap_ab: true });
+        // Row-major M < 0 is CBLAS argument 4, N < 0 argument 5: reference
+        // passes the swapped Fortran position, cblas_xerbla maps it back.
+        let pos = |e: CblasError| (e.position, e.user_position());
+        let rm = |m, n, lda, ldb, ldc| cblas_dgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, m, n, 5, lda, ldb, ldc);
+        assert_eq!(pos(rm(-1, 4, 5, 4, 4).unwrap_err()), (5, 4));
+        assert_eq!(pos(rm(3, -1, 5, 4, 4).unwrap_err()), (4, 5));
+        // Row-major: LDA of A (3x5, not transposed) must be >= K = 5.
+        assert_eq!(pos(rm(3, 4, 4, 4, 4).unwrap_err()), (11, 9));
+        assert_eq!(pos(rm(3, 4, 5, 3, 4).unwrap_err()), (9, 11));
+        assert_eq!(pos(rm(3, 4, 5, 4, 3).unwrap_err()), (14, 14));
+        assert_eq!(cblas_dgemm(CBLAS_COL_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, 3, 4, 5, 2, 5, 3).unwrap_err().position, 9);
+        let e = cblas_dgemm(7, CBLAS_NO_TRANS, CBLAS_NO_TRANS, 3, 4, 5, 5, 5, 4).unwrap_err();
+        assert_eq!((e.position, e.value), (1, 7));
+        assert_eq!(cblas_dgemm(CBLAS_COL_MAJOR, CBLAS_NO_TRANS, 0, 3, 4, 5, 5, 5, 4).unwrap_err().position, 3);
+    }
+}

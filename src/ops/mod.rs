@@ -1,0 +1,33 @@
+//! The routine families, a folder each: its exported functions
+//! (`exports.rs`: the arguments read and checked, the call routed), its
+//! argument checks (`check.rs`, exactly reference LAPACK's), its cost
+//! terms for the router, its GPU algorithm and its CPU call. They sit on
+//! the dispatcher (src/dispatch/), the engines (src/engine/) and the
+//! run-time layer (src/runtime/), and do not call each other.
+//!
+//! - [`gemm`]: `dgemm_`, `cblas_dgemm`;
+//! - [`lu`]: `dgesv_`, `dgetrf_`, `dgetrs_`;
+//! - [`svd`]: `dgesvd_`, `dgesdd_`, `dgesvdocl_`, `lapack_ai_dgesvdocl`;
+//! - [`alpha`]: `dgemm_alpha_`, `lapack_ai_dgemm_alpha`.
+
+pub mod alpha;
+pub mod gemm;
+pub mod lu;
+pub mod svd;
+
+/// LAPACK's LSAME for a single character: `ca` equals `cb` ignoring case.
+/// (Character arguments are the first byte the caller passed.)
+pub fn lsame(ca: u8, cb: u8) -> bool {
+    ca.eq_ignore_ascii_case(&cb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lsame_ignores_case_only() {
+        assert!(lsame(b'n', b'N') && lsame(b'T', b't') && !lsame(b'X', b'N'));
+    }
+
+}
