@@ -39,7 +39,7 @@ fn parallel_dbdsdc_is_bitwise_the_reference() {
             let mut vt1 = vec![f64::NAN; n * n];
             let mut u2 = vec![f64::NAN; (n + 1) * n];
             let mut vt2 = vec![f64::NAN; (n + 2) * n];
-            let info1 = unsafe { bdsdc_upper(n, d1.as_mut_ptr(), e1.as_mut_ptr(), u1.as_mut_ptr(), n, vt1.as_mut_ptr(), n) };
+            let info1 = unsafe { bdsdc_upper(n, d1.as_mut_ptr(), e1.as_mut_ptr(), u1.as_mut_ptr(), n, vt1.as_mut_ptr(), n, None) };
             let ni = n as i32;
             let (ldu2, ldvt2) = ((n + 1) as i32, (n + 2) as i32);
             let mut work = vec![0.0; 3 * n * n + 4 * n + 1];

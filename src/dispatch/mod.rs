@@ -112,13 +112,15 @@ pub struct Call<D: FnOnce() -> String> {
 /// the call on the CPU (all of it, or the part the GPU did not do).
 pub type GpuFailure<'a, R> = (GpuError, Box<dyn FnOnce() -> R + 'a>);
 
-/// A GPU implementation of a call. On an error it says how to finish the
-/// call on the CPU ([`GpuFailure`]). If it panics, [`run`] computes the
-/// whole call on the CPU: so a path that writes the caller's outputs in
-/// parts must catch its own panics where it knows what it has written
-/// (the GPU DGEMM does, per tile of C); the others write their outputs
-/// only at the end, by copies that do not panic.
-pub type GpuPath<'a, R> = Box<dyn FnOnce() -> Result<R, GpuFailure<'a, R>> + 'a>;
+/// A GPU implementation of a call (`run`'s `gpu`), a closure: on an error
+/// it says how to finish the call on the CPU ([`GpuFailure`]; the only
+/// allocation of a routed call is that box, on a failure). If it panics,
+/// [`run`] computes the whole call on the CPU: so a path that writes the
+/// caller's outputs in parts must catch its own panics where it knows what
+/// it has written (the GPU DGEMM does, per tile of C); the others write
+/// their outputs only at the end, by copies that do not panic.
+pub trait GpuPath<'a, R>: FnOnce() -> Result<R, GpuFailure<'a, R>> {}
+impl<'a, R, F: FnOnce() -> Result<R, GpuFailure<'a, R>>> GpuPath<'a, R> for F {}
 
 /// The cost model's rates for this process: `LAPACK_AI_RATES`, else the
 /// calibration cache, else a calibration now (see [`calibrate`]).
@@ -180,7 +182,7 @@ pub fn host_step<R>(f: impl FnOnce() -> R) -> R {
 /// Routes one call that has passed its argument checks, runs it, logs it.
 /// `cpu` runs the whole call on the CPU backend; `gpu`, where the routine
 /// has one, runs it on the GPU. Inside a [`host_step`], `cpu` at once.
-pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<GpuPath<'a, R>>) -> R {
+pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<impl GpuPath<'a, R>>) -> R {
     if HOST_STEP.get() {
         return cpu();
     }

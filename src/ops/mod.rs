@@ -3,7 +3,8 @@
 //! argument checks (`check.rs`, exactly reference LAPACK's), its cost
 //! terms for the router, its GPU algorithm and its CPU call. They sit on
 //! the dispatcher (src/dispatch/), the engines (src/engine/) and the
-//! run-time layer (src/runtime/), and do not call each other.
+//! run-time layer (src/runtime/), and do not call each other (but that
+//! DGEMM_ALPHA takes DGEMM's argument checks).
 //!
 //! - [`gemm`]: `dgemm_`, `cblas_dgemm`;
 //! - [`lu`]: `dgesv_`, `dgetrf_`, `dgetrs_`;

@@ -10,9 +10,8 @@ use super::host::{self, Host, HostView};
 use super::{self as fast};
 use crate::abi::capi::{LAPACK_AI_COL_MAJOR, LAPACK_AI_ROW_MAJOR};
 use crate::abi::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
-use crate::dispatch::{self, Call, GpuPath, Routine};
-use crate::ops::gemm::check;
-use crate::ops::gemm::exports::read_dgemm_args;
+use crate::dispatch::{self, Call, Routine};
+use crate::ops::gemm::check::{self, read_dgemm_args};
 use crate::ops::lsame;
 use crate::engine::opencl::gemm::{self, Failure, Gemm, Tile};
 use once_cell::sync::{Lazy, OnceCell};
@@ -292,7 +291,7 @@ unsafe fn product(
         ldc: ldc as usize,
     };
     let plan_ref = &plan_text;
-    let gpu: GpuPath<'_, ()> = Box::new(move || {
+    let gpu = move || {
         // SAFETY: legal arguments and the caller's arrays.
         unsafe { on_gpu(&g, plan_ref) }.map_err(|failure| {
             let finish: Box<dyn FnOnce()> = Box::new(move || {
@@ -311,7 +310,7 @@ unsafe fn product(
             });
             (failure.error, finish)
         })
-    });
+    };
     // SAFETY: legal arguments and the caller's arrays.
     dispatch::run(call, || unsafe { on_cpu(&g, &plan_text) }, Some(gpu));
 }

@@ -6,8 +6,10 @@
 //! BLAS). `tests/reference_checks.rs` compares every function here with the
 //! bundled reference on many random argument lists.
 
-use crate::engine::cpu::xerbla::CblasError;
+use crate::abi::{read, read_char};
+use crate::engine::cpu::xerbla::{self, CblasError};
 use crate::ops::lsame;
+use std::os::raw::{c_char, c_int};
 
 /// DGEMM (reference BLAS `dgemm.f`): 0, or the position of the first
 /// illegal argument (1 TRANSA, 2 TRANSB, 3 M, 4 N, 5 K, 8 LDA, 10 LDB,
@@ -99,6 +101,58 @@ pub fn cblas_dgemm(
         0 => Ok(call),
         info => Err(CblasError { position: info + 1, form: "", value: 0, row_major }),
     }
+}
+
+/// DGEMM's scalar arguments, read and checked.
+pub(crate) struct DgemmArgs {
+    pub ta: u8,
+    pub tb: u8,
+    pub m: c_int,
+    pub n: c_int,
+    pub k: c_int,
+    pub alpha: f64,
+    pub lda: c_int,
+    pub ldb: c_int,
+    pub beta: f64,
+    pub ldc: c_int,
+}
+
+/// Reads DGEMM's Fortran scalar arguments and checks them as reference
+/// DGEMM does; an illegal one is reported as XERBLA(`srname`, position)
+/// and gives `None`. A null integer makes its argument illegal (-1 is
+/// illegal for all of DGEMM's dimensions and leading dimensions), and so
+/// does a null ALPHA (6) or BETA (11).
+///
+/// # Safety
+/// Every pointer is null or valid for reading its scalar.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn read_dgemm_args(
+    srname: &str,
+    transa: *const c_char,
+    transb: *const c_char,
+    m: *const c_int,
+    n: *const c_int,
+    k: *const c_int,
+    alpha: *const f64,
+    lda: *const c_int,
+    ldb: *const c_int,
+    beta: *const f64,
+    ldc: *const c_int,
+) -> Option<DgemmArgs> {
+    // SAFETY (all reads): the caller's guarantee.
+    let (ta, tb) = unsafe { (read_char(transa), read_char(transb)) };
+    let int = |p: *const c_int| unsafe { read(p) }.unwrap_or(-1);
+    let (m, n, k, lda, ldb, ldc) = (int(m), int(n), int(k), int(lda), int(ldb), int(ldc));
+    let info = dgemm(ta, tb, m, n, k, lda, ldb, ldc);
+    if info != 0 {
+        xerbla::report(srname, info);
+        return None;
+    }
+    let (Some(alpha_v), Some(beta_v)) = (unsafe { read(alpha) }, unsafe { read(beta) }) else {
+        xerbla::report(srname, if alpha.is_null() { 6 } else { 11 });
+        return None;
+    };
+    Some(DgemmArgs { ta, tb, m, n, k, alpha: alpha_v, lda, ldb, beta: beta_v, ldc })
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 //! (src/engine/opencl/gemm.rs), whose unfinished tiles of C the CPU
 //! computes if it fails.
 
-use super::check;
-use crate::abi::{boundary, read, read_char};
+use super::check::{self, read_dgemm_args};
+use crate::abi::boundary;
 use crate::ops::lsame;
 use crate::engine::cpu::{xerbla, CPU};
-use crate::dispatch::{self, Call, GpuPath, Routine};
+use crate::dispatch::{self, Call, Routine};
 use crate::engine::opencl::gemm::{self, Gemm};
 use std::os::raw::{c_char, c_int};
 
@@ -55,58 +55,6 @@ pub unsafe extern "C" fn dgemm_(
         // arrays are the caller's, as reference DGEMM would use them.
         unsafe { gemm(Routine::Dgemm, d.ta, d.tb, d.m, d.n, d.k, d.alpha, a, d.lda, b, d.ldb, d.beta, c, d.ldc) }
     });
-}
-
-/// DGEMM's scalar arguments, read and checked.
-pub(crate) struct DgemmArgs {
-    pub ta: u8,
-    pub tb: u8,
-    pub m: c_int,
-    pub n: c_int,
-    pub k: c_int,
-    pub alpha: f64,
-    pub lda: c_int,
-    pub ldb: c_int,
-    pub beta: f64,
-    pub ldc: c_int,
-}
-
-/// Reads DGEMM's Fortran scalar arguments and checks them as reference
-/// DGEMM does; an illegal one is reported as XERBLA(`srname`, position)
-/// and gives `None`. A null integer makes its argument illegal (-1 is
-/// illegal for all of DGEMM's dimensions and leading dimensions), and so
-/// does a null ALPHA (6) or BETA (11).
-///
-/// # Safety
-/// Every pointer is null or valid for reading its scalar.
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn read_dgemm_args(
-    srname: &str,
-    transa: *const c_char,
-    transb: *const c_char,
-    m: *const c_int,
-    n: *const c_int,
-    k: *const c_int,
-    alpha: *const f64,
-    lda: *const c_int,
-    ldb: *const c_int,
-    beta: *const f64,
-    ldc: *const c_int,
-) -> Option<DgemmArgs> {
-    // SAFETY (all reads): the caller's guarantee.
-    let (ta, tb) = unsafe { (read_char(transa), read_char(transb)) };
-    let int = |p: *const c_int| unsafe { read(p) }.unwrap_or(-1);
-    let (m, n, k, lda, ldb, ldc) = (int(m), int(n), int(k), int(lda), int(ldb), int(ldc));
-    let info = check::dgemm(ta, tb, m, n, k, lda, ldb, ldc);
-    if info != 0 {
-        xerbla::report(srname, info);
-        return None;
-    }
-    let (Some(alpha_v), Some(beta_v)) = (unsafe { read(alpha) }, unsafe { read(beta) }) else {
-        xerbla::report(srname, if alpha.is_null() { 6 } else { 11 });
-        return None;
-    };
-    Some(DgemmArgs { ta, tb, m, n, k, alpha: alpha_v, lda, ldb, beta: beta_v, ldc })
 }
 
 /// CBLAS DGEMM: C := alpha*op(A)*op(B) + beta*C in row- or column-major
@@ -197,7 +145,7 @@ unsafe fn gemm(
         c,
         ldc: ldc as usize,
     };
-    let gpu: GpuPath<'_, ()> = Box::new(move || {
+    let gpu = move || {
         // SAFETY: legal arguments and the caller's arrays.
         unsafe { gemm::dgemm(&g) }.map_err(|failure| {
             let finish: Box<dyn FnOnce()> = Box::new(move || {
@@ -209,7 +157,7 @@ unsafe fn gemm(
             });
             (failure.error, finish)
         })
-    });
+    };
     // SAFETY: legal arguments and the caller's arrays.
     dispatch::run(call, || unsafe { cpu_gemm(&g) }, Some(gpu));
 }

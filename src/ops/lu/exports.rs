@@ -24,8 +24,8 @@ fn lu_path<'a, T: 'a>(
     cpu: impl FnOnce() + 'a,
     finish_factors: impl FnOnce(usize, Vec<i32>, c_int) + 'a,
     solve_rest: impl FnOnce(c_int, usize) + 'a,
-) -> GpuPath<'a, ()> {
-    Box::new(move || match run() {
+) -> impl GpuPath<'a, ()> {
+    move || match run() {
         Ok(result) => {
             done(result);
             Ok(())
@@ -35,7 +35,7 @@ fn lu_path<'a, T: 'a>(
             Err((error, Box::new(move || finish_factors(done, ipiv, info)) as Box<dyn FnOnce()>))
         }
         Err(lu::LuFailure::Solve { error, info, done }) => Err((error, Box::new(move || solve_rest(info, done)) as Box<dyn FnOnce()>)),
-    })
+    }
 }
 
 /// DGESV computes the solution to A * X = B for a general N-by-N matrix A

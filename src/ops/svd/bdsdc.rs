@@ -17,8 +17,8 @@
 //! - The merges of a level run side by side only if there are at least as
 //!   many as threads and none has more than `PARALLEL_MERGE_MAX` rows;
 //!   otherwise one at a time, parallel inside, with the process's threaded
-//!   DGEMM; for the GPU SVD ([`with_gpu_products`]) their largest products
-//!   go to the GPU.
+//!   DGEMM; the GPU SVD hands its device's DGEMM for their largest
+//!   products ([`Offload`]).
 //!
 //! Measured on the H100 machine's 16 cores, for the bidiagonal of a random
 //! 4096 x 4096 matrix: OpenBLAS's DBDSDC 2.9 s, this port 2.3 s before the
@@ -33,6 +33,7 @@
 //! matrix products go to the process's DGEMM (or to the GPU, as above).
 
 use crate::engine::cpu::bundled::routines as netlib;
+use crate::engine::opencl::gemm::{Failure, Gemm};
 use crate::engine::opencl::host;
 use std::os::raw::c_int;
 
@@ -134,7 +135,9 @@ fn par_for(count: usize, t: usize, f: &(dyn Fn(usize) -> c_int + Sync)) -> c_int
 /// # Safety
 /// d holds n, e n-1 (or more) values; u and vt are n x n with their
 /// leading dimensions (>= n).
-pub unsafe fn bdsdc_upper(n: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: usize, vt: *mut f64, ldvt: usize) -> c_int {
+pub unsafe fn bdsdc_upper(
+    n: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: usize, vt: *mut f64, ldvt: usize, offload: Option<Offload<'_>>,
+) -> c_int {
     // 1-based element access, as in the reference.
     let dd = |i: usize| d.wrapping_add(i - 1);
     let uu = |i: usize, j: usize| u.wrapping_add((i - 1) + (j - 1) * ldu);
@@ -193,7 +196,7 @@ pub unsafe fn bdsdc_upper(n: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: 
                         *dd(n) = (*dd(n)).abs();
                         i - start + 1
                     };
-                    info = lasd0(nsize, 0, dd(start), ee(start), uu(start, start), ldu, vv(start, start), ldvt);
+                    info = lasd0(nsize, 0, dd(start), ee(start), uu(start, start), ldu, vv(start, start), ldvt, offload);
                     if info != 0 {
                         return info;
                     }
@@ -279,7 +282,11 @@ unsafe fn permute_vectors(n: usize, perm: &[usize], u: *mut f64, ldu: usize, vt:
 /// # Safety
 /// As for reference DLASD0 with these arguments.
 #[allow(clippy::too_many_arguments)]
-unsafe fn lasd0(n: usize, sqre: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: usize, vt: *mut f64, ldvt: usize) -> c_int {
+#[allow(clippy::too_many_arguments)]
+unsafe fn lasd0(
+    n: usize, sqre: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: usize, vt: *mut f64, ldvt: usize,
+    offload: Option<Offload<'_>>,
+) -> c_int {
     let m = n + sqre;
     let (ni, mi, sqi, ldui, ldvti) = (n as c_int, m as c_int, sqre as c_int, ldu as c_int, ldvt as c_int);
     let mut info: c_int = 0;
@@ -370,7 +377,7 @@ unsafe fn lasd0(n: usize, sqre: usize, d: *mut f64, e: *mut f64, u: *mut f64, ld
                     lasd1(
                         nl, nr, sqrei, pd.get().add(nlf - 1), alpha, beta, pu.get().wrapping_add((nlf - 1) + (nlf - 1) * ldu), ldu,
                         pv.get().wrapping_add((nlf - 1) + (nlf - 1) * ldvt), ldvt, pq.get().add(nlf - 1), inner,
-                        outer > 1,
+                        outer > 1, offload,
                     )
                 }
             };
@@ -407,6 +414,7 @@ unsafe fn lasd1(
     idxq: *mut c_int,
     t: usize,
     serial: bool,
+    offload: Option<Offload<'_>>,
 ) -> c_int {
     let n = nl + nr + 1;
     let m = n + sqre;
@@ -447,7 +455,7 @@ unsafe fn lasd1(
         };
         info = lasd3(
             nl, nr, sqre, k, d, q.as_mut_ptr(), ldq, dsigma.as_mut_ptr(), u, ldu, u2.as_mut_ptr(), ldu2, vt, ldvt,
-            vt2.as_mut_ptr(), ldvt2, &idxc, &coltyp, z.as_mut_ptr(), t, serial,
+            vt2.as_mut_ptr(), ldvt2, &idxc, &coltyp, z.as_mut_ptr(), t, serial, offload,
         );
         if info != 0 {
             return info;
@@ -715,34 +723,44 @@ unsafe fn lasd2(
     k
 }
 
+/// The large products of the top merges, handed to the caller: the GPU
+/// SVD hands its device's DGEMM from host memory (src/ops/svd/gpu.rs),
+/// whose device is idle meanwhile. `gemm` computes the product or says
+/// which tiles of C it left (computed here on the CPU, never handed back:
+/// a failure that persists would recur); products of at least `min_mnk`
+/// (m n k) go to it.
+#[derive(Clone, Copy)]
+pub struct Offload<'a> {
+    pub gemm: &'a (dyn Fn(&Gemm) -> Result<(), Failure> + Sync),
+    pub min_mnk: f64,
+}
+
 /// `C(m x n) := alpha A(m x k) B(k x n) + beta C`: the process's DGEMM
 /// (threaded) when the merges of a level run one after the other; the
 /// bundled one when they run on one thread each (`serial`), so that a
 /// threaded BLAS does not start its own threads in every one of them (the
-/// products of those lower levels are small: 1/4^level of the top's).
+/// products of those lower levels are small: 1/4^level of the top's); the
+/// large ones of the former to `offload` when there is one.
 ///
 /// # Safety
 /// As for DGEMM('N', 'N', ...).
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64, ldb: usize, beta: f64, c: *mut f64, ldc: usize) {
-    if !serial && GPU_PRODUCTS.get() && (m as f64) * (n as f64) * (k as f64) >= gpu_product_min() {
-        let g = crate::engine::opencl::gemm::Gemm {
-            trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a, lda, b, ldb, beta, c, ldc,
-        };
-        // SAFETY: the caller's guarantee; on failure the tiles the GPU did
-        // not write are computed here (each a legal sub-product).
-        match unsafe { crate::engine::opencl::gemm::dgemm(&g) } {
-            Ok(()) => return,
-            Err(failure) => {
-                // The tiles the GPU did not write, on the CPU (never back
-                // to the GPU: a failure that persists would recurse).
+unsafe fn gemm(
+    serial: bool, offload: Option<Offload<'_>>, m: usize, n: usize, k: usize, a: *const f64, lda: usize, b: *const f64,
+    ldb: usize, beta: f64, c: *mut f64, ldc: usize,
+) {
+    if let (false, Some(o)) = (serial, offload) {
+        if (m as f64) * (n as f64) * (k as f64) >= o.min_mnk {
+            let g = Gemm { trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a, lda, b, ldb, beta, c, ldc };
+            if let Err(failure) = (o.gemm)(&g) {
                 for t in failure.remaining {
                     let p = g.tile(t);
-                    // SAFETY: as above.
+                    // SAFETY: the caller's guarantee; each tile a legal
+                    // sub-product that the offload did not write.
                     unsafe { cpu_gemm(false, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) };
                 }
-                return;
             }
+            return;
         }
     }
     // SAFETY: the caller's guarantee.
@@ -759,38 +777,6 @@ unsafe fn cpu_gemm(serial: bool, m: usize, n: usize, k: usize, a: *const f64, ld
     let f = if serial { crate::engine::cpu::bundled::dgemm } else { crate::engine::cpu::CPU.dgemm.f };
     // SAFETY: the caller's guarantee.
     unsafe { f(c"N".as_ptr(), c"N".as_ptr(), &mi, &ni, &ki, &1.0, a, &ldai, b, &ldbi, &beta, c, &ldci, 1, 1) };
-}
-
-/// Products of the top merges at least this large (m n k, 1024³: 2 Gflop,
-/// a few ms on 16 cores) go to the GPU when the caller allows it
-/// ([`with_gpu_products`]); from host memory the GPU takes about a third
-/// of the 16-core CPU's time there. Every one of them with the GPU SVD's
-/// test hook `LAPACK_AI_TEST_SVD_BLOCKS` set (small matrices on PoCL).
-fn gpu_product_min() -> f64 {
-    if crate::runtime::config::hooks().svd_blocks.is_some() {
-        0.0
-    } else {
-        1024.0 * 1024.0 * 1024.0
-    }
-}
-
-thread_local! {
-    static GPU_PRODUCTS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` with the large products of the top merges on the GPU (the GPU
-/// SVD, whose device is idle meanwhile). The merges that run them are on
-/// the calling thread, so a thread-local switch reaches them.
-pub fn with_gpu_products<R>(f: impl FnOnce() -> R) -> R {
-    /// Restores the switch, also when `f` unwinds.
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            GPU_PRODUCTS.set(self.0);
-        }
-    }
-    let _restore = Restore(GPU_PRODUCTS.replace(true));
-    f()
 }
 
 /// DLASD3: the secular equations of a merge and the updated singular
@@ -821,6 +807,7 @@ unsafe fn lasd3(
     z: *mut f64,
     t: usize,
     serial: bool,
+    offload: Option<Offload<'_>>,
 ) -> c_int {
     let n = nl + nr + 1;
     let m = n + sqre;
@@ -920,18 +907,18 @@ unsafe fn lasd3(
         let t0 = mark(5, t0);
         // Update the left singular vector matrix.
         if k == 2 {
-            gemm(serial, n, k, k, u2, ldu2, q, ldq, 0.0, u, ldu);
+            gemm(serial, offload, n, k, k, u2, ldu2, q, ldq, 0.0, u, ldu);
         } else {
             let (c1, c2, c3) = (ctot[0] as usize, ctot[1] as usize, ctot[2] as usize);
             if c1 > 0 {
-                gemm(serial, nl, k, c1, u2m(1, 2), ldu2, qq(2, 1), ldq, 0.0, uu(1, 1), ldu);
+                gemm(serial, offload, nl, k, c1, u2m(1, 2), ldu2, qq(2, 1), ldq, 0.0, uu(1, 1), ldu);
                 if c3 > 0 {
                     let ktemp = 2 + c1 + c2;
-                    gemm(serial, nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 1.0, uu(1, 1), ldu);
+                    gemm(serial, offload, nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 1.0, uu(1, 1), ldu);
                 }
             } else if c3 > 0 {
                 let ktemp = 2 + c1 + c2;
-                gemm(serial, nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(1, 1), ldu);
+                gemm(serial, offload, nl, k, c3, u2m(1, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(1, 1), ldu);
             } else {
                 let (nli, ldu2i, ldui) = (nl as c_int, ldu2 as c_int, ldu as c_int);
                 netlib::dlacpy(c"F".as_ptr(), &nli, &ki, u2, &ldu2i, u, &ldui, 1);
@@ -940,7 +927,7 @@ unsafe fn lasd3(
             netlib::dcopy(&ki, qq(1, 1), &ldqi, uu(nlp1, 1), &ldui);
             let ktemp = 2 + c1;
             let ctemp = c2 + c3;
-            gemm(serial, nr, k, ctemp, u2m(nlp2, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(nlp2, 1), ldu);
+            gemm(serial, offload, nr, k, ctemp, u2m(nlp2, ktemp), ldu2, qq(ktemp, 1), ldq, 0.0, uu(nlp2, 1), ldu);
         }
         let t0 = mark(6, t0);
         // Right singular vectors (loop 120): row i of Q from column i of Vᵀ.
@@ -959,15 +946,15 @@ unsafe fn lasd3(
         });
         let t0 = mark(7, t0);
         if k == 2 {
-            gemm(serial, k, m, k, q, ldq, vt2, ldvt2, 0.0, vt, ldvt);
+            gemm(serial, offload, k, m, k, q, ldq, vt2, ldvt2, 0.0, vt, ldvt);
             return 0;
         }
         let (c1, c2, c3) = (ctot[0] as usize, ctot[1] as usize, ctot[2] as usize);
         let ktemp = 1 + c1;
-        gemm(serial, k, nlp1, ktemp, qq(1, 1), ldq, v2m(1, 1), ldvt2, 0.0, vv(1, 1), ldvt);
+        gemm(serial, offload, k, nlp1, ktemp, qq(1, 1), ldq, v2m(1, 1), ldvt2, 0.0, vv(1, 1), ldvt);
         let ktemp = 2 + c1 + c2;
         if ktemp <= ldvt2 {
-            gemm(serial, k, nlp1, c3, qq(1, ktemp), ldq, v2m(ktemp, 1), ldvt2, 1.0, vv(1, 1), ldvt);
+            gemm(serial, offload, k, nlp1, c3, qq(1, ktemp), ldq, v2m(ktemp, 1), ldvt2, 1.0, vv(1, 1), ldvt);
         }
         let ktemp = c1 + 1;
         let nrp1 = nr + sqre;
@@ -980,7 +967,7 @@ unsafe fn lasd3(
             }
         }
         let ctemp = 1 + c2 + c3;
-        gemm(serial, k, nrp1, ctemp, qq(1, ktemp), ldq, v2m(ktemp, nlp2), ldvt2, 0.0, vv(1, nlp2), ldvt);
+        gemm(serial, offload, k, nrp1, ctemp, qq(1, ktemp), ldq, v2m(ktemp, nlp2), ldvt2, 0.0, vv(1, nlp2), ldvt);
         mark(8, t0);
     }
     0

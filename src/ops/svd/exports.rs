@@ -22,14 +22,14 @@ fn gpu_path<'a, T: 'a>(
     run: impl FnOnce() -> Result<T, GpuError> + 'a,
     done: impl FnOnce(T) + 'a,
     cpu: impl FnOnce() + 'a,
-) -> GpuPath<'a, ()> {
-    Box::new(move || match run() {
+) -> impl GpuPath<'a, ()> {
+    move || match run() {
         Ok(result) => {
             done(result);
             Ok(())
         }
         Err(error) => Err((error, Box::new(cpu) as Box<dyn FnOnce()>)),
-    })
+    }
 }
 
 

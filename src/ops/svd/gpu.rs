@@ -52,6 +52,7 @@ use crate::engine::opencl::context::{gpu, Gpu};
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::{fault, host};
 use crate::engine::opencl::resident::{self, DeviceMatrix, View};
+use super::bdsdc::{bdsdc_upper, Offload};
 use super::bulge::{self, Band, Reflectors, Side};
 use crate::engine::cpu::bundled::routines as netlib;
 use crate::engine::opencl::launch::Launch;
@@ -144,10 +145,17 @@ pub unsafe fn svd(
     let (d0, e0) = (d.clone(), e.clone());
     let mut ub = host::zeroed(n * n, "svd")?;
     let mut vtb = host::zeroed(n * n, "svd")?;
+    // DBDSDC's largest products on the device, idle meanwhile: products of
+    // 1024³ (2 Gflop, a few ms on 16 cores) and more; from host memory the
+    // GPU takes about a third of the 16-core CPU's time there. All of them
+    // under the block-size test hook (small matrices on PoCL).
+    let offload = Offload {
+        // SAFETY: the engine's DGEMM on the merges' legal products.
+        gemm: &|g| unsafe { crate::engine::opencl::gemm::dgemm(g) },
+        min_mnk: if crate::runtime::config::hooks().svd_blocks.is_some() { 0.0 } else { 1024.0 * 1024.0 * 1024.0 },
+    };
     // SAFETY: d and e hold n values, ub and vtb are n x n.
-    info = crate::ops::svd::bdsdc::with_gpu_products(|| unsafe {
-        crate::ops::svd::bdsdc::bdsdc_upper(n, d.as_mut_ptr(), e.as_mut_ptr(), ub.as_mut_ptr(), n, vtb.as_mut_ptr(), n)
-    });
+    info = unsafe { bdsdc_upper(n, d.as_mut_ptr(), e.as_mut_ptr(), ub.as_mut_ptr(), n, vtb.as_mut_ptr(), n, Some(offload)) };
     if info == crate::ops::svd::bdsdc::NO_MEMORY {
         return Err(GpuError::HostMemory(8 * n * n));
     }
