@@ -32,6 +32,7 @@ use lapack_ai::ops::alpha::host::{self, Host, HostView};
 use lapack_ai::ops::alpha::SCHEMES;
 use std::os::raw::c_int;
 use std::time::Instant;
+use lapack_ai::matrix::{MatMut, MatRef};
 
 fn reps() -> usize {
     std::env::var("BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(2)
@@ -125,8 +126,8 @@ fn device(sizes: &[usize]) {
         let (a, b, c) = (DeviceMatrix::new(&g, n, n).unwrap(), DeviceMatrix::new(&g, n, n).unwrap(), DeviceMatrix::new(&g, n, n).unwrap());
         // SAFETY: n x n host arrays.
         unsafe {
-            resident::write(&mut g, a.view(), host_a.as_ptr(), n, n, n).unwrap();
-            resident::write(&mut g, b.view(), host_b.as_ptr(), n, n, n).unwrap();
+            resident::write(&mut g, a.view(), MatRef::from_slice(&host_a, n, n, n)).unwrap();
+            resident::write(&mut g, b.view(), MatRef::from_slice(&host_b, n, n, n)).unwrap();
         }
         drop(host_b);
         let budget = device_budget(&g) - need;
@@ -134,7 +135,7 @@ fn device(sizes: &[usize]) {
             // C := 0.25 through a beta = 0 product with alpha = 0 is not
             // DGEMM semantics; write C from host instead (outside timing).
             // SAFETY: n x n host array.
-            unsafe { resident::write(g, c.view(), host_a.as_ptr(), n, n, n).unwrap() };
+            unsafe { resident::write(g, c.view(), MatRef::from_slice(&host_a, n, n, n)).unwrap() };
             resident::finish(g).unwrap();
         };
         let p = Product { ta: false, tb: false, m: n, n, k: n, alpha: 1.0, a: a.view(), b: b.view(), beta: 0.5, c: c.view() };
@@ -164,7 +165,7 @@ fn device(sizes: &[usize]) {
             let cols = n.min(64);
             let mut out = vec![0.0; n * cols];
             // SAFETY: n x cols host array.
-            unsafe { resident::read(g, c.view(), out.as_mut_ptr(), n, cols, n).unwrap() };
+            unsafe { resident::read(g, c.view(), MatMut::from_slice(&mut out, n, cols, n)).unwrap() };
             (times.iter().cloned().fold(f64::INFINITY, f64::min), counts, out)
         };
         let (plain, _, c_plain) = run(&mut g, None, 0);
@@ -217,13 +218,12 @@ fn exported(sizes: &[usize], label: &str) {
                 let mut counts = Counts::default();
                 let t = best(|| {
                     c_alpha.copy_from_slice(&c0);
-                    let g = lapack_ai::engine::opencl::gemm::Gemm {
-                        trans_a: false, trans_b: false, m: n, n, k: n, alpha: 1.0, a: a.as_ptr(), lda: n, b: b.as_ptr(),
-                        ldb: n, beta: 0.5, c: c_alpha.as_mut_ptr(), ldc: n,
-                    };
+                    let g = lapack_ai::engine::opencl::gemm::Gemm::new(
+                        false, false, 1.0, MatRef::from_slice(&a, n, n, n), MatRef::from_slice(&b, n, n, n), 0.5,
+                    );
                     counts = Counts::default();
-                    // SAFETY: n x n arrays.
-                    unsafe { lapack_ai::ops::alpha::device::dgemm_alpha(&g, s, 1, &mut counts) }.expect("host path");
+                    let cv = MatMut::from_slice(&mut c_alpha, n, n, n);
+                    lapack_ai::ops::alpha::device::dgemm_alpha(&g, cv, s, 1, &mut counts).expect("host path");
                 });
                 row(&format!("{} L1 host path, forced", s.name), n, t, plain, Some(&counts), Some(max_rel_diff(&c_alpha, &c_plain, n)));
             }

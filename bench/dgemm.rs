@@ -23,6 +23,7 @@ use opencl3::memory::ClMem;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 use std::time::Instant;
+use lapack_ai::matrix::{MatMut, MatRef};
 
 type DgemmFn = unsafe extern "C" fn(
     *const c_char, *const c_char, *const c_int, *const c_int, *const c_int, *const f64, *const f64, *const c_int,
@@ -132,10 +133,7 @@ fn main() {
         let a: Vec<f64> = (0..m * k).map(|i| ((i * 7919 % 2003) as f64 - 1001.0) / 1001.0 + 1e-3).collect();
         let b: Vec<f64> = (0..k * n).map(|i| ((i * 104729 % 2003) as f64 - 1001.0) / 1001.0 + 1e-3).collect();
         let mut c = vec![0.25; m * n];
-        let g = Gemm {
-            trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a: a.as_ptr(), lda: m, b: b.as_ptr(), ldb: k,
-            beta: 0.5, c: c.as_mut_ptr(), ldc: m,
-        };
+        let g = Gemm::new(false, false, 1.0, MatRef::from_slice(&a, m, k, m), MatRef::from_slice(&b, k, n, k), 0.5);
         let (mi, ni, ki) = (m as c_int, n as c_int, k as c_int);
         let call = |f: DgemmFn, c: &mut Vec<f64>| {
             // SAFETY: the vectors match the shapes; hidden lengths 1.
@@ -148,8 +146,7 @@ fn main() {
         let cpu_rate = cpu.filter(|_| m.max(n).max(k) <= cpu_max).map(|f| gf(median(budget, || call(f, &mut c))));
         std::thread::sleep(std::time::Duration::from_millis(300));
         let kernel = gemm::time_device_resident(false, false, m, n, k, 5).ok().map(gf);
-        // SAFETY: the vectors match the shapes.
-        let host = Some(gf(median(budget, || unsafe { gemm::dgemm(&g) }.expect("GPU dgemm"))));
+        let host = Some(gf(median(budget, || gemm::dgemm(&g, MatMut::from_slice(&mut c, m, n, m)).expect("GPU dgemm"))));
         let auto = Some(gf(median(budget, || call(dgemm_, &mut c))));
         let clb = clblast.and_then(|f| {
             // Operands left on the device by time_device_resident.

@@ -35,6 +35,7 @@ use opencl3::memory::{Buffer, CL_MEM_READ_WRITE};
 use std::ffi::CString;
 use std::os::raw::{c_int, c_void};
 use std::time::Instant;
+use lapack_ai::matrix::MatRef;
 
 type DgesvFn = unsafe extern "C" fn(*const c_int, *const c_int, *mut f64, *const c_int, *mut c_int, *mut f64, *const c_int, *mut c_int);
 
@@ -114,7 +115,7 @@ fn device_times(n: usize, nrhs: usize, a: &[f64], b: &[f64]) -> Result<(f64, f64
     let getrf = median(|| {
         // SAFETY: host arrays of the matrices' sizes.
         unsafe {
-            resident::write(&mut g, da.view(), a.as_ptr(), n, n, n).unwrap();
+            resident::write(&mut g, da.view(), MatRef::from_slice(a, n, n, n)).unwrap();
             resident::finish(&g).unwrap();
             let t = Instant::now();
             let mut lu = DeviceLu::new(&mut g).unwrap();
@@ -135,7 +136,7 @@ fn device_times(n: usize, nrhs: usize, a: &[f64], b: &[f64]) -> Result<(f64, f64
     let getrs = median(|| {
         // SAFETY: as above.
         unsafe {
-            resident::write(&mut g, db.view(), b.as_ptr(), n, nrhs, n).unwrap();
+            resident::write(&mut g, db.view(), MatRef::from_slice(b, n, nrhs, n)).unwrap();
             resident::finish(&g).unwrap();
             let t = Instant::now();
             let mut lu = DeviceLu::new(&mut g).unwrap();

@@ -1,14 +1,18 @@
 //! lapack-ai: a drop-in, GPU-accelerated LAPACK/BLAS.
 //!
-//! Data flows one way (DESIGN.md, "Layers"):
-//! [`abi`] (exported symbols) -> [`check`] (LAPACK-exact argument checks)
-//! -> [`dispatch`] (CPU or GPU, logged) -> [`cpu`] / [`gpu`] (backends);
-//! [`alpha`]: DGEMM_ALPHA's schemes and evaluator, run by either backend;
-//! [`cache`]: the on-disk cache of compiled kernels and measured rates.
+//! ARCHITECTURE.md is the map. Calls go one way, down the layers:
+//! [`ops`] (a folder per routine family: exported functions, argument
+//! checks, cost terms, GPU algorithms) and [`abi`] (what every exported
+//! function uses, the C API) -> [`dispatch`] (CPU or GPU for one call, the
+//! fallback, the log) -> [`engine`] (the CPU LAPACK, the OpenCL device)
+//! -> [`runtime`] (configuration, log, counters, monitor, cache).
+//! [`routines`] is the table of routines; [`matrix`] the views of the
+//! caller's matrices that everything below the exported functions takes.
 
 pub mod abi;
 pub mod dispatch;
 pub mod engine;
+pub mod matrix;
 pub mod ops;
 pub mod routines;
 pub mod runtime;

@@ -17,6 +17,11 @@
 //! algorithm live in its family's folder (src/ops/FAMILY/); adding a
 //! routine is a line here and its code there.
 //!
+//! An entry of `interposed`: the identifier, the exported symbol, the
+//! precision (S, D, C, Z), the family, the CPU routine's name and its
+//! Fortran signature; of `extensions`: the same, with the CPU routine of
+//! another entry instead of a signature.
+//!
 //! The four groups:
 //! - `interposed`: standard LAPACK/BLAS routines the library exports under
 //!   their own names, and whose CPU path is the CPU LAPACK's routine of the
@@ -34,33 +39,33 @@ macro_rules! for_each_routine {
         $callback! {
             interposed {
                 /// C := alpha op(A) op(B) + beta C.
-                Dgemm "dgemm_" Gemm dgemm(
+                Dgemm "dgemm_" D Gemm dgemm(
                     transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
                     alpha: *const f64, a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int,
                     beta: *const f64, c: *mut f64, ldc: *const c_int, transa_len: usize, transb_len: usize
                 );
                 /// A X = B by LU with partial pivoting.
-                Dgesv "dgesv_" Lu dgesv(
+                Dgesv "dgesv_" D Lu dgesv(
                     n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int,
                     b: *mut f64, ldb: *const c_int, info: *mut c_int
                 );
                 /// A = P L U.
-                Dgetrf "dgetrf_" Lu dgetrf(
+                Dgetrf "dgetrf_" D Lu dgetrf(
                     m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, info: *mut c_int
                 );
                 /// op(A) X = B with DGETRF's factors.
-                Dgetrs "dgetrs_" Lu dgetrs(
+                Dgetrs "dgetrs_" D Lu dgetrs(
                     trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
                     ipiv: *const c_int, b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize
                 );
                 /// A = U Σ Vᵀ (QR iteration for the bidiagonal SVD).
-                Dgesvd "dgesvd_" Svd dgesvd(
+                Dgesvd "dgesvd_" D Svd dgesvd(
                     jobu: *const c_char, jobvt: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64,
                     lda: *const c_int, s: *mut f64, u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int,
                     work: *mut f64, lwork: *const c_int, info: *mut c_int, jobu_len: usize, jobvt_len: usize
                 );
                 /// A = U Σ Vᵀ (divide and conquer).
-                Dgesdd "dgesdd_" Svd dgesdd(
+                Dgesdd "dgesdd_" D Svd dgesdd(
                     jobz: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, s: *mut f64,
                     u: *mut f64, ldu: *const c_int, vt: *mut f64, ldvt: *const c_int, work: *mut f64,
                     lwork: *const c_int, iwork: *mut c_int, info: *mut c_int, jobz_len: usize
@@ -68,11 +73,11 @@ macro_rules! for_each_routine {
             }
             extensions {
                 /// CBLAS's DGEMM, row- or column-major.
-                CblasDgemm "cblas_dgemm" Gemm dgemm;
+                CblasDgemm "cblas_dgemm" D Gemm dgemm;
                 /// The GPU SVD with DGESVD's semantics.
-                Dgesvdocl "dgesvdocl_" Svd dgesvd;
+                Dgesvdocl "dgesvdocl_" D Svd dgesvd;
                 /// DGEMM through fast 4x4-block schemes.
-                DgemmAlpha "dgemm_alpha_" Alpha dgemm;
+                DgemmAlpha "dgemm_alpha_" D Alpha dgemm;
             }
             host {
                 /// The panel QR factorizations of the GPU SVD's band reduction.
@@ -99,11 +104,24 @@ pub enum Family {
     Alpha,
 }
 
+/// The precision of a routine's data: LAPACK's first letter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// Single real.
+    S,
+    /// Double real.
+    D,
+    /// Single complex.
+    C,
+    /// Double complex.
+    Z,
+}
+
 /// Expands the table into [`Routine`] and [`exported_symbols`].
 macro_rules! routine_ids {
     (
-        interposed { $( $(#[$doc:meta])* $name:ident $sym:literal $family:ident $cpu:ident ( $($arg:ident : $ty:ty),* $(,)? ); )* }
-        extensions { $( $(#[$xdoc:meta])* $xname:ident $xsym:literal $xfamily:ident $xcpu:ident; )* }
+        interposed { $( $(#[$doc:meta])* $name:ident $sym:literal $prec:ident $family:ident $cpu:ident ( $($arg:ident : $ty:ty),* $(,)? ); )* }
+        extensions { $( $(#[$xdoc:meta])* $xname:ident $xsym:literal $xprec:ident $xfamily:ident $xcpu:ident; )* }
         host { $( $(#[$hdoc:meta])* $hcpu:ident ( $($harg:ident : $hty:ty),* $(,)? ); )* }
         api { $( $api:literal ),* $(,)? }
     ) => {
@@ -135,6 +153,22 @@ macro_rules! routine_ids {
                 match self {
                     $( Routine::$name => Family::$family, )*
                     $( Routine::$xname => Family::$xfamily, )*
+                }
+            }
+
+            pub fn precision(self) -> Precision {
+                match self {
+                    $( Routine::$name => Precision::$prec, )*
+                    $( Routine::$xname => Precision::$xprec, )*
+                }
+            }
+
+            /// Whether it is one of the library's extensions (not a
+            /// standard LAPACK/BLAS routine of that name).
+            pub fn is_extension(self) -> bool {
+                match self {
+                    $( Routine::$name => false, )*
+                    $( Routine::$xname => true, )*
                 }
             }
 
@@ -172,5 +206,7 @@ mod tests {
         assert!(all.windows(2).all(|w| w[0] < w[1]), "exported symbols twice: {all:?}");
         assert_eq!(Routine::CblasDgemm.cpu_symbol(), "dgemm_");
         assert_eq!(Routine::Dgesvdocl.family(), Family::Svd);
+        assert_eq!(Routine::Dgesv.precision(), Precision::D);
+        assert!(Routine::DgemmAlpha.is_extension() && !Routine::Dgemm.is_extension());
     }
 }

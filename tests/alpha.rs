@@ -8,6 +8,7 @@ use lapack_ai::ops::alpha::eval::{evaluate, Compiled, Counts, Machine, Product};
 use lapack_ai::ops::alpha::host::{Host, HostView};
 use lapack_ai::ops::alpha::SCHEMES;
 use lapack_ai::engine::cpu::bundled;
+use lapack_ai::matrix::{MatMut, MatRef};
 use std::os::raw::c_char;
 
 /// Every test first: the device named by LAPACK_AI_TEST_OPENCL becomes
@@ -212,9 +213,9 @@ fn device_evaluator_matches_the_reference() {
         let mut ours = o.c.clone();
         // SAFETY: host arrays of exactly these shapes.
         unsafe {
-            resident::write(&mut g, da.view(), o.a.as_ptr(), ar, ac, ar).unwrap();
-            resident::write(&mut g, db.view(), o.b.as_ptr(), br, bc, br).unwrap();
-            resident::write(&mut g, dc.view(), o.c.as_ptr(), cr, cc, cr).unwrap();
+            resident::write(&mut g, da.view(), MatRef::from_slice(&o.a, ar, ac, ar)).unwrap();
+            resident::write(&mut g, db.view(), MatRef::from_slice(&o.b, br, bc, br)).unwrap();
+            resident::write(&mut g, dc.view(), MatRef::from_slice(&o.c, cr, cc, cr)).unwrap();
         }
         let mut counts = Counts::default();
         {
@@ -224,20 +225,21 @@ fn device_evaluator_matches_the_reference() {
             evaluate(&mut dev, scheme, levels, p, &mut counts).unwrap();
         }
         // SAFETY: as above.
-        unsafe { resident::read(&mut g, dc.view(), ours.as_mut_ptr(), cr, cc, cr).unwrap() };
+        unsafe { resident::read(&mut g, dc.view(), MatMut::from_slice(&mut ours, cr, cc, cr)).unwrap() };
         (ours, counts)
     });
     // From host memory (gpu::alpha::dgemm_alpha: C uploaded on the transfer
     // queue behind the first block products, read back at the end).
     check_all("device from host", |scheme, levels, c, o| {
         let mut ours = o.c.clone();
-        let g = lapack_ai::engine::opencl::gemm::Gemm {
-            trans_a: c.ta, trans_b: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a: o.a.as_ptr(), lda: o.lda,
-            b: o.b.as_ptr(), ldb: o.ldb, beta: c.beta, c: ours.as_mut_ptr(), ldc: o.ldc,
-        };
+        let (ar, ac) = if c.ta { (c.k, c.m) } else { (c.m, c.k) };
+        let (br, bc) = if c.tb { (c.n, c.k) } else { (c.k, c.n) };
+        let g = lapack_ai::engine::opencl::gemm::Gemm::new(
+            c.ta, c.tb, c.alpha, MatRef::from_slice(&o.a, ar, ac, o.lda), MatRef::from_slice(&o.b, br, bc, o.ldb), c.beta,
+        );
         let mut counts = Counts::default();
-        // SAFETY: arrays sized for the product.
-        unsafe { lapack_ai::ops::alpha::device::dgemm_alpha(&g, scheme, levels, &mut counts) }.unwrap();
+        let cv = MatMut::from_slice(&mut ours, c.m, c.n, o.ldc);
+        lapack_ai::ops::alpha::device::dgemm_alpha(&g, cv, scheme, levels, &mut counts).unwrap();
         (ours, counts)
     });
 }

@@ -7,6 +7,7 @@
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::engine::opencl::context::gpu;
 use lapack_ai::engine::opencl::resident::{self, DeviceMatrix};
+use lapack_ai::matrix::{MatMut, MatRef};
 
 fn values(len: usize, seed: u64) -> Vec<f64> {
     let mut s = seed | 1;
@@ -37,9 +38,9 @@ fn resident_copies_and_products_match_the_reference() {
     let fill = values(50 * 40, 9);
     let mut back = vec![0.0; 50 * 40];
     unsafe {
-        resident::write(&mut g, dm.view(), fill.as_ptr(), 50, 40, 50).unwrap();
-        resident::write(&mut g, dm.at(5, 3), host.as_ptr(), rows, cols, ld).unwrap();
-        resident::read(&mut g, dm.view(), back.as_mut_ptr(), 50, 40, 50).unwrap();
+        resident::write(&mut g, dm.view(), MatRef::from_slice(&fill, 50, 40, 50)).unwrap();
+        resident::write(&mut g, dm.at(5, 3), MatRef::from_slice(&host, rows, cols, ld)).unwrap();
+        resident::read(&mut g, dm.view(), MatMut::from_slice(&mut back, 50, 40, 50)).unwrap();
     }
     for j in 0..40 {
         for i in 0..50 {
@@ -60,11 +61,11 @@ fn resident_copies_and_products_match_the_reference() {
             );
             let mut got = vec![0.0; m * n];
             unsafe {
-                resident::write(&mut g, da.at(3, 2), a.as_ptr(), ar, ac, ar).unwrap();
-                resident::write(&mut g, db.at(1, 1), b.as_ptr(), br, bc, br).unwrap();
-                resident::write(&mut g, dc.at(2, 1), c0.as_ptr(), m, n, m).unwrap();
+                resident::write(&mut g, da.at(3, 2), MatRef::from_slice(&a, ar, ac, ar)).unwrap();
+                resident::write(&mut g, db.at(1, 1), MatRef::from_slice(&b, br, bc, br)).unwrap();
+                resident::write(&mut g, dc.at(2, 1), MatRef::from_slice(&c0, m, n, m)).unwrap();
                 resident::gemm(&mut g, ta, tb, m, n, k, -0.7, da.at(3, 2), db.at(1, 1), 1.3, dc.at(2, 1)).unwrap();
-                resident::read(&mut g, dc.at(2, 1), got.as_mut_ptr(), m, n, m).unwrap();
+                resident::read(&mut g, dc.at(2, 1), MatMut::from_slice(&mut got, m, n, m)).unwrap();
             }
             let mut want = c0.clone();
             let (t1, t2) = (if ta { b"T" } else { b"N" }, if tb { b"T" } else { b"N" });
@@ -94,10 +95,10 @@ fn resident_transpose_matches_the_host() {
         let db = DeviceMatrix::new(&g, cols + 2, rows + 5).unwrap();
         let mut back = vec![f64::NAN; (cols + 2) * (rows + 5)];
         unsafe {
-            resident::write(&mut g, da.view(), a.as_ptr(), rows + 4, cols + 3, rows + 4).unwrap();
-            resident::write(&mut g, db.view(), back.as_ptr(), cols + 2, rows + 5, cols + 2).unwrap();
+            resident::write(&mut g, da.view(), MatRef::from_slice(&a, rows + 4, cols + 3, rows + 4)).unwrap();
+            resident::write(&mut g, db.view(), MatRef::from_slice(&back, cols + 2, rows + 5, cols + 2)).unwrap();
             resident::transpose(&mut g, rows, cols, da.at(2, 1), db.at(1, 3)).unwrap();
-            resident::read(&mut g, db.view(), back.as_mut_ptr(), cols + 2, rows + 5, cols + 2).unwrap();
+            resident::read(&mut g, db.view(), MatMut::from_slice(&mut back, cols + 2, rows + 5, cols + 2)).unwrap();
         }
         for j in 0..rows + 5 {
             for i in 0..cols + 2 {

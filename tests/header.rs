@@ -1,5 +1,7 @@
 //! include/lapack_ai.h is what cbindgen generates from the code today, and
-//! declares exactly the exported symbols.
+//! declares exactly the exported symbols (the table, src/routines.rs);
+//! include/lapack_ai.f90 binds only exported symbols and declares every
+//! Fortran-ABI extension of the table.
 
 use std::path::Path;
 
@@ -44,4 +46,24 @@ fn header_declares_every_export_and_nothing_else() {
         .collect();
     declared.sort_unstable();
     assert_eq!(declared, lapack_ai::routines::exported_symbols());
+}
+
+#[test]
+fn fortran_module_binds_only_exports_and_declares_every_fortran_extension() {
+    let module = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/lapack_ai.f90"))
+        .expect("include/lapack_ai.f90");
+    let exported = lapack_ai::routines::exported_symbols();
+    // Every C function the module binds is one of ours (or the C library's
+    // strlen, for the version and info strings).
+    let bound: Vec<&str> = module.split("bind(C, name='").skip(1).filter_map(|rest| rest.split('\'').next()).collect();
+    assert!(!bound.is_empty());
+    for name in &bound {
+        assert!(*name == "strlen" || exported.contains(name), "lapack_ai.f90 binds {name}, which the library does not export");
+    }
+    // Every Fortran-ABI extension of the table has its interface, under
+    // the name gfortran gives the symbol (without the trailing '_').
+    for r in lapack_ai::routines::Routine::ALL.iter().filter(|r| r.is_extension() && r.symbol().ends_with('_')) {
+        let name = r.symbol().trim_end_matches('_');
+        assert!(module.contains(&format!("subroutine {name}(")), "lapack_ai.f90 has no interface for {}", r.symbol());
+    }
 }

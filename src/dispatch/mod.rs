@@ -109,18 +109,25 @@ pub struct Call<D: FnOnce() -> String> {
 }
 
 /// What a failed GPU attempt leaves: why, and the closure that finishes
-/// the call on the CPU (all of it, or the part the GPU did not do).
-pub type GpuFailure<'a, R> = (GpuError, Box<dyn FnOnce() -> R + 'a>);
+/// the call on the CPU (all of it, or the part the GPU did not do), on the
+/// call's arguments.
+pub type GpuFailure<'a, A, R> = (GpuError, Box<dyn FnOnce(&mut A) -> R + 'a>);
 
-/// A GPU implementation of a call (`run`'s `gpu`), a closure: on an error
-/// it says how to finish the call on the CPU ([`GpuFailure`]; the only
-/// allocation of a routed call is that box, on a failure). If it panics,
-/// [`run`] computes the whole call on the CPU: so a path that writes the
-/// caller's outputs in parts must catch its own panics where it knows what
-/// it has written (the GPU DGEMM does, per tile of C); the others write
-/// their outputs only at the end, by copies that do not panic.
-pub trait GpuPath<'a, R>: FnOnce() -> Result<R, GpuFailure<'a, R>> {}
-impl<'a, R, F: FnOnce() -> Result<R, GpuFailure<'a, R>>> GpuPath<'a, R> for F {}
+/// A [`GpuFailure`]: `error`, and `finish` to run on the call's arguments.
+pub fn failure<'a, A, R>(error: GpuError, finish: impl FnOnce(&mut A) -> R + 'a) -> GpuFailure<'a, A, R> {
+    (error, Box::new(finish))
+}
+
+/// A GPU implementation of a call (`run`'s `gpu`), a closure on the call's
+/// arguments: on an error it says how to finish the call on the CPU
+/// ([`GpuFailure`]; the only allocation of a routed call is that box, on a
+/// failure). If it panics, [`run`] computes the whole call on the CPU, on
+/// the same arguments: so a path that writes the caller's outputs in parts
+/// must catch its own panics where it knows what it has written (the GPU
+/// DGEMM does, per tile of C); the others write their outputs only at the
+/// end, by copies that do not panic.
+pub trait GpuPath<'a, A, R>: FnOnce(&mut A) -> Result<R, GpuFailure<'a, A, R>> {}
+impl<'a, A, R, F: FnOnce(&mut A) -> Result<R, GpuFailure<'a, A, R>>> GpuPath<'a, A, R> for F {}
 
 /// The cost model's rates for this process: `LAPACK_AI_RATES`, else the
 /// calibration cache, else a calibration now (see [`calibrate`]).
@@ -180,11 +187,19 @@ pub fn host_step<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Routes one call that has passed its argument checks, runs it, logs it.
-/// `cpu` runs the whole call on the CPU backend; `gpu`, where the routine
-/// has one, runs it on the GPU. Inside a [`host_step`], `cpu` at once.
-pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R, gpu: Option<impl GpuPath<'a, R>>) -> R {
+/// `args` are the call's arguments (views of the caller's arrays, made by
+/// the exported function), handed to the path that runs: `cpu` runs the
+/// whole call on the CPU backend; `gpu`, where the routine has one, runs it
+/// on the GPU, and a failure there hands them to the CPU to finish. Inside
+/// a [`host_step`], `cpu` at once.
+pub fn run<'a, A, R, D: FnOnce() -> String>(
+    call: Call<D>,
+    args: &mut A,
+    cpu: impl FnOnce(&mut A) -> R,
+    gpu: Option<impl GpuPath<'a, A, R>>,
+) -> R {
     if HOST_STEP.get() {
-        return cpu();
+        return cpu(args);
     }
     crate::runtime::start_once();
     let rates = || {
@@ -204,7 +219,7 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
     let mut fell_back: Option<GpuError> = None;
     let mut ran_on = Backend::Cpu;
     let result = match (decision.backend, gpu) {
-        (Backend::Gpu, Some(gpu)) => match panic::catch(gpu) {
+        (Backend::Gpu, Some(gpu)) => match panic::catch(|| gpu(args)) {
             Ok(Ok(r)) => {
                 ran_on = Backend::Gpu;
                 r
@@ -212,7 +227,7 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
             Ok(Err((error, finish_on_cpu))) => {
                 warn_fallback(call.routine, &error);
                 fell_back = Some(error);
-                finish_on_cpu()
+                finish_on_cpu(args)
             }
             Err(what) => {
                 // A GPU path leaves the caller's outputs untouched when it
@@ -221,10 +236,10 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
                 warn_fallback(call.routine, &error);
                 fell_back = Some(error);
                 crate::engine::opencl::context::recover_after_panic();
-                cpu()
+                cpu(args)
             }
         },
-        _ => cpu(),
+        _ => cpu(args),
     };
     let nanos = scope.finish(ran_on, fell_back.is_some(), call.flops);
     if let (true, Some(nanos)) = (logging, nanos) {
@@ -251,6 +266,12 @@ pub fn run<'a, R, D: FnOnce() -> String>(call: Call<D>, cpu: impl FnOnce() -> R,
         ));
     }
     result
+}
+
+/// [`run`] for a routine without a GPU path (yet): the call goes to the
+/// CPU LAPACK through `cpu`, logged and counted like the others.
+pub fn run_on_cpu<'a, A, R, D: FnOnce() -> String>(call: Call<D>, args: &mut A, cpu: impl FnOnce(&mut A) -> R) -> R {
+    run(call, args, cpu, None::<fn(&mut A) -> Result<R, GpuFailure<'a, A, R>>>)
 }
 
 fn gpu_name() -> String {

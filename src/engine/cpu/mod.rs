@@ -33,8 +33,8 @@ pub struct Resolved<F> {
 /// reference's as defaults, and lookup by symbol.
 macro_rules! cpu_lapack {
     (
-        interposed { $( $(#[$doc:meta])* $name:ident $sym:literal $family:ident $cpu:ident ( $($arg:ident : $ty:ty),* $(,)? ); )* }
-        extensions { $( $(#[$xdoc:meta])* $xname:ident $xsym:literal $xfamily:ident $xcpu:ident; )* }
+        interposed { $( $(#[$doc:meta])* $name:ident $sym:literal $prec:ident $family:ident $cpu:ident ( $($arg:ident : $ty:ty),* $(,)? ); )* }
+        extensions { $( $(#[$xdoc:meta])* $xname:ident $xsym:literal $xprec:ident $xfamily:ident $xcpu:ident; )* }
         host { $( $(#[$hdoc:meta])* $hcpu:ident ( $($harg:ident : $hty:ty),* $(,)? ); )* }
         api { $( $api:literal ),* $(,)? }
     ) => {
@@ -74,11 +74,17 @@ macro_rules! cpu_lapack {
                 // SAFETY (each transmute): the caller's guarantee; a pointer
                 // to a function of the table's signature.
                 $( if symbol == concat!(stringify!($cpu), "_") {
-                    self.$cpu = Resolved { f: unsafe { std::mem::transmute::<*mut c_void, _>(found.addr) }, provider: found.provider };
+                    self.$cpu = Resolved {
+                        f: unsafe { std::mem::transmute::<*mut c_void, unsafe extern "C" fn($($arg: $ty),*)>(found.addr) },
+                        provider: found.provider,
+                    };
                     return;
                 } )*
                 $( if symbol == concat!(stringify!($hcpu), "_") {
-                    self.$hcpu = Resolved { f: unsafe { std::mem::transmute::<*mut c_void, _>(found.addr) }, provider: found.provider };
+                    self.$hcpu = Resolved {
+                        f: unsafe { std::mem::transmute::<*mut c_void, unsafe extern "C" fn($($harg: $hty),*)>(found.addr) },
+                        provider: found.provider,
+                    };
                 } )*
             }
         }
@@ -91,3 +97,108 @@ pub static CPU: Lazy<CpuLapack> = Lazy::new(|| {
     bundled::set_xerbla_hook(xerbla::from_bundled);
     resolve::resolve(&CONFIG.cpu_lib)
 });
+
+/// The CPU LAPACK's routines on views (src/matrix.rs): the argument lists
+/// follow from the views, so these are safe to call.
+pub mod on_views {
+    use super::CPU;
+    use crate::matrix::{MatMut, MatRef};
+    use std::os::raw::{c_char, c_int};
+
+    fn int(x: usize) -> c_int {
+        x as c_int
+    }
+
+    /// `C := alpha op(A) op(B) + beta C` (op transposes when `trans_*`),
+    /// C `m x n`, op(A) `m x k`, op(B) `k x n` as the views give them.
+    pub fn dgemm(trans_a: bool, trans_b: bool, alpha: f64, a: MatRef<'_>, b: MatRef<'_>, beta: f64, mut c: MatMut<'_>) {
+        let (m, n) = (c.rows(), c.cols());
+        let k = if trans_a { a.rows() } else { a.cols() };
+        assert_eq!((if trans_a { a.cols() } else { a.rows() }, if trans_b { (b.cols(), b.rows()) } else { (b.rows(), b.cols()) }), (m, (k, n)));
+        if m == 0 || n == 0 {
+            return;
+        }
+        let t = |x: bool| if x { b'T' } else { b'N' } as c_char;
+        let (ta, tb) = (t(trans_a), t(trans_b));
+        let (mi, ni, ki) = (int(m), int(n), int(k));
+        let (lda, ldb, ldc) = (int(a.ld()), int(b.ld()), int(c.ld()));
+        // SAFETY: the views hold matrices of the shapes passed, with their
+        // leading dimensions (src/matrix.rs); hidden lengths 1.
+        unsafe { (CPU.dgemm.f)(&ta, &tb, &mi, &ni, &ki, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta, c.as_mut_ptr(), &ldc, 1, 1) };
+    }
+
+    /// DGETRF of A (`m x n`) with `min(m, n)` pivots; returns INFO.
+    pub fn dgetrf(mut a: MatMut<'_>, ipiv: &mut [c_int]) -> c_int {
+        let (m, n, lda) = (int(a.rows()), int(a.cols()), int(a.ld()));
+        assert!(ipiv.len() >= a.rows().min(a.cols()));
+        let mut info = 0;
+        // SAFETY: the view holds the matrix; IPIV holds min(m, n) entries.
+        unsafe { (CPU.dgetrf.f)(&m, &n, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), &mut info) };
+        info
+    }
+
+    /// DGETRS of `op(A) X = B` with DGETRF's factors of the `n x n` A and
+    /// its pivots, X over B; returns INFO.
+    pub fn dgetrs(trans: u8, a: MatRef<'_>, ipiv: &[c_int], mut b: MatMut<'_>) -> c_int {
+        let (n, nrhs, lda, ldb) = (int(a.rows()), int(b.cols()), int(a.ld()), int(b.ld()));
+        assert!(a.cols() == a.rows() && b.rows() == a.rows() && ipiv.len() >= a.rows());
+        let tc = trans as c_char;
+        let mut info = 0;
+        // SAFETY: the views hold the matrices; IPIV holds n entries; hidden
+        // length 1.
+        unsafe { (CPU.dgetrs.f)(&tc, &n, &nrhs, a.as_ptr(), &lda, ipiv.as_ptr(), b.as_mut_ptr(), &ldb, &mut info, 1) };
+        info
+    }
+
+    /// DGESV of `A X = B` (A `n x n`), the factors over A, X over B;
+    /// returns INFO.
+    pub fn dgesv(mut a: MatMut<'_>, ipiv: &mut [c_int], mut b: MatMut<'_>) -> c_int {
+        let (n, nrhs, lda, ldb) = (int(a.rows()), int(b.cols()), int(a.ld()), int(b.ld()));
+        assert!(a.cols() == a.rows() && b.rows() == a.rows() && ipiv.len() >= a.rows());
+        let mut info = 0;
+        // SAFETY: the views hold the matrices; IPIV holds n entries.
+        unsafe { (CPU.dgesv.f)(&n, &nrhs, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), b.as_mut_ptr(), &ldb, &mut info) };
+        info
+    }
+
+    /// DGESVD of A (`m x n`) with JOBU and JOBVT `jobs`: S (min(m, n)
+    /// values), U and VT of the shapes the jobs write (views of nothing,
+    /// with the caller's leading dimension, where they write none), WORK
+    /// of LWORK elements; returns INFO.
+    pub fn dgesvd(jobs: (u8, u8), mut a: MatMut<'_>, s: &mut [f64], mut u: MatMut<'_>, mut vt: MatMut<'_>, work: &mut [f64]) -> c_int {
+        let (m, n, lda, ldu, ldvt) = (int(a.rows()), int(a.cols()), int(a.ld()), int(u.ld()), int(vt.ld()));
+        assert!(s.len() >= a.rows().min(a.cols()) && !work.is_empty());
+        let (ju, jv, lwork) = (jobs.0 as c_char, jobs.1 as c_char, int(work.len()));
+        let mut info = 0;
+        // SAFETY: the views hold the matrices the jobs write, the slices S
+        // and LWORK elements of WORK; hidden lengths 1.
+        unsafe {
+            (CPU.dgesvd.f)(
+                &ju, &jv, &m, &n, a.as_mut_ptr(), &lda, s.as_mut_ptr(), u.as_mut_ptr(), &ldu, vt.as_mut_ptr(), &ldvt,
+                work.as_mut_ptr(), &lwork, &mut info, 1, 1,
+            )
+        };
+        info
+    }
+
+    /// DGESDD of A (`m x n`) with JOBZ `jobz`: as [`dgesvd`], and IWORK of
+    /// 8 min(m, n) entries; returns INFO.
+    pub fn dgesdd(
+        jobz: u8, mut a: MatMut<'_>, s: &mut [f64], mut u: MatMut<'_>, mut vt: MatMut<'_>, work: &mut [f64], iwork: &mut [c_int],
+    ) -> c_int {
+        let (m, n, lda, ldu, ldvt) = (int(a.rows()), int(a.cols()), int(a.ld()), int(u.ld()), int(vt.ld()));
+        let k = a.rows().min(a.cols());
+        assert!(s.len() >= k && !work.is_empty() && iwork.len() >= 8 * k);
+        let (jz, lwork) = (jobz as c_char, int(work.len()));
+        let mut info = 0;
+        // SAFETY: as in dgesvd; IWORK holds 8 min(m, n) entries; hidden
+        // length 1.
+        unsafe {
+            (CPU.dgesdd.f)(
+                &jz, &m, &n, a.as_mut_ptr(), &lda, s.as_mut_ptr(), u.as_mut_ptr(), &ldu, vt.as_mut_ptr(), &ldvt,
+                work.as_mut_ptr(), &lwork, iwork.as_mut_ptr(), &mut info, 1,
+            )
+        };
+        info
+    }
+}

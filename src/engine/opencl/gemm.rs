@@ -20,26 +20,25 @@ use super::context::{gpu, Gpu};
 use super::error::{cl, GpuError};
 use super::fault::Fault;
 use super::launch::Launch;
+use crate::matrix::{MatMut, MatRef};
 use opencl3::event::Event;
 use opencl3::memory::ClMem;
 use opencl3::types::{cl_event, cl_mem, CL_NON_BLOCKING};
 
-/// A DGEMM in Fortran terms whose arguments are legal.
+/// A DGEMM whose arguments are legal: `C (m x n) := alpha op(A) op(B) +
+/// beta C`, with A and B as stored (A is `k x m` when `trans_a`); C is
+/// handed to [`dgemm`] beside it.
 #[derive(Clone, Copy, Debug)]
-pub struct Gemm {
+pub struct Gemm<'a> {
     pub trans_a: bool,
     pub trans_b: bool,
     pub m: usize,
     pub n: usize,
     pub k: usize,
     pub alpha: f64,
-    pub a: *const f64,
-    pub lda: usize,
-    pub b: *const f64,
-    pub ldb: usize,
+    pub a: MatRef<'a>,
+    pub b: MatRef<'a>,
     pub beta: f64,
-    pub c: *mut f64,
-    pub ldc: usize,
 }
 
 /// Rows `row0..row0+rows` and columns `col0..col0+cols` of C.
@@ -58,15 +57,49 @@ pub struct Failure {
     pub remaining: Vec<Tile>,
 }
 
-impl Gemm {
+impl<'a> Gemm<'a> {
+    /// The product of `op(a)` and `op(b)`, scaled: its shape from the views.
+    pub fn new(trans_a: bool, trans_b: bool, alpha: f64, a: MatRef<'a>, b: MatRef<'a>, beta: f64) -> Gemm<'a> {
+        let (m, k) = if trans_a { (a.cols(), a.rows()) } else { (a.rows(), a.cols()) };
+        let n = if trans_b { b.rows() } else { b.cols() };
+        debug_assert_eq!(if trans_b { b.cols() } else { b.rows() }, k);
+        Gemm { trans_a, trans_b, m, n, k, alpha, a, b, beta }
+    }
+
+    /// Rows `r0..r0+rows` of op(A), as stored (columns of A when
+    /// transposed).
+    fn a_rows(&self, r0: usize, rows: usize) -> MatRef<'a> {
+        if self.trans_a {
+            self.a.sub(0, r0, self.k, rows)
+        } else {
+            self.a.sub(r0, 0, rows, self.k)
+        }
+    }
+
+    /// Columns `c0..c0+cols` of op(B), as stored.
+    fn b_cols(&self, c0: usize, cols: usize) -> MatRef<'a> {
+        if self.trans_b {
+            self.b.sub(c0, 0, cols, self.k)
+        } else {
+            self.b.sub(0, c0, self.k, cols)
+        }
+    }
+
     /// The same product restricted to one tile of C.
-    pub fn tile(&self, t: Tile) -> Gemm {
-        // SAFETY (pointer offsets): t lies inside C, so the offsets stay
-        // inside the caller's arrays; they are only computed here.
-        let a = if self.trans_a { self.a.wrapping_add(t.row0 * self.lda) } else { self.a.wrapping_add(t.row0) };
-        let b = if self.trans_b { self.b.wrapping_add(t.col0) } else { self.b.wrapping_add(t.col0 * self.ldb) };
-        let c = self.c.wrapping_add(t.row0 + t.col0 * self.ldc);
-        Gemm { m: t.rows, n: t.cols, a, b, c, ..*self }
+    pub fn tile(&self, t: Tile) -> Gemm<'a> {
+        Gemm { m: t.rows, n: t.cols, a: self.a_rows(t.row0, t.rows), b: self.b_cols(t.col0, t.cols), ..*self }
+    }
+
+    /// The product on the CPU LAPACK's DGEMM.
+    pub fn on_cpu(&self, c: MatMut<'_>) {
+        crate::engine::cpu::on_views::dgemm(self.trans_a, self.trans_b, self.alpha, self.a, self.b, self.beta, c);
+    }
+}
+
+impl Tile {
+    /// This tile of `c`.
+    pub fn of<'c>(&self, c: &'c mut MatMut<'_>) -> MatMut<'c> {
+        c.sub_mut(self.row0, self.col0, self.rows, self.cols)
     }
 }
 
@@ -132,38 +165,37 @@ pub fn plan(m: usize, n: usize, k: usize, budget: usize, max_buffer: usize, tile
     Ok(Plan { panels })
 }
 
-/// Runs `g` on the GPU. `Err` lists the tiles of C left for the CPU.
+/// Runs `g` on the GPU, into `c`. `Err` lists the tiles of C left for the
+/// CPU.
 ///
 /// With several selected devices (`LAPACK_AI_DEVICE=0,1` or `all`), C is
 /// cut into as many column ranges, each computed on its own device by its
 /// own thread (own context, queues and staging); the ranges are disjoint
 /// parts of the caller's C. One device runs exactly the one-device path.
-///
-/// # Safety
-/// `g`'s arguments are legal for DGEMM and its arrays valid for them.
-pub unsafe fn dgemm(g: &Gemm) -> Result<(), Failure> {
+pub fn dgemm(g: &Gemm<'_>, c: MatMut<'_>) -> Result<(), Failure> {
     let devices = super::context::device_count().max(1).min(g.n.max(1));
     if devices == 1 {
-        // SAFETY: the caller's guarantee, passed on.
-        return unsafe { dgemm_on(0, g) };
+        return dgemm_on(0, g, c);
     }
-    /// A sub-product for another thread: its columns of C belong to it alone.
-    struct Part(Gemm);
-    // SAFETY: the parts address disjoint column ranges of C and only read
-    // A and B; the caller's arrays outlive the scope below.
-    unsafe impl Send for Part {}
     let ranges = split(g.n, devices);
+    // Each device's columns of C, a view of their own.
+    let mut parts = Vec::with_capacity(devices);
+    let mut rest = c;
+    for &(_, cols) in &ranges {
+        let (mine, others) = rest.split_cols(cols);
+        parts.push(mine);
+        rest = others;
+    }
     let routine = crate::runtime::stats::current_routine(); // its transfers, in each thread
     let results: Vec<(usize, Result<(), Failure>)> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .iter()
+            .zip(parts)
             .enumerate()
-            .map(|(i, &(c0, cols))| {
-                let part = Part(g.tile(Tile { row0: 0, rows: g.m, col0: c0, cols }));
+            .map(|(i, (&(c0, cols), c_part))| {
+                let part = g.tile(Tile { row0: 0, rows: g.m, col0: c0, cols });
                 std::thread::Builder::new().spawn_scoped(s, move || {
-                    let part = part;
-                    // SAFETY: a legal sub-product of the caller's (see Part).
-                    (c0, crate::runtime::stats::with_routine(routine, || unsafe { dgemm_on(i, &part.0) }))
+                    (c0, crate::runtime::stats::with_routine(routine, || dgemm_on(i, &part, c_part)))
                 })
             })
             .collect();
@@ -205,10 +237,7 @@ static CALLS: once_cell::sync::Lazy<Vec<std::sync::atomic::AtomicUsize>> = once_
 });
 
 /// [`dgemm`] on the `which`-th selected device.
-///
-/// # Safety
-/// As for [`dgemm`].
-unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
+fn dgemm_on(which: usize, g: &Gemm<'_>, mut c: MatMut<'_>) -> Result<(), Failure> {
     let everything = || vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
     // Test hook (src/engine/opencl/fault.rs): `dgemm` fails the call before it
     // starts, `dgemm@N` after N tiles of C are written (the partial
@@ -232,8 +261,7 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     // A panic inside becomes an error here, where the tiles written so far
     // are known (a tile is written to C only after its device work, by a
     // copy that does not panic): the CPU then computes the others.
-    // SAFETY: the caller's guarantee, passed on.
-    let result = crate::runtime::panic::catch(|| unsafe { run_plan(&mut gpu, g, &plan, &mut done, inject) })
+    let result = crate::runtime::panic::catch(|| run_plan(&mut gpu, g, &mut c, &plan, &mut done, inject))
         .unwrap_or_else(|what| Err(GpuError::Internal(what)));
     result.map_err(|error| {
         // Leave the device clean for the next call: after a panic, forget
@@ -259,9 +287,9 @@ unsafe fn dgemm_on(which: usize, g: &Gemm) -> Result<(), Failure> {
     })
 }
 
-/// # Safety
-/// As for [`dgemm`].
-unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, inject: Option<Fault>) -> Result<(), GpuError> {
+fn run_plan(
+    gpu: &mut Gpu, g: &Gemm<'_>, c: &mut MatMut<'_>, plan: &Plan, done: &mut Vec<Tile>, inject: Option<Fault>,
+) -> Result<(), GpuError> {
     if inject == Some(Fault::Panic(0)) {
         super::fault::check(inject, 0)?;
     }
@@ -271,51 +299,42 @@ unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, i
     for ((r0, rows), (c0, cols), tiles) in &plan.panels {
         let k = g.k;
         // Packed panels: op(A)(r0.., :) as stored, op(B)(:, c0..) as stored.
-        let (a_rows, a_cols, a_ptr) =
-            if ta { (k, *rows, g.a.wrapping_add(r0 * g.lda)) } else { (*rows, k, g.a.wrapping_add(*r0)) };
-        let (b_rows, b_cols, b_ptr) =
-            if tb { (*cols, k, g.b.wrapping_add(*c0)) } else { (k, *cols, g.b.wrapping_add(c0 * g.ldb)) };
-        let (lda_p, ldb_p) = (a_rows.max(1), b_rows.max(1));
-        gpu.buffer(0, a_rows * a_cols)?;
-        gpu.buffer(1, b_rows * b_cols)?;
+        let (a_panel, b_panel) = (g.a_rows(*r0, *rows), g.b_cols(*c0, *cols));
+        let (lda_p, ldb_p) = (a_panel.rows().max(1), b_panel.rows().max(1));
+        let _ = k;
+        gpu.buffer(0, a_panel.rows() * a_panel.cols())?;
+        gpu.buffer(1, b_panel.rows() * b_panel.cols())?;
         gpu.buffer(2, 2 * tile_cap)?;
         // A whole; B whole if transposed (its columns are scattered in the
         // packed image), else column by column as the C tiles need them, so
         // that B's upload overlaps the kernels.
         let mut b_cols_done = 0;
-        // SAFETY: the panels lie inside the caller's A and B.
-        unsafe {
-            upload(gpu, 0, 0, a_ptr, a_rows, a_cols, g.lda, 0)?;
-            if tb {
-                upload(gpu, 1, 0, b_ptr, b_rows, b_cols, g.ldb, 0)?;
-                b_cols_done = *cols;
-            }
+        upload(gpu, 0, 0, a_panel, 0)?;
+        if tb {
+            upload(gpu, 1, 0, b_panel, 0)?;
+            b_cols_done = *cols;
         }
         gpu.transfer.finish().map_err(cl("clFinish (upload A)"))?;
 
         // The uploads tile `i` needs before its kernel: the columns of op(B)
         // not yet on the device, and C when beta != 0. Returns the last
         // transfer's event (the transfer queue is in order).
-        let mut inputs = |gpu: &mut Gpu, i: usize| -> Result<Option<cl_event>, GpuError> {
+        let mut inputs = |gpu: &mut Gpu, c: MatRef<'_>, i: usize| -> Result<Option<cl_event>, GpuError> {
             let t = &tiles[i];
             let mut last = None;
             let need = t.col0 - c0 + t.cols;
             if need > b_cols_done {
                 let from = b_cols_done;
-                // SAFETY: columns from..need of the B panel, into their
-                // place in the packed panel (sized above).
-                last = unsafe {
-                    upload(gpu, 1, from * ldb_p, b_ptr.wrapping_add(from * g.ldb), b_rows, need - from, g.ldb, 0)?
-                };
+                // Columns from..need of the B panel, into their place in the
+                // packed panel (sized above).
+                last = upload(gpu, 1, from * ldb_p, b_panel.sub(0, from, b_panel.rows(), need - from), 0)?;
                 b_cols_done = need;
             }
             if g.beta != 0.0 {
-                let c_ptr = g.c.wrapping_add(t.row0 + t.col0 * g.ldc);
                 let slot = i % 2;
-                // SAFETY: the tile lies inside the caller's C and fits one
-                // staging slot; that slot's last read was waited for and
-                // unpacked.
-                last = unsafe { upload(gpu, 2, slot * tile_cap, c_ptr, t.rows, t.cols, g.ldc, slot)? };
+                // The tile fits one staging slot; that slot's last read was
+                // waited for and unpacked.
+                last = upload(gpu, 2, slot * tile_cap, c.sub(t.row0, t.col0, t.rows, t.cols), slot)?;
             }
             Ok(last)
         };
@@ -330,19 +349,20 @@ unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, i
 
         // Software pipeline: tile i+1's uploads and kernel are queued
         // before tile i is read back and unpacked.
-        let first = inputs(gpu, 0)?;
+        let first = inputs(gpu, c.rb(), 0)?;
         let mut kernel_event = launch_tile(gpu, 0, first)?;
         for (i, t) in tiles.iter().enumerate() {
-            let next = if i + 1 < tiles.len() { Some(inputs(gpu, i + 1)?) } else { None };
+            let next = if i + 1 < tiles.len() { Some(inputs(gpu, c.rb(), i + 1)?) } else { None };
             let read = read_tile(gpu, (i % 2) * tile_cap, t.rows * t.cols, i % 2, &kernel_event)?;
             if let Some(wait) = next {
                 kernel_event = launch_tile(gpu, i + 1, wait)?;
             }
             read.wait().map_err(cl("read C tile"))?;
-            let c_ptr = g.c.wrapping_add(t.row0 + t.col0 * g.ldc);
-            // SAFETY: the tile is inside the caller's C; its staging slot
-            // holds the finished tile.
-            unsafe { unpack(gpu.staging[i % 2].ptr, c_ptr, t.rows, t.cols, g.ldc) };
+            // SAFETY: the staging slot holds the finished tile (the read
+            // was waited for), rows x cols doubles, and nothing else uses
+            // it until the next transfer through it.
+            let finished = unsafe { std::slice::from_raw_parts(gpu.staging[i % 2].ptr, t.rows * t.cols) };
+            unpack(finished, t.of(c));
             done.push(*t);
             if i + 1 < tiles.len() {
                 super::fault::check(inject, done.len())?;
@@ -355,7 +375,7 @@ unsafe fn run_plan(gpu: &mut Gpu, g: &Gemm, plan: &Plan, done: &mut Vec<Tile>, i
 #[allow(clippy::too_many_arguments)]
 fn launch(
     gpu: &Gpu,
-    g: &Gemm,
+    g: &Gemm<'_>,
     t: &Tile,
     off_a: usize,
     lda: usize,
@@ -458,26 +478,13 @@ fn read_tile(gpu: &mut Gpu, offset: usize, len: usize, slot: usize, after: &Even
         .map_err(cl("clEnqueueReadBuffer C tile"))
 }
 
-/// Uploads `rows x cols` (leading dimension `ld`) into device buffer
-/// `which`, packed, at `offset`, through the staging buffers in turn from
+/// Uploads `src` into device buffer `which`, packed (leading dimension its
+/// rows), at `offset`, through the staging buffers in turn from
 /// `first_slot`. Returns the event of the last write: it stays alive in
 /// its slot's `pending` until that slot is packed again, which is after
 /// any kernel waiting on it was enqueued.
-///
-/// # Safety
-/// `src` valid for the matrix.
-#[allow(clippy::too_many_arguments)]
-unsafe fn upload(
-    gpu: &mut Gpu,
-    which: usize,
-    offset: usize,
-    src: *const f64,
-    rows: usize,
-    cols: usize,
-    ld: usize,
-    first_slot: usize,
-) -> Result<Option<cl_event>, GpuError> {
-    let total = rows * cols;
+fn upload(gpu: &mut Gpu, which: usize, offset: usize, src: MatRef<'_>, first_slot: usize) -> Result<Option<cl_event>, GpuError> {
+    let total = src.rows() * src.cols();
     gpu.buffer(which, offset + total)?;
     let cap = gpu.staging_len();
     let Gpu { transfer, buffers, staging, .. } = gpu;
@@ -489,12 +496,15 @@ unsafe fn upload(
         if let Some(ev) = staging[slot].pending.take() {
             ev.wait().map_err(cl("staging reuse"))?;
         }
-        // SAFETY: the caller's matrix; the staging slot is free.
-        unsafe { pack(src, rows, ld, start, len, staging[slot].ptr) };
+        // SAFETY: the staging slot holds `cap >= len` doubles of pinned
+        // memory, free (its last transfer was waited for just above); the
+        // slice lives until the write below is enqueued, and the memory
+        // stays untouched until that write completes (its event is kept in
+        // `pending`).
+        let data = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, len) };
+        pack(src, start, data);
         let dst = buffers[which].buffer.as_mut().ok_or(GpuError::Cl { step: "device buffers", code: -38 })?;
-        // SAFETY: the staging slice holds `len` packed doubles and stays
-        // untouched until the write completes (its event is in `pending`).
-        let data = unsafe { std::slice::from_raw_parts(staging[slot].ptr, len) };
+        // SAFETY: as above; the write stays inside the buffer (sized above).
         let ev = unsafe { transfer.enqueue_write_buffer(dst, CL_NON_BLOCKING, (offset + start) * 8, data, &[]) }
             .map_err(cl("clEnqueueWriteBuffer"))?;
         last = Some(ev.get());
@@ -506,72 +516,91 @@ unsafe fn upload(
     Ok(last)
 }
 
-/// Copies elements `start..start+len` of the packed (column-major,
-/// leading dimension `rows`) image of `src` into `dst`, with several
-/// threads for large copies: one thread's memcpy cannot keep up with
-/// pinned DMA.
-///
-/// # Safety
-/// `src` valid for `rows x cols` with leading dimension `ld`; `dst` valid
-/// for `len` doubles; the two do not overlap.
-pub(crate) unsafe fn pack(src: *const f64, rows: usize, ld: usize, start: usize, len: usize, dst: *mut f64) {
-    // Addresses as integers: the threads only touch disjoint ranges.
-    let (src_addr, dst_addr) = (src as usize, dst as usize);
-    let copy = move |from: usize, count: usize| {
-        let (src, dst) = (src_addr as *const f64, dst_addr as *mut f64);
-        let mut i = from;
-        while i < from + count {
-            let (col, row) = (i / rows, i % rows);
-            let run = (rows - row).min(from + count - i);
-            // SAFETY: (row.., col) is inside the source matrix and
-            // i - start + run <= len inside dst.
-            unsafe { std::ptr::copy_nonoverlapping(src.add(row + col * ld), dst.add(i - start), run) };
-            i += run;
-        }
-    };
-    parallel(start, len, &copy);
+/// Below this many doubles per thread a copy stays on one thread (512 KiB:
+/// a thread start costs about as much as copying that much).
+const MIN_PER_THREAD: usize = 1 << 16;
+
+/// How many threads (at most 8) a copy of `len` doubles takes: one thread's
+/// memcpy cannot keep up with pinned DMA.
+fn copy_threads(len: usize) -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(len / MIN_PER_THREAD).max(1)
 }
 
-/// The inverse of [`pack`] for a whole tile: staging -> caller's C.
-///
-/// # Safety
-/// `dst` valid for `rows x cols` with leading dimension `ld`; `src` holds
-/// `rows * cols` doubles.
-pub(crate) unsafe fn unpack(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: usize) {
-    let (src_addr, dst_addr) = (src as usize, dst as usize);
-    let copy = move |from: usize, count: usize| {
-        let (src, dst) = (src_addr as *const f64, dst_addr as *mut f64);
+/// Copies elements `start..start+dst.len()` of the packed (column-major,
+/// leading dimension its rows) image of `src` into `dst`, with several
+/// threads for large copies.
+pub(crate) fn pack(src: MatRef<'_>, start: usize, dst: &mut [f64]) {
+    let rows = src.rows();
+    let copy = |from: usize, out: &mut [f64]| {
         let mut i = from;
-        while i < from + count {
+        let mut done = 0;
+        while done < out.len() {
             let (col, row) = (i / rows, i % rows);
-            let run = (rows - row).min(from + count - i);
-            // SAFETY: mirror of pack.
-            unsafe { std::ptr::copy_nonoverlapping(src.add(i), dst.add(row + col * ld), run) };
+            let run = (rows - row).min(out.len() - done);
+            out[done..done + run].copy_from_slice(&src.col(col)[row..row + run]);
             i += run;
+            done += run;
         }
     };
-    parallel(0, rows * cols, &copy);
-}
-
-/// Runs `f(from, count)` over `start..start+len` on up to 8 threads, each
-/// with at least 64 Ki doubles (512 KiB: a thread start costs about as much
-/// as copying that much).
-pub(crate) fn parallel(start: usize, len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
-    const MIN_PER_THREAD: usize = 1 << 16;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(len / MIN_PER_THREAD).max(1);
+    let threads = copy_threads(dst.len());
     if threads == 1 {
-        f(start, len);
+        copy(start, dst);
         return;
     }
-    // A thread that cannot be started (a process limit, no memory for its
-    // stack) leaves its range to this thread: `spawn` would panic.
+    let chunk = dst.len().div_ceil(threads);
+    let parts: Vec<(usize, &mut [f64])> = dst.chunks_mut(chunk).enumerate().map(|(p, out)| (start + p * chunk, out)).collect();
+    in_parallel(parts, &|(from, out)| copy(from, out));
+}
+
+/// Runs `work` on each part, a thread each; a part whose thread cannot be
+/// started (a process limit, no memory for its stack: `spawn` would
+/// panic) is done by this thread afterwards.
+fn in_parallel<T: Send>(parts: Vec<T>, work: &(dyn Fn(T) + Sync)) {
+    let slots: Vec<parking_lot::Mutex<Option<T>>> = parts.into_iter().map(|p| parking_lot::Mutex::new(Some(p))).collect();
     std::thread::scope(|s| {
-        for (from, count) in split(len, threads) {
-            if std::thread::Builder::new().spawn_scoped(s, move || f(start + from, count)).is_err() {
-                f(start + from, count);
-            }
+        for slot in &slots {
+            let _ = std::thread::Builder::new().spawn_scoped(s, move || {
+                let part = slot.lock().take();
+                if let Some(part) = part {
+                    work(part);
+                }
+            });
         }
     });
+    for slot in slots {
+        if let Some(part) = slot.into_inner() {
+            work(part);
+        }
+    }
+}
+
+/// The inverse of [`pack`] for a whole matrix: `src` (packed, leading
+/// dimension `dst.rows()`) into `dst`, with several threads for large
+/// copies (each a range of columns).
+pub(crate) fn unpack(src: &[f64], dst: MatMut<'_>) {
+    let (rows, cols) = (dst.rows(), dst.cols());
+    assert!(src.len() >= rows * cols);
+    let copy = |src: &[f64], mut out: MatMut<'_>| {
+        for j in 0..out.cols() {
+            out.col_mut(j).copy_from_slice(&src[j * rows..(j + 1) * rows]);
+        }
+    };
+    let threads = copy_threads(rows * cols).min(cols.max(1));
+    if threads == 1 {
+        copy(src, dst);
+        return;
+    }
+    // Each thread a range of columns of `dst` and the same of `src`.
+    let mut parts = Vec::with_capacity(threads);
+    let mut rest = dst;
+    let mut first = 0;
+    for (_, width) in split(cols, threads) {
+        let (mine, others) = rest.split_cols(width);
+        rest = others;
+        parts.push((&src[first * rows..(first + width) * rows], mine));
+        first += width;
+    }
+    in_parallel(parts, &|(part, mine)| copy(part, mine));
 }
 
 /// Times the kernel alone on device-resident operands (for the benchmark
@@ -589,18 +618,13 @@ pub fn time_device_resident(trans_a: bool, trans_b: bool, m: usize, n: usize, k:
         Ok(v)
     };
     let (a, b, c) = (fill(ar * ac, 1)?, fill(br * bc, 2)?, fill(m * n, 3)?);
-    // SAFETY: the vectors hold exactly rows x cols elements (ld = rows).
-    unsafe {
-        upload(&mut gpu, 0, 0, a.as_ptr(), ar, ac, ar.max(1), 0)?;
-        upload(&mut gpu, 1, 0, b.as_ptr(), br, bc, br.max(1), 0)?;
-        upload(&mut gpu, 2, 0, c.as_ptr(), m, n, m.max(1), 0)?;
-    }
+    let (av, bv) = (MatRef::from_slice(&a, ar, ac, ar.max(1)), MatRef::from_slice(&b, br, bc, br.max(1)));
+    upload(&mut gpu, 0, 0, av, 0)?;
+    upload(&mut gpu, 1, 0, bv, 0)?;
+    upload(&mut gpu, 2, 0, MatRef::from_slice(&c, m, n, m.max(1)), 0)?;
     gpu.transfer.finish().map_err(cl("clFinish"))?;
     gpu.kernel(trans_a, trans_b)?;
-    let g = Gemm {
-        trans_a, trans_b, m, n, k, alpha: 1.0, a: std::ptr::null(), lda: ar.max(1), b: std::ptr::null(),
-        ldb: br.max(1), beta: 0.5, c: std::ptr::null_mut(), ldc: m.max(1),
-    };
+    let g = Gemm::new(trans_a, trans_b, 1.0, av, bv, 0.5);
     let tile = Tile { row0: 0, rows: m, col0: 0, cols: n };
     let mut times = Vec::with_capacity(reps + 1);
     for rep in 0..=reps {
@@ -654,14 +678,30 @@ mod tests {
 
     #[test]
     fn tiles_address_the_right_sub_product() {
-        let g = Gemm {
-            trans_a: true, trans_b: false, m: 10, n: 8, k: 3, alpha: 1.0, a: std::ptr::null(), lda: 5,
-            b: std::ptr::null(), ldb: 4, beta: 0.0, c: std::ptr::null_mut(), ldc: 12,
-        };
+        // A is 3 x 10 (transposed: op(A) 10 x 3) with lda 5, B 3 x 8 with
+        // ldb 4; element values encode their positions.
+        let a: Vec<f64> = (0..5 * 10).map(|x| x as f64).collect();
+        let b: Vec<f64> = (0..4 * 8).map(|x| 1000.0 + x as f64).collect();
+        let g = Gemm::new(true, false, 1.0, MatRef::from_slice(&a, 3, 10, 5), MatRef::from_slice(&b, 3, 8, 4), 0.0);
+        assert_eq!((g.m, g.n, g.k), (10, 8, 3));
         let t = g.tile(Tile { row0: 2, rows: 3, col0: 4, cols: 2 });
-        assert_eq!((t.a as usize) / 8, 2 * 5);
-        assert_eq!((t.b as usize) / 8, 4 * 4);
-        assert_eq!((t.c as usize) / 8, 2 + 4 * 12);
+        assert_eq!(t.a.at(0, 0), (2 * 5) as f64);
+        assert_eq!(t.b.at(0, 0), 1000.0 + (4 * 4) as f64);
         assert_eq!((t.m, t.n, t.k), (3, 2, 3));
+    }
+
+    #[test]
+    fn pack_and_unpack_are_inverse_on_every_split() {
+        // 300 x 500 with ld 307: large enough for several threads.
+        let (rows, cols, ld) = (300, 500, 307);
+        let data: Vec<f64> = (0..ld * cols).map(|x| x as f64).collect();
+        let src = MatRef::from_slice(&data, rows, cols, ld);
+        let mut packed = vec![0.0; rows * cols];
+        pack(src, 0, &mut packed[..rows * cols / 2]);
+        pack(src, rows * cols / 2, &mut packed[rows * cols / 2..]);
+        assert!((0..cols).all(|j| (0..rows).all(|i| packed[i + j * rows] == src.at(i, j))));
+        let mut out = vec![-1.0; ld * cols];
+        unpack(&packed, MatMut::from_slice(&mut out, rows, cols, ld));
+        assert!((0..cols).all(|j| (0..ld).all(|i| out[i + j * ld] == if i < rows { data[i + j * ld] } else { -1.0 })));
     }
 }

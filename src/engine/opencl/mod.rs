@@ -15,6 +15,7 @@ pub mod host;
 pub mod launch;
 pub mod resident;
 
+use crate::matrix::{MatMut, MatRef};
 use error::GpuError;
 use std::time::Instant;
 
@@ -33,15 +34,12 @@ pub fn calibrate() -> Result<(f64, f64, f64), GpuError> {
         let mut a = host::zeroed::<f64>(n * n, "dgemm")?;
         a.iter_mut().enumerate().for_each(|(i, x)| *x = ((i * 7919 % 1000) as f64 + 1.0) / 1000.0);
         let mut c = host::zeroed::<f64>(n * n, "dgemm")?;
-        let g = gemm::Gemm {
-            trans_a: false, trans_b: false, m: n, n, k: n, alpha: 1.0, a: a.as_ptr(), lda: n,
-            b: a.as_ptr(), ldb: n, beta: 0.0, c: c.as_mut_ptr(), ldc: n,
-        };
+        let av = MatRef::from_slice(&a, n, n, n.max(1));
+        let g = gemm::Gemm::new(false, false, 1.0, av, av, 0.0);
         let mut best = f64::INFINITY;
         for _ in 0..reps {
             let t = Instant::now();
-            // SAFETY: n x n arrays with leading dimension n.
-            unsafe { gemm::dgemm(&g) }.map_err(|f| f.error)?;
+            gemm::dgemm(&g, MatMut::from_slice(&mut c, n, n, n.max(1))).map_err(|f| f.error)?;
             best = best.min(t.elapsed().as_secs_f64());
         }
         Ok(best)

@@ -12,7 +12,8 @@
 
 use super::context::Gpu;
 use super::error::{cl, GpuError};
-use super::gemm::{enqueue_kernel, pack, parallel, Operands};
+use super::gemm::{enqueue_kernel, pack, unpack, Operands};
+use crate::matrix::{MatMut, MatRef};
 use super::launch::Launch;
 use opencl3::event::Event;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
@@ -110,14 +111,27 @@ fn chunk_cols(gpu: &Gpu, rows: usize, cols: usize) -> usize {
     (gpu.staging_len() / rows.max(1)).min(cols)
 }
 
-/// Copies the host matrix `src` (`rows x cols`, leading dimension `ld`)
-/// into the device sub-matrix `dst`, through the pinned staging buffers
-/// (a chunk is packed while the previous one is on its way). Returns when
-/// the data has been handed to the queue; later commands see it.
+/// Copies the host matrix `src` into the device sub-matrix `dst`, through
+/// the pinned staging buffers (a chunk is packed while the previous one is
+/// on its way). Returns when the data has been handed to the queue; later
+/// commands see it.
 ///
 /// # Safety
-/// `src` valid for the matrix; `dst`'s buffer holds it.
-pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+/// `dst`'s buffer holds a `src.rows() x src.cols()` matrix at the view.
+pub unsafe fn write(gpu: &mut Gpu, dst: View, src: MatRef<'_>) -> Result<(), GpuError> {
+    // SAFETY: passed on.
+    unsafe { write_on(gpu, false, dst, src) }
+}
+
+/// [`write`] on the compute queue, or (`transfer`) on the transfer queue,
+/// where the copy overlaps the kernels of the compute queue: its events
+/// stay in the staging slots, and a later command that needs the data
+/// waits for them.
+///
+/// # Safety
+/// As for [`write`].
+pub unsafe fn write_on(gpu: &mut Gpu, transfer: bool, dst: View, src: MatRef<'_>) -> Result<(), GpuError> {
+    let (rows, cols) = (src.rows(), src.cols());
     if rows == 0 || cols == 0 {
         return Ok(());
     }
@@ -125,7 +139,8 @@ pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols
     if per == 0 {
         return Err(GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")));
     }
-    let Gpu { queue, staging, .. } = gpu;
+    let Gpu { queue, transfer: transfer_queue, staging, .. } = gpu;
+    let queue = if transfer { transfer_queue } else { queue };
     let mut col = 0;
     let mut slot = 0;
     while col < cols {
@@ -133,9 +148,12 @@ pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols
         if let Some(ev) = staging[slot].pending.take() {
             ev.wait().map_err(cl("staging reuse"))?;
         }
-        // SAFETY: columns col..col+cc of the caller's matrix, packed into
-        // a free staging slot of at least rows * cc doubles.
-        unsafe { pack(src.add(col * ld), rows, ld, 0, rows * cc, staging[slot].ptr) };
+        // SAFETY: the staging slot holds at least rows * cc doubles of
+        // pinned memory, free (its last transfer was waited for above); the
+        // slice ends before the copy below is enqueued, which reads the
+        // memory until its event in `pending` completes.
+        let packed = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, rows * cc) };
+        pack(src.sub(0, col, rows, cc), 0, packed);
         let origin = [(dst.off % dst.ld) * 8, dst.off / dst.ld + col, 0];
         let region = [rows * 8, cc, 1];
         // SAFETY: the region lies inside dst's buffer (caller's guarantee);
@@ -167,14 +185,14 @@ pub unsafe fn write(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols
     Ok(())
 }
 
-/// Copies the device sub-matrix `src` (`rows x cols`) into the host matrix
-/// `dst` (leading dimension `ld`), after every command enqueued before.
+/// Copies the device sub-matrix `src` into the host matrix `dst` (of the
+/// same shape), after every command enqueued before.
 ///
 /// # Safety
-/// `dst` valid for the matrix; `src`'s buffer holds it.
-pub unsafe fn read(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
+/// `src`'s buffer holds a `dst.rows() x dst.cols()` matrix at the view.
+pub unsafe fn read(gpu: &mut Gpu, src: View, dst: MatMut<'_>) -> Result<(), GpuError> {
     // SAFETY: passed on.
-    unsafe { read_columns(gpu, src, dst, rows, cols, ld) }.map_err(|(e, _)| e)
+    unsafe { read_columns(gpu, src, dst) }.map_err(|(e, _)| e)
 }
 
 /// [`read`] into a caller's output, which a failure must leave in a known
@@ -185,24 +203,23 @@ pub unsafe fn read(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: u
 ///
 /// # Safety
 /// As for [`read`].
-pub unsafe fn commit(
-    gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize, what: &str,
-) -> Result<(), (GpuError, usize)> {
-    // Test hook (src/engine/opencl/fault.rs): `commit-WHAT@N` writes N columns, then
-    // fails both attempts.
+pub unsafe fn commit(gpu: &mut Gpu, src: View, mut dst: MatMut<'_>, what: &str) -> Result<(), (GpuError, usize)> {
+    let (rows, cols) = (dst.rows(), dst.cols());
+    // Test hook (src/engine/opencl/fault.rs): `commit-WHAT@N` writes N
+    // columns, then fails both attempts.
     if let Some(super::fault::Fault::Fail(n)) = super::fault::at(&format!("commit-{what}")) {
         if n < cols {
             // SAFETY: the first n columns, as below.
-            unsafe { read_columns(gpu, src, dst, rows, n, ld) }?;
+            unsafe { read_columns(gpu, src, dst.sub_mut(0, 0, rows, n)) }?;
             return Err((GpuError::Injected, n));
         }
     }
     // SAFETY: passed on.
-    match unsafe { read_columns(gpu, src, dst, rows, cols, ld) } {
+    match unsafe { read_columns(gpu, src, dst.rb_mut()) } {
         Ok(()) => Ok(()),
         Err((_, done)) => {
             // SAFETY: the columns not yet written, of the same matrices.
-            unsafe { read_columns(gpu, src.at(0, done), dst.add(done * ld), rows, cols - done, ld) }
+            unsafe { read_columns(gpu, src.at(0, done), dst.sub_mut(0, done, rows, cols - done)) }
                 .map_err(|(e, more)| (e, done + more))
         }
     }
@@ -215,7 +232,8 @@ pub unsafe fn commit(
 ///
 /// # Safety
 /// As for [`read`].
-unsafe fn read_columns(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, cols: usize, ld: usize) -> Result<(), (GpuError, usize)> {
+unsafe fn read_columns(gpu: &mut Gpu, src: View, mut dst: MatMut<'_>) -> Result<(), (GpuError, usize)> {
+    let (rows, cols) = (dst.rows(), dst.cols());
     if rows == 0 || cols == 0 {
         return Ok(());
     }
@@ -265,9 +283,11 @@ unsafe fn read_columns(gpu: &mut Gpu, src: View, dst: *mut f64, rows: usize, col
             let cc = per.min(cols - col);
             let next = if col + cc < cols { Some(enqueue(col + cc, 1 - slot)?) } else { None };
             current.wait().map_err(cl("read resident matrix"))?;
-            // SAFETY: the slot holds the packed chunk; the destination
-            // columns are inside the caller's matrix.
-            unsafe { unpack_cols(staging[slot].ptr, dst.add(col * ld), rows, cc, ld) };
+            // SAFETY: the slot holds the packed chunk, rows * cc doubles
+            // (its read was waited for), untouched until the next transfer
+            // through it.
+            let chunk = unsafe { std::slice::from_raw_parts(staging[slot].ptr, rows * cc) };
+            unpack(chunk, dst.sub_mut(0, col, rows, cc));
             col += cc;
             slot = 1 - slot;
             if let Some(n) = next {
@@ -322,23 +342,6 @@ pub fn drop_quietly<T>(x: T) {
     let _ = crate::runtime::panic::catch(move || drop(x));
 }
 
-/// Staging -> host for a packed `rows x cols` chunk.
-///
-/// # Safety
-/// As for [`super::gemm::unpack`].
-unsafe fn unpack_cols(src: *const f64, dst: *mut f64, rows: usize, cols: usize, ld: usize) {
-    if ld == rows {
-        let (s, d) = (src as usize, dst as usize);
-        parallel(0, rows * cols, &move |from, count| {
-            // SAFETY: disjoint ranges of the two contiguous arrays.
-            unsafe { ptr::copy_nonoverlapping((s as *const f64).add(from), (d as *mut f64).add(from), count) }
-        });
-    } else {
-        // SAFETY: passed on.
-        unsafe { super::gemm::unpack(src, dst, rows, cols, ld) }
-    }
-}
-
 /// A plain device buffer of `len` doubles (vectors, workspaces).
 pub fn vector(gpu: &Gpu, len: usize) -> Result<Buffer<f64>, GpuError> {
     // SAFETY: no host pointer is passed; the driver allocates.
@@ -369,7 +372,7 @@ pub unsafe fn laset(gpu: &mut Gpu, rows: usize, cols: usize, off: f64, diag: f64
     unsafe {
         Launch::new(gpu.other(k), "clEnqueueNDRangeKernel dlaset")
             .arg(&m).arg(&n).arg(&off).arg(&diag).arg(&a.mem).arg(&off_a).arg(&lda)
-            .enqueue(&gpu.queue, &[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16], &[16, 16], &[])?;
+            .submit(&gpu.queue, &[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16], &[16, 16])?;
     }
     Ok(())
 }
@@ -391,7 +394,7 @@ pub unsafe fn transpose(gpu: &mut Gpu, rows: usize, cols: usize, a: View, b: Vie
         Launch::new(gpu.other(k), "clEnqueueNDRangeKernel dtranspose")
             .arg(&m).arg(&n).arg(&a.mem).arg(&off_a).arg(&lda)
             .arg(&b.mem).arg(&off_b).arg(&ldb)
-            .enqueue(&gpu.queue, &[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16], &[16, 16], &[])?;
+            .submit(&gpu.queue, &[rows.div_ceil(16) * 16, cols.div_ceil(16) * 16], &[16, 16])?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::engine::opencl::gemm::{Failure, Gemm, Tile};
 use crate::engine::opencl::resident::{self, DeviceMatrix, View};
 use super::eval::{evaluate, Compiled, Counts, Machine, Product};
 use crate::engine::opencl::launch::Launch;
+use crate::matrix::{MatMut, MatRef};
 use opencl3::kernel::Kernel;
 use opencl3::memory::{Buffer, ClMem, CL_MEM_COPY_HOST_PTR, CL_MEM_READ_ONLY};
 use opencl3::types::cl_ulong;
@@ -26,7 +27,7 @@ const WG: usize = 64;
 const PER: usize = 4;
 
 /// Device memory as the evaluator's machine, with a budget for temporaries.
-pub struct Device<'g> {
+pub struct Device<'g, 'c> {
     pub gpu: &'g mut Gpu,
     budget: usize,
     used: Rc<Cell<usize>>,
@@ -34,16 +35,7 @@ pub struct Device<'g> {
     /// the first [`Machine::before_output`] (by then the first batch of
     /// block products is queued, so the host packs C while the GPU
     /// computes) and waited for before C is written.
-    deferred_c: Option<HostMatrix>,
-}
-
-/// A host matrix to upload: pointer, shape, leading dimension, target.
-struct HostMatrix {
-    src: *const f64,
-    rows: usize,
-    cols: usize,
-    ld: usize,
-    dst: View,
+    deferred_c: Option<(MatRef<'c>, View)>,
 }
 
 /// A temporary on the device.
@@ -61,9 +53,9 @@ impl Drop for DeviceTemp {
     }
 }
 
-impl<'g> Device<'g> {
+impl<'g, 'c> Device<'g, 'c> {
     /// Temporaries may take `budget` bytes of device memory.
-    pub fn new(gpu: &'g mut Gpu, budget: usize) -> Device<'g> {
+    pub fn new(gpu: &'g mut Gpu, budget: usize) -> Device<'g, 'c> {
         Device { gpu, budget, used: Rc::new(Cell::new(0)), deferred_c: None }
     }
 
@@ -83,7 +75,7 @@ fn constants<T: Copy>(gpu: &Gpu, data: &[T]) -> Result<Buffer<T>, GpuError> {
     .map_err(cl("clCreateBuffer (alpha constants)"))
 }
 
-impl Machine for Device<'_> {
+impl Machine for Device<'_, '_> {
     type Buf = DeviceTemp;
     type View = View;
     type Error = GpuError;
@@ -93,9 +85,9 @@ impl Machine for Device<'_> {
     }
 
     fn before_output(&mut self) -> Result<(), GpuError> {
-        if let Some(h) = self.deferred_c.take() {
-            // SAFETY: set by `run` from the caller's C, valid for the call.
-            unsafe { upload_on_transfer_queue(self.gpu, h.dst, h.src, h.rows, h.cols, h.ld)? };
+        if let Some((src, dst)) = self.deferred_c.take() {
+            // SAFETY: `run` made `dst` for C's shape.
+            unsafe { resident::write_on(self.gpu, true, dst, src)? };
             self.gpu.transfer.finish().map_err(cl("clFinish (upload C)"))?;
         }
         Ok(())
@@ -173,55 +165,10 @@ impl Machine for Device<'_> {
                 .arg(&out_ld)
                 .arg(&p_coef)
                 .arg(&beta)
-                .enqueue(&self.gpu.queue, &[rows.div_ceil(WG * PER) * WG, cols], &[WG, 1], &[])?;
+                .submit(&self.gpu.queue, &[rows.div_ceil(WG * PER) * WG, cols], &[WG, 1])?;
         }
         Ok(())
     }
-}
-
-/// [`resident::write`] on the transfer queue: copies the host matrix into
-/// the device sub-matrix `dst` through the pinned staging buffers, while
-/// the compute queue runs. Returns when the data has been handed to the
-/// transfer queue; its events stay in the staging slots.
-///
-/// # Safety
-/// `src` valid for the matrix; `dst`'s buffer holds it.
-unsafe fn upload_on_transfer_queue(gpu: &mut Gpu, dst: View, src: *const f64, rows: usize, cols: usize, ld: usize) -> Result<(), GpuError> {
-    if rows == 0 || cols == 0 {
-        return Ok(());
-    }
-    let per = (gpu.staging_len() / rows.max(1)).min(cols);
-    if per == 0 {
-        return Err(GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")));
-    }
-    let Gpu { transfer, staging, .. } = gpu;
-    let (mut col, mut slot) = (0, 0);
-    while col < cols {
-        let cc = per.min(cols - col);
-        if let Some(ev) = staging[slot].pending.take() {
-            ev.wait().map_err(cl("staging reuse"))?;
-        }
-        // SAFETY: columns col..col+cc of the caller's matrix into a free
-        // staging slot of at least rows * cc doubles.
-        unsafe { crate::engine::opencl::gemm::pack(src.add(col * ld), rows, ld, 0, rows * cc, staging[slot].ptr) };
-        let origin = [(dst.off % dst.ld) * 8, dst.off / dst.ld + col, 0];
-        let region = [rows * 8, cc, 1];
-        // SAFETY: the region lies inside dst's buffer; the slot stays
-        // untouched until its event (kept in `pending`) completes.
-        let ev = unsafe {
-            opencl3::command_queue::enqueue_write_buffer_rect(
-                transfer.get(), dst.mem(), opencl3::types::CL_NON_BLOCKING, origin.as_ptr(), [0usize, 0, 0].as_ptr(),
-                region.as_ptr(), dst.ld * 8, 0, rows * 8, 0, staging[slot].ptr as *const std::ffi::c_void, 0,
-                std::ptr::null(),
-            )
-        }
-        .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBufferRect (C)", code })?;
-        staging[slot].pending = Some(opencl3::event::Event::new(ev));
-        col += cc;
-        slot = (slot + 1) % staging.len();
-    }
-    crate::runtime::stats::add_transfer((rows * cols) as u64 * 8, 0);
-    Ok(())
 }
 
 /// Measures the combination passes' rate on this device, GB/s: 16 blocks
@@ -262,10 +209,10 @@ pub fn measure_staging_gbs() -> Result<f64, GpuError> {
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let t = Instant::now();
-        // SAFETY: host vectors of rows x cols, leading dimension rows.
+        // SAFETY: the device matrix was made for rows x cols.
         unsafe {
-            resident::write(&mut g, m.view(), host.as_ptr(), rows, cols, rows)?;
-            resident::read(&mut g, m.view(), back.as_mut_ptr(), rows, cols, rows)?;
+            resident::write(&mut g, m.view(), MatRef::from_slice(&host, rows, cols, rows))?;
+            resident::read(&mut g, m.view(), MatMut::from_slice(&mut back, rows, cols, rows))?;
         }
         best = best.min(t.elapsed().as_secs_f64());
     }
@@ -280,7 +227,7 @@ pub fn device_budget(gpu: &Gpu) -> usize {
 
 /// Whether a product of these stored shapes fits the device with room for
 /// one batch of temporaries.
-pub fn fits(gpu: &Gpu, g: &Gemm) -> bool {
+pub fn fits(gpu: &Gpu, g: &Gemm<'_>) -> bool {
     let operands = 8 * (g.m * g.k + g.k * g.n + g.m * g.n);
     let one = Compiled::temp_bytes_per_product(g.m, g.n, g.k, 4);
     let largest = (g.m * g.k).max(g.k * g.n).max(g.m * g.n);
@@ -290,19 +237,15 @@ pub fn fits(gpu: &Gpu, g: &Gemm) -> bool {
 /// C := alpha op(A) op(B) + beta C from host memory, with `levels` levels
 /// of `scheme` on the device. C is written only at the end (a failure
 /// before the copy back leaves it as it was).
-///
-/// # Safety
-/// `g`'s arguments legal for DGEMM and its arrays valid for them.
-pub unsafe fn dgemm_alpha(g: &Gemm, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), Failure> {
+pub fn dgemm_alpha(g: &Gemm<'_>, c: MatMut<'_>, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), Failure> {
     let everything = |error| Failure { error, remaining: vec![Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }] };
-    // Test hook (src/engine/opencl/fault.rs): `alpha` fails here, `alpha@1` just
-    // before C is written.
+    // Test hook (src/engine/opencl/fault.rs): `alpha` fails here, `alpha@1`
+    // just before C is written.
     crate::engine::opencl::fault::check(crate::engine::opencl::fault::at("alpha"), 0).map_err(everything)?;
     let mut gpu = gpu().map_err(everything)?;
     // The host DGEMM's cached panels are not needed here and take memory.
     gpu.release_buffers();
-    // SAFETY: the caller's guarantee, passed on.
-    let result = unsafe { run(&mut gpu, g, scheme, levels, counts) };
+    let result = run(&mut gpu, g, c, scheme, levels, counts);
     if result.is_err() {
         let _ = gpu.queue.finish();
     }
@@ -311,40 +254,35 @@ pub unsafe fn dgemm_alpha(g: &Gemm, scheme: &Compiled, levels: usize, counts: &m
 
 /// The product on the device; an error comes with the number of leading
 /// columns of C written (0 unless the copy of C back failed midway).
-///
-/// # Safety
-/// As for [`dgemm_alpha`].
-unsafe fn run(gpu: &mut Gpu, g: &Gemm, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), (GpuError, usize)> {
+fn run(gpu: &mut Gpu, g: &Gemm<'_>, mut c: MatMut<'_>, scheme: &Compiled, levels: usize, counts: &mut Counts) -> Result<(), (GpuError, usize)> {
     let none = |e| (e, 0);
-    let (ar, ac) = if g.trans_a { (g.k, g.m) } else { (g.m, g.k) };
-    let (br, bc) = if g.trans_b { (g.n, g.k) } else { (g.k, g.n) };
-    let a = DeviceMatrix::new(gpu, ar, ac).map_err(none)?;
-    let b = DeviceMatrix::new(gpu, br, bc).map_err(none)?;
-    let c = DeviceMatrix::new(gpu, g.m, g.n).map_err(none)?;
-    // SAFETY: the caller's arrays hold these matrices with these leading
-    // dimensions; the device matrices were made for them.
+    let da = DeviceMatrix::new(gpu, g.a.rows(), g.a.cols()).map_err(none)?;
+    let db = DeviceMatrix::new(gpu, g.b.rows(), g.b.cols()).map_err(none)?;
+    let dc = DeviceMatrix::new(gpu, g.m, g.n).map_err(none)?;
+    // SAFETY: the device matrices were made for these shapes.
     unsafe {
-        resident::write(gpu, a.view(), g.a, ar, ac, g.lda).map_err(none)?;
-        resident::write(gpu, b.view(), g.b, br, bc, g.ldb).map_err(none)?;
+        resident::write(gpu, da.view(), g.a).map_err(none)?;
+        resident::write(gpu, db.view(), g.b).map_err(none)?;
     }
-    let budget = device_budget(gpu).saturating_sub(8 * (ar * ac + br * bc + g.m * g.n));
-    let mut dev = Device::new(gpu, budget);
-    if g.beta != 0.0 {
-        dev.deferred_c = Some(HostMatrix { src: g.c, rows: g.m, cols: g.n, ld: g.ldc, dst: c.view() });
+    let budget = device_budget(gpu).saturating_sub(8 * (g.m * g.k + g.k * g.n + g.m * g.n));
+    {
+        let mut dev = Device::new(gpu, budget);
+        if g.beta != 0.0 {
+            dev.deferred_c = Some((c.rb(), dc.view()));
+        }
+        let p = Product {
+            ta: g.trans_a, tb: g.trans_b, m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: da.view(), b: db.view(), beta: g.beta,
+            c: dc.view(),
+        };
+        evaluate(&mut dev, scheme, levels, p, counts).map_err(none)?;
     }
-    let p = Product {
-        ta: g.trans_a, tb: g.trans_b, m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: a.view(), b: b.view(), beta: g.beta,
-        c: c.view(),
-    };
-    evaluate(&mut dev, scheme, levels, p, counts).map_err(none)?;
-    drop(dev);
     // Kernel errors surface here, before C is written.
     resident::finish(gpu).map_err(none)?;
     crate::engine::opencl::fault::check(crate::engine::opencl::fault::at("alpha"), 1).map_err(none)?;
-    // SAFETY: C is m x n with leading dimension ldc in the caller's array.
-    let committed = unsafe { resident::commit(gpu, c.view(), g.c, g.m, g.n, g.ldc, "c") };
+    // SAFETY: dc holds the m x n product, C's shape.
+    let committed = unsafe { resident::commit(gpu, dc.view(), c.rb_mut(), "c") };
     // C is (partly) written: a panic of a release must not reach the
     // dispatcher, which would compute the product again on it.
-    resident::drop_quietly((a, b, c));
+    resident::drop_quietly((da, db, dc));
     committed
 }

@@ -14,6 +14,7 @@ use crate::dispatch::{self, Call, Routine};
 use crate::ops::gemm::check::{self, read_dgemm_args};
 use crate::ops::lsame;
 use crate::engine::opencl::gemm::{self, Failure, Gemm, Tile};
+use crate::matrix::MatMut;
 use once_cell::sync::{Lazy, OnceCell};
 use std::cell::RefCell;
 use std::os::raw::{c_char, c_int};
@@ -275,70 +276,49 @@ unsafe fn product(
         launches: 1.0,
         adjust: None,
     };
-    let g = Gemm {
-        trans_a: !lsame(ta, b'N'),
-        trans_b: !lsame(tb, b'N'),
-        m: m as usize,
-        n: n as usize,
-        k: k as usize,
-        alpha,
-        a,
-        lda: lda as usize,
-        b,
-        ldb: ldb as usize,
-        beta,
-        c,
-        ldc: ldc as usize,
-    };
+    let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));
+    // SAFETY: the arguments passed DGEMM's checks; the caller's arrays, C
+    // overlapping neither A nor B (BLAS's rule).
+    let (av, bv, mut cv) = unsafe { crate::ops::gemm::exports::views(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc) };
+    let g = Gemm::new(trans_a, trans_b, alpha, av, bv, beta);
     let plan_ref = &plan_text;
-    let gpu = move || {
-        // SAFETY: legal arguments and the caller's arrays.
-        unsafe { on_gpu(&g, plan_ref) }.map_err(|failure| {
-            let finish: Box<dyn FnOnce()> = Box::new(move || {
-                let whole = failure.remaining == [Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }];
-                if whole {
-                    // SAFETY: as above; C is untouched by the failed attempt.
-                    unsafe { on_cpu(&g, plan_ref) }
+    let gpu = move |c: &mut MatMut| {
+        on_gpu(&g, c.rb_mut(), plan_ref).map_err(|f| {
+            dispatch::failure(f.error, move |c: &mut MatMut| {
+                if f.remaining == [Tile { row0: 0, rows: g.m, col0: 0, cols: g.n }] {
+                    // C is untouched by the failed attempt.
+                    on_cpu(&g, c.rb_mut(), plan_ref)
                 } else {
-                    for t in failure.remaining {
-                        // SAFETY: each remaining tile is a sub-product of
-                        // the same legal call, its part of C untouched;
-                        // the tiles done are not redone.
-                        unsafe { plain_cpu(&g.tile(t)) }
-                    }
+                    // Each remaining tile a sub-product of the same call,
+                    // its part of C untouched; the tiles done are not redone.
+                    f.remaining.iter().for_each(|t| g.tile(*t).on_cpu(t.of(c)));
                 }
-            });
-            (failure.error, finish)
+            })
         })
     };
-    // SAFETY: legal arguments and the caller's arrays.
-    dispatch::run(call, || unsafe { on_cpu(&g, &plan_text) }, Some(gpu));
+    dispatch::run(call, &mut cv, |c| on_cpu(&g, c.rb_mut(), &plan_text), Some(gpu));
 }
 
 /// The product on the CPU: the scheme on host blocks, block products by
 /// the CPU LAPACK's DGEMM, or plain DGEMM when no level pays.
-///
-/// # Safety
-/// `g` legal for DGEMM, arrays valid for it.
-unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
+fn on_cpu(g: &Gemm<'_>, mut c: MatMut<'_>, plan_text: &RefCell<String>) {
     if too_small(g, CPU_MIN_BLOCK) {
-        // SAFETY: the caller's guarantee.
-        unsafe { plain_cpu(g) };
+        g.on_cpu(c);
         *plan_text.borrow_mut() = " alpha: plain GEMM (blocks would be below the smallest block)".into();
         return;
     }
     let Some(rates) = HOST_RATES.as_ref() else {
-        // SAFETY: the caller's guarantee.
-        unsafe { plain_cpu(g) };
+        g.on_cpu(c);
         *plan_text.borrow_mut() = " alpha: plain GEMM (no measured CPU rates)".into();
         return;
     };
     let (scheme, levels, t0, tl) = fast::plan(g.m, g.n, g.k, rates);
     let mut host = Host::new(Host::default_budget());
-    let view = |p: *const f64, ld: usize| HostView { ptr: p as *mut f64, ld };
+    // The evaluator addresses blocks of A, B, C and of its temporaries
+    // alike, by first element and leading dimension (alpha/host.rs).
     let p = Product {
-        ta: g.trans_a, tb: g.trans_b, m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: view(g.a, g.lda), b: view(g.b, g.ldb),
-        beta: g.beta, c: view(g.c, g.ldc),
+        ta: g.trans_a, tb: g.trans_b, m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: HostView::of(g.a), b: HostView::of(g.b),
+        beta: g.beta, c: HostView::of_mut(&mut c),
     };
     let mut counts = Counts::default();
     match evaluate(&mut host, scheme, levels, p, &mut counts) {
@@ -346,8 +326,7 @@ unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
         Err(host::NoMemory) => {
             // Before C was first written (alpha::host::Host): one DGEMM,
             // which needs no memory of ours.
-            // SAFETY: the caller's guarantee.
-            unsafe { plain_cpu(g) };
+            g.on_cpu(c);
             *plan_text.borrow_mut() = " alpha: plain GEMM (no host memory for the scheme's temporaries)".into();
         }
     }
@@ -357,10 +336,7 @@ unsafe fn on_cpu(g: &Gemm, plan_text: &RefCell<String>) {
 /// level pays and the operands fit, else the GPU DGEMM (tiled, out of core
 /// if needed). On failure, C is as it was, except for DGEMM tiles already
 /// finished, which the CPU then skips.
-///
-/// # Safety
-/// `g` legal for DGEMM, arrays valid for it.
-unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
+fn on_gpu(g: &Gemm<'_>, c: MatMut<'_>, plan_text: &RefCell<String>) -> Result<(), Failure> {
     // Small products skip the rates (whose first use measures them).
     let small = too_small(g, GPU_MIN_BLOCK);
     let rates = if small { None } else { device_rates() };
@@ -389,8 +365,7 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
     match planned {
         Some((scheme, levels, t0, tl)) if levels > 0 && fits && worth => {
             let mut counts = Counts::default();
-            // SAFETY: the caller's guarantee.
-            unsafe { gpu_alpha::dgemm_alpha(g, scheme, levels, &mut counts) }?;
+            gpu_alpha::dgemm_alpha(g, c, scheme, levels, &mut counts)?;
             *plan_text.borrow_mut() = describe_plan(scheme.name, levels, t0, tl, &counts);
             Ok(())
         }
@@ -408,19 +383,7 @@ unsafe fn on_gpu(g: &Gemm, plan_text: &RefCell<String>) -> Result<(), Failure> {
                 (None, _) if small => " alpha: plain GEMM (blocks would be below the smallest block)".into(),
                 (None, _) => " alpha: plain GEMM (no calibrated rates)".into(),
             };
-            // SAFETY: the caller's guarantee.
-            unsafe { gemm::dgemm(g) }
+            gemm::dgemm(g, c)
         }
     }
-}
-
-/// The CPU LAPACK's DGEMM on a legal product.
-///
-/// # Safety
-/// `g` legal for DGEMM, arrays valid for it.
-unsafe fn plain_cpu(g: &Gemm) {
-    let mut host = Host::new(0);
-    let view = |p: *const f64, ld: usize| HostView { ptr: p as *mut f64, ld };
-    use crate::ops::alpha::eval::Machine;
-    let _ = host.gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, g.alpha, view(g.a, g.lda), view(g.b, g.ldb), g.beta, view(g.c, g.ldc));
 }

@@ -3,6 +3,7 @@
 //! src/cpu), block combinations by threads over columns.
 
 use super::eval::Machine;
+use crate::matrix::{MatMut, MatRef};
 use crate::engine::cpu::CPU;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -13,6 +14,19 @@ use std::os::raw::{c_char, c_int};
 pub struct HostView {
     pub ptr: *mut f64,
     pub ld: usize,
+}
+
+impl HostView {
+    /// The evaluator's view of an input: its blocks are read only (the
+    /// evaluator writes outputs and its own temporaries alone).
+    pub fn of(m: MatRef<'_>) -> HostView {
+        HostView { ptr: m.as_ptr() as *mut f64, ld: m.ld() }
+    }
+
+    /// The evaluator's view of the output C, borrowed while it evaluates.
+    pub fn of_mut(m: &mut MatMut<'_>) -> HostView {
+        HostView { ptr: m.as_mut_ptr(), ld: m.ld() }
+    }
 }
 
 /// Host memory, with a budget for temporaries.

@@ -7,9 +7,10 @@
 use super::check::{self, read_dgemm_args};
 use crate::abi::boundary;
 use crate::ops::lsame;
-use crate::engine::cpu::{xerbla, CPU};
+use crate::engine::cpu::xerbla;
 use crate::dispatch::{self, Call, Routine};
 use crate::engine::opencl::gemm::{self, Gemm};
+use crate::matrix::{MatMut, MatRef};
 use std::os::raw::{c_char, c_int};
 
 /// DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.
@@ -130,48 +131,42 @@ unsafe fn gemm(
         launches: 1.0,
         adjust: None,
     };
-    let g = Gemm {
-        trans_a: !lsame(ta, b'N'),
-        trans_b: !lsame(tb, b'N'),
-        m: m as usize,
-        n: n as usize,
-        k: k as usize,
-        alpha,
-        a,
-        lda: lda as usize,
-        b,
-        ldb: ldb as usize,
-        beta,
-        c,
-        ldc: ldc as usize,
-    };
-    let gpu = move || {
-        // SAFETY: legal arguments and the caller's arrays.
-        unsafe { gemm::dgemm(&g) }.map_err(|failure| {
-            let finish: Box<dyn FnOnce()> = Box::new(move || {
-                for t in failure.remaining {
-                    // SAFETY: each tile is a sub-product of the same legal
-                    // call, on the same arrays.
-                    unsafe { cpu_gemm(&g.tile(t)) }
-                }
-            });
-            (failure.error, finish)
+    let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));
+    // SAFETY: the views of the caller's arrays, whose arguments passed
+    // DGEMM's checks: op(A) is m x k (A k x m when transposed), op(B) k x n,
+    // C m x n, each leading dimension at least its rows; and BLAS's rule
+    // that C does not overlap A or B.
+    let (av, bv, mut cv) = unsafe { views(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc) };
+    let g = Gemm::new(trans_a, trans_b, alpha, av, bv, beta);
+    let gpu = move |c: &mut MatMut| {
+        gemm::dgemm(&g, c.rb_mut()).map_err(|f| {
+            // Each tile the GPU did not write is a sub-product of the same
+            // call, its part of C as the caller passed it.
+            dispatch::failure(f.error, move |c: &mut MatMut| f.remaining.iter().for_each(|t| g.tile(*t).on_cpu(t.of(c))))
         })
     };
-    // SAFETY: legal arguments and the caller's arrays.
-    dispatch::run(call, || unsafe { cpu_gemm(&g) }, Some(gpu));
+    dispatch::run(call, &mut cv, |c| g.on_cpu(c.rb_mut()), Some(gpu));
 }
 
-/// The CPU LAPACK's DGEMM on a legal product.
+/// The views of DGEMM's arrays: A, B (as stored) and C.
 ///
 /// # Safety
-/// `g`'s arguments legal for DGEMM and its arrays valid for them.
-unsafe fn cpu_gemm(g: &Gemm) {
-    let ta = if g.trans_a { b'T' } else { b'N' } as c_char;
-    let tb = if g.trans_b { b'T' } else { b'N' } as c_char;
-    let (m, n, k) = (g.m as c_int, g.n as c_int, g.k as c_int);
-    let (lda, ldb, ldc) = (g.lda as c_int, g.ldb as c_int, g.ldc as c_int);
-    // SAFETY: the caller's guarantee; the hidden lengths of the two
-    // CHARACTER*1 arguments are 1.
-    unsafe { (CPU.dgemm.f)(&ta, &tb, &m, &n, &k, &g.alpha, g.a, &lda, g.b, &ldb, &g.beta, g.c, &ldc, 1, 1) };
+/// The arguments passed DGEMM's checks; the arrays are the caller's, valid
+/// for them, C overlapping neither A nor B.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn views<'a>(
+    trans_a: bool, trans_b: bool, m: i32, n: i32, k: i32, a: *const f64, lda: i32, b: *const f64, ldb: i32, c: *mut f64,
+    ldc: i32,
+) -> (MatRef<'a>, MatRef<'a>, MatMut<'a>) {
+    let (m, n, k) = (m as usize, n as usize, k as usize);
+    let (ar, ac) = if trans_a { (k, m) } else { (m, k) };
+    let (br, bc) = if trans_b { (n, k) } else { (k, n) };
+    // SAFETY: the caller's guarantee.
+    unsafe {
+        (
+            MatRef::from_raw(a, ar, ac, lda as usize),
+            MatRef::from_raw(b, br, bc, ldb as usize),
+            MatMut::from_raw(c, m, n, ldc as usize),
+        )
+    }
 }

@@ -7,34 +7,100 @@
 use super::{check, cost, gpu as lu};
 use crate::abi::{guarded, int, read_char, set_info};
 use crate::dispatch::{self, Call, GpuPath, Routine};
-use crate::engine::cpu::{xerbla, CPU};
+use crate::engine::cpu::{on_views, xerbla};
+use crate::matrix::{MatMut, MatRef};
 use crate::ops::lsame;
 use std::os::raw::{c_char, c_int};
 
-/// The GPU path of an LU routine ([`lu::LuFailure`] says how far a
-/// failure got): `run` computes on the GPU, `done` records INFO; a failure
-/// before anything was written hands the whole call to `cpu`; one while
-/// the factors were being written has the CPU finish the factorization
-/// from the columns written (`finish_factors(first column, IPIV, INFO)`);
-/// one after the factors (and part of X) were written solves for the rest
-/// of X with the CPU's DGETRS (`solve_rest(INFO, first column)`).
-fn lu_path<'a, T: 'a>(
-    run: impl FnOnce() -> Result<T, lu::LuFailure> + 'a,
-    done: impl FnOnce(T) + 'a,
-    cpu: impl FnOnce() + 'a,
-    finish_factors: impl FnOnce(usize, Vec<i32>, c_int) + 'a,
-    solve_rest: impl FnOnce(c_int, usize) + 'a,
-) -> impl GpuPath<'a, ()> {
-    move || match run() {
-        Ok(result) => {
-            done(result);
-            Ok(())
+/// The arrays of a DGESV or DGETRF call (no B for DGETRF), as views.
+struct Factor<'a> {
+    a: MatMut<'a>,
+    ipiv: &'a mut [c_int],
+    b: Option<MatMut<'a>>,
+}
+
+/// The arrays of a DGETRS call.
+struct Solve<'a> {
+    trans: u8,
+    a: MatRef<'a>,
+    ipiv: &'a [c_int],
+    b: MatMut<'a>,
+}
+
+impl Factor<'_> {
+    /// The whole call on the CPU LAPACK; INFO.
+    fn on_cpu(&mut self) -> c_int {
+        match &mut self.b {
+            Some(b) => on_views::dgesv(self.a.rb_mut(), self.ipiv, b.rb_mut()),
+            None => on_views::dgetrf(self.a.rb_mut(), self.ipiv),
         }
-        Err(lu::LuFailure::Untouched(error)) => Err((error, Box::new(cpu) as Box<dyn FnOnce()>)),
+    }
+
+    /// The factorization finished on the CPU from the first `done` columns
+    /// the device wrote (`lu::finish_factors`), then X for DGESV; INFO.
+    fn finish(&mut self, done: usize, dev_ipiv: &[i32], dev_info: c_int) -> c_int {
+        let info = lu::finish_factors(self.a.rb_mut(), self.ipiv, done, dev_ipiv, dev_info);
+        match &mut self.b {
+            Some(b) if info == 0 => on_views::dgetrs(b'N', self.a.rb(), self.ipiv, b.rb_mut()),
+            _ => info,
+        }
+    }
+
+    /// X's columns from `first` on, by the CPU's DGETRS with the factors
+    /// in A and IPIV (the device wrote the others); INFO.
+    fn solve_rest(&mut self, first: usize) -> c_int {
+        match &mut self.b {
+            Some(b) => rest_of_solve(b'N', self.a.rb(), self.ipiv, b, first),
+            None => 0,
+        }
+    }
+}
+
+impl Solve<'_> {
+    /// The whole call on the CPU LAPACK; INFO.
+    fn on_cpu(&mut self) -> c_int {
+        on_views::dgetrs(self.trans, self.a, self.ipiv, self.b.rb_mut())
+    }
+}
+
+/// The CPU LAPACK's DGETRS on columns `first..` of B (the rest of a solve
+/// whose first columns the GPU wrote); INFO.
+fn rest_of_solve(trans: u8, a: MatRef<'_>, ipiv: &[c_int], b: &mut MatMut<'_>, first: usize) -> c_int {
+    let (n, nrhs) = (b.rows(), b.cols());
+    if first >= nrhs {
+        return 0;
+    }
+    on_views::dgetrs(trans, a, ipiv, b.sub_mut(0, first, n, nrhs - first))
+}
+
+/// The GPU path of an LU routine on its arrays `A` ([`lu::LuFailure`] says
+/// how far a failure got): `run` computes on the GPU and returns INFO; a
+/// failure before anything was written hands the whole call to `cpu`; one
+/// while the factors were being written has the CPU finish the
+/// factorization from the columns written (`finish(args, first column,
+/// device's IPIV, device's INFO)`); one after the factors (and part of X)
+/// were written solves for the rest of X with the CPU's DGETRS
+/// (`solve_rest(args, first column)`). Each returns INFO.
+fn lu_path<'a, A: 'a>(
+    run: impl FnOnce(&mut A) -> Result<c_int, lu::LuFailure>,
+    cpu: fn(&mut A) -> c_int,
+    finish: fn(&mut A, usize, &[i32], c_int) -> c_int,
+    solve_rest: fn(&mut A, usize) -> c_int,
+) -> impl GpuPath<'a, A, c_int> {
+    move |args: &mut A| match run(args) {
+        Ok(info) => Ok(info),
+        Err(lu::LuFailure::Untouched(error)) => Err(dispatch::failure(error, cpu)),
         Err(lu::LuFailure::Factors { error, done, ipiv, info }) => {
-            Err((error, Box::new(move || finish_factors(done, ipiv, info)) as Box<dyn FnOnce()>))
+            Err(dispatch::failure(error, move |args: &mut A| finish(args, done, &ipiv, info)))
         }
-        Err(lu::LuFailure::Solve { error, info, done }) => Err((error, Box::new(move || solve_rest(info, done)) as Box<dyn FnOnce()>)),
+        Err(lu::LuFailure::Solve { error, info, done }) => Err(dispatch::failure(error, move |args: &mut A| {
+            let rest = solve_rest(args, done);
+            if rest != 0 {
+                rest
+            } else {
+                info
+            }
+        })),
     }
 }
 
@@ -82,32 +148,27 @@ pub unsafe extern "C" fn dgesv_(
             launches,
             adjust: Some(cost::adjust),
         };
-        // SAFETY: legal arguments; the caller's arrays.
-        let cpu = move || unsafe { (CPU.dgesv.f)(&n, &nrhs, a, &lda, ipiv, b, &ldb, info) };
         let (nu, ru) = (n as usize, nrhs as usize);
+        // SAFETY: the arguments passed DGESV's checks: A is n x n and B
+        // n x nrhs with their leading dimensions, IPIV holds n entries
+        // (n > 0 here), and LAPACK's rule that the arrays of one call do
+        // not overlap.
+        let mut args = unsafe {
+            Factor {
+                a: MatMut::from_raw(a, nu, nu, lda as usize),
+                ipiv: std::slice::from_raw_parts_mut(ipiv, nu),
+                b: Some(MatMut::from_raw(b, nu, ru, ldb as usize)),
+            }
+        };
         let gpu = lu_path(
-            // SAFETY: legal arguments; arrays valid for them (caller).
-            move || unsafe { lu::dgesv_host(nu, ru, a, lda as usize, ipiv, b, ldb as usize) },
-            // SAFETY: INFO is the caller's.
-            move |i| unsafe { set_info(info, i) },
-            cpu,
-            // SAFETY: the first `done` columns of A hold the device's
-            // factors, the rest and B are the caller's.
-            move |done, dev_ipiv, dev_info| unsafe {
-                let i = lu::finish_factors(nu, nu, a, lda as usize, ipiv, done, &dev_ipiv, dev_info);
-                set_info(info, i);
-                if i == 0 {
-                    cpu_getrs(b'N' as c_char, n, nrhs, a, lda, ipiv, b, ldb, 0, info);
-                }
-            },
-            // SAFETY: A and IPIV hold the factors; the columns of B from
-            // `first` on are as the caller passed them.
-            move |i, first| unsafe {
-                set_info(info, i);
-                cpu_getrs(b'N' as c_char, n, nrhs, a, lda, ipiv, b, ldb, first, info);
-            },
+            |f: &mut Factor| lu::dgesv_host(f.a.rb_mut(), f.ipiv, f.b.as_mut().expect("DGESV has B").rb_mut()),
+            Factor::on_cpu,
+            Factor::finish,
+            Factor::solve_rest,
         );
-        dispatch::run(call, cpu, Some(gpu));
+        let result = dispatch::run(call, &mut args, Factor::on_cpu, Some(gpu));
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, result) };
     });
 }
 
@@ -152,23 +213,20 @@ pub unsafe extern "C" fn dgetrf_(
             launches,
             adjust: Some(cost::adjust),
         };
-        // SAFETY: legal arguments; the caller's arrays.
-        let cpu = move || unsafe { (CPU.dgetrf.f)(&m, &n, a, &lda, ipiv, info) };
-        let gpu = lu_path(
-            // SAFETY: legal arguments; arrays valid for them (caller).
-            move || unsafe { lu::dgetrf_host(m as usize, n as usize, a, lda as usize, ipiv) },
-            // SAFETY: INFO is the caller's.
-            move |i| unsafe { set_info(info, i) },
-            cpu,
-            // SAFETY: the first `done` columns of A hold the device's
-            // factors, the rest are the caller's.
-            move |done, dev_ipiv, dev_info| unsafe {
-                let i = lu::finish_factors(m as usize, n as usize, a, lda as usize, ipiv, done, &dev_ipiv, dev_info);
-                set_info(info, i);
-            },
-            |_, _| {},
-        );
-        dispatch::run(call, cpu, Some(gpu));
+        let (mu, nu) = (m as usize, n as usize);
+        // SAFETY: the arguments passed DGETRF's checks: A is m x n with its
+        // leading dimension, IPIV holds min(m, n) entries (> 0 here).
+        let mut args = unsafe {
+            Factor {
+                a: MatMut::from_raw(a, mu, nu, lda as usize),
+                ipiv: std::slice::from_raw_parts_mut(ipiv, mu.min(nu)),
+                b: None,
+            }
+        };
+        let gpu = lu_path(|f: &mut Factor| lu::dgetrf_host(f.a.rb_mut(), f.ipiv), Factor::on_cpu, Factor::finish, Factor::solve_rest);
+        let result = dispatch::run(call, &mut args, Factor::on_cpu, Some(gpu));
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, result) };
     });
 }
 
@@ -222,43 +280,27 @@ pub unsafe extern "C" fn dgetrs_(
             launches,
             adjust: None,
         };
-        let tc = t as c_char;
-        // SAFETY: legal arguments; the caller's arrays; hidden length 1.
-        let cpu = move || unsafe { (CPU.dgetrs.f)(&tc, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1) };
-        let transposed = !lsame(t, b'N');
         let (nu, ru) = (n as usize, nrhs as usize);
+        // SAFETY: the arguments passed DGETRS's checks: A is n x n and B
+        // n x nrhs with their leading dimensions, IPIV holds n entries
+        // (n > 0 here); B overlaps neither A nor IPIV.
+        let mut args = unsafe {
+            Solve {
+                trans: t,
+                a: MatRef::from_raw(a, nu, nu, lda as usize),
+                ipiv: std::slice::from_raw_parts(ipiv, nu),
+                b: MatMut::from_raw(b, nu, ru, ldb as usize),
+            }
+        };
         let gpu = lu_path(
-            // SAFETY: legal arguments; arrays valid for them (caller).
-            move || unsafe { lu::dgetrs_host(transposed, nu, ru, a, lda as usize, ipiv, b, ldb as usize) },
-            |()| {},
-            cpu,
-            // DGETRS writes no factors.
-            |_, _, _| {},
-            // SAFETY: the columns of B from `first` on are the caller's.
-            move |_, first| unsafe { cpu_getrs(tc, n, nrhs, a, lda, ipiv, b, ldb, first, info) },
+            |s: &mut Solve| lu::dgetrs_host(!lsame(s.trans, b'N'), s.a, s.ipiv, s.b.rb_mut()).map(|()| 0),
+            Solve::on_cpu,
+            // DGETRS writes no factors: no such failure.
+            |s, _, _, _| s.on_cpu(),
+            |s, first| rest_of_solve(s.trans, s.a, s.ipiv, &mut s.b, first),
         );
-        dispatch::run(call, cpu, Some(gpu));
+        let result = dispatch::run(call, &mut args, Solve::on_cpu, Some(gpu));
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, result) };
     });
-}
-
-/// The CPU LAPACK's DGETRS on columns `first..nrhs` of B (the rest of a
-/// solve whose first columns the GPU wrote).
-///
-/// # Safety
-/// Legal DGETRS arguments; arrays valid for them.
-#[allow(clippy::too_many_arguments)]
-unsafe fn cpu_getrs(
-    trans: c_char, n: c_int, nrhs: c_int, a: *const f64, lda: c_int, ipiv: *const c_int, b: *mut f64, ldb: c_int,
-    first: usize, info: *mut c_int,
-) {
-    let rest = nrhs - first as c_int;
-    if rest > 0 {
-        let mut cpu_info = 0;
-        // SAFETY: the caller's guarantee; columns first.. of B lie inside
-        // it; hidden length 1.
-        unsafe {
-            (CPU.dgetrs.f)(&trans, &n, &rest, a, &lda, ipiv, b.add(first * ldb as usize), &ldb, &mut cpu_info, 1);
-            set_info(info, cpu_info);
-        }
-    }
 }

@@ -68,7 +68,9 @@ use crate::engine::opencl::context::{gpu, Gpu};
 use crate::engine::opencl::error::{cl, GpuError};
 use crate::engine::opencl::fault;
 use crate::engine::opencl::host;
+use crate::engine::opencl::launch::{Arg, Launch};
 use crate::engine::opencl::resident::{self, DeviceMatrix, View};
+use crate::matrix::{MatMut, MatRef};
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
 use opencl3::types::{cl_kernel, cl_mem, CL_BLOCKING};
 use std::ffi::c_void;
@@ -117,14 +119,6 @@ impl LuParams {
     }
 }
 
-/// A kernel argument.
-#[derive(Clone, Copy)]
-enum Arg {
-    Mem(cl_mem),
-    Int(i32),
-    Long(i64),
-}
-
 /// The kernels of lu.cl, as raw handles: they live in the [`Gpu`]'s
 /// kernel cache for the life of the process, and are looked up once per
 /// call (not per launch: the cache key hashes the source).
@@ -166,35 +160,10 @@ impl Kernels {
 /// `args` match the kernel's parameters in order and type, and every
 /// buffer holds what the kernel touches with these arguments.
 unsafe fn launch(gpu: &Gpu, kernel: cl_kernel, args: &[Arg], global: &[usize], local: &[usize]) -> Result<(), GpuError> {
-    for (i, arg) in args.iter().enumerate() {
-        let (size, value): (usize, *const c_void) = match arg {
-            Arg::Mem(m) => (std::mem::size_of::<cl_mem>(), m as *const cl_mem as *const c_void),
-            Arg::Int(v) => (4, v as *const i32 as *const c_void),
-            Arg::Long(v) => (8, v as *const i64 as *const c_void),
-        };
-        // SAFETY: value points to `size` bytes of the argument's type,
-        // which the caller matched to the kernel's parameter.
-        unsafe { opencl3::kernel::set_kernel_arg(kernel, i as u32, size, value) }
-            .map_err(|code| GpuError::Cl { step: "clSetKernelArg (lu)", code })?;
-    }
     let global: Vec<usize> = global.iter().zip(local).map(|(&g, &l)| g.max(1).div_ceil(l) * l).collect();
-    // SAFETY: arguments set above; the queue and kernel are live.
-    let event = unsafe {
-        opencl3::command_queue::enqueue_nd_range_kernel(
-            gpu.queue.get(),
-            kernel,
-            global.len() as u32,
-            ptr::null(),
-            global.as_ptr(),
-            local.as_ptr(),
-            0,
-            ptr::null(),
-        )
-    }
-    .map_err(|code| GpuError::Cl { step: "clEnqueueNDRangeKernel (lu)", code })?;
-    // SAFETY: the event was just returned to us; nothing else holds it.
-    unsafe { opencl3::event::release_event(event) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })?;
-    Ok(())
+    // SAFETY: the kernel is one of the Gpu's cache (Kernels), alive while
+    // the Gpu is; the caller's guarantee for the arguments.
+    unsafe { Launch::from_raw(kernel, "clEnqueueNDRangeKernel (lu)").args(args).submit(&gpu.queue, &global, local) }
 }
 
 fn int(v: usize) -> Arg {
@@ -264,22 +233,22 @@ fn zero_int(gpu: &Gpu, buffer: &Buffer<i32>) -> Result<(), GpuError> {
 /// staging buffers, enqueues their copies on the transfer queue, and makes
 /// the compute queue wait for them (a barrier on its last copy) before any
 /// command enqueued after.
-pub struct ColumnUpload {
-    src: *const f64,
-    rows: usize,
-    cols: usize,
-    ld: usize,
+pub struct ColumnUpload<'h> {
+    src: MatRef<'h>,
     dst: View,
     /// Columns on their way or there.
     pub done: usize,
 }
 
-impl ColumnUpload {
+impl<'h> ColumnUpload<'h> {
     /// # Safety
-    /// `src` is valid for the rows x cols matrix (leading dimension `ld`)
-    /// until the factorization ends; `dst`'s buffer holds it.
-    pub unsafe fn new(src: *const f64, rows: usize, cols: usize, ld: usize, dst: View, done: usize) -> ColumnUpload {
-        ColumnUpload { src, rows, cols, ld, dst, done }
+    /// `dst`'s buffer holds a matrix of `src`'s shape at the view.
+    pub unsafe fn new(src: MatRef<'h>, dst: View, done: usize) -> ColumnUpload<'h> {
+        ColumnUpload { src, dst, done }
+    }
+
+    fn cols(&self) -> usize {
+        self.src.cols()
     }
 
     /// Uploads columns done..end, or up to twice `done` if that is more:
@@ -289,14 +258,15 @@ impl ColumnUpload {
     /// # Safety
     /// As for [`ColumnUpload::new`].
     unsafe fn upto(&mut self, gpu: &mut Gpu, end: usize) -> Result<(), GpuError> {
-        let end = end.max(2 * self.done).min(self.cols);
-        if end <= self.done || self.rows == 0 {
+        let rows = self.src.rows();
+        let end = end.max(2 * self.done).min(self.cols());
+        if end <= self.done || rows == 0 {
             self.done = self.done.max(end);
             return Ok(());
         }
-        let per = (gpu.staging_len() / self.rows).max(1);
-        if per * self.rows > gpu.staging_len() {
-            return Err(GpuError::TooLarge(format!("a column of {} rows is larger than a staging buffer", self.rows)));
+        let per = (gpu.staging_len() / rows).max(1);
+        if per * rows > gpu.staging_len() {
+            return Err(GpuError::TooLarge(format!("a column of {rows} rows is larger than a staging buffer")));
         }
         let Gpu { queue, transfer, staging, .. } = gpu;
         let mut col = self.done;
@@ -307,21 +277,24 @@ impl ColumnUpload {
             if let Some(ev) = staging[slot].pending.take() {
                 ev.wait().map_err(cl("staging reuse"))?;
             }
-            // SAFETY: columns col..col+cc of the caller's matrix, into a
-            // free staging slot of at least rows * cc doubles.
-            unsafe { crate::engine::opencl::gemm::pack(self.src.add(col * self.ld), self.rows, self.ld, 0, self.rows * cc, staging[slot].ptr) };
+            // SAFETY: a free staging slot (its last transfer was waited
+            // for) of at least rows * cc doubles of pinned memory; the slice
+            // ends before the copy below, which reads the memory until its
+            // event in `pending` completes.
+            let packed = unsafe { std::slice::from_raw_parts_mut(staging[slot].ptr, rows * cc) };
+            crate::engine::opencl::gemm::pack(self.src.sub(0, col, rows, cc), 0, packed);
             let origin = [(self.dst.off % self.dst.ld) * 8, self.dst.off / self.dst.ld + col, 0];
-            let region = [self.rows * 8, cc, 1];
+            let region = [rows * 8, cc, 1];
             // SAFETY: the region lies inside dst's buffer; the staging slot
             // is untouched until the event in `pending` completes.
             let ev = unsafe {
                 opencl3::command_queue::enqueue_write_buffer_rect(
                     transfer.get(), self.dst.mem(), 0, origin.as_ptr(), [0usize, 0, 0].as_ptr(), region.as_ptr(),
-                    self.dst.ld * 8, 0, self.rows * 8, 0, staging[slot].ptr as *const c_void, 0, ptr::null(),
+                    self.dst.ld * 8, 0, rows * 8, 0, staging[slot].ptr as *const c_void, 0, ptr::null(),
                 )
             }
             .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBufferRect (columns)", code })?;
-            crate::runtime::stats::add_transfer((self.rows * cc) as u64 * 8, 0);
+            crate::runtime::stats::add_transfer((rows * cc) as u64 * 8, 0);
             let ev = opencl3::event::Event::new(ev);
             last = Some(ev.get());
             staging[slot].pending = Some(ev);
@@ -351,7 +324,7 @@ fn split(mn: usize, unit: usize) -> usize {
 /// An LU factorization (or solve) in progress on the device: the kernels,
 /// the matrix (element (0, 0) of `a` is A(1,1)), IPIV (global 1-based row
 /// indices, indexed by global column) and INFO on the device.
-pub struct DeviceLu<'g> {
+pub struct DeviceLu<'g, 'h> {
     gpu: &'g mut Gpu,
     kernels: Kernels,
     params: LuParams,
@@ -359,11 +332,11 @@ pub struct DeviceLu<'g> {
     proposals: Option<(Buffer<f64>, Buffer<i32>, Buffer<i32>)>,
     /// Columns that must reach the device before the factorization
     /// touches them (see [`ColumnUpload`]).
-    upload: Option<ColumnUpload>,
+    upload: Option<ColumnUpload<'h>>,
 }
 
-impl<'g> DeviceLu<'g> {
-    pub fn new(gpu: &'g mut Gpu) -> Result<DeviceLu<'g>, GpuError> {
+impl<'g, 'h> DeviceLu<'g, 'h> {
+    pub fn new(gpu: &'g mut Gpu) -> Result<DeviceLu<'g, 'h>, GpuError> {
         let kernels = Kernels::new(gpu)?;
         let params = LuParams::for_device(gpu);
         Ok(DeviceLu { gpu, kernels, params, proposals: None, upload: None })
@@ -400,11 +373,11 @@ impl<'g> DeviceLu<'g> {
     /// right part overlaps the factorization of the left part.
     /// `LAPACK_AI_LU_STREAM=0` uploads the whole matrix first instead (for
     /// measurements).
-    pub fn stream_columns(&mut self, mut upload: ColumnUpload) {
+    pub fn stream_columns(&mut self, mut upload: ColumnUpload<'h>) {
         if !crate::runtime::config::hooks().lu_stream {
-            upload.done = upload.cols;
+            upload.done = upload.cols();
             // SAFETY: as ColumnUpload::new's caller guaranteed.
-            let whole = unsafe { resident::write(self.gpu, upload.dst, upload.src, upload.rows, upload.cols, upload.ld) };
+            let whole = unsafe { resident::write(self.gpu, upload.dst, upload.src) };
             if let Err(e) = whole {
                 upload.done = 0;
                 crate::runtime::warn::warn(&format!("LAPACK_AI_LU_STREAM=0: {e}; streaming instead"));
@@ -417,7 +390,7 @@ impl<'g> DeviceLu<'g> {
         match self.upload.as_mut() {
             // SAFETY: the ColumnUpload's host matrix and device view, as
             // its creator guaranteed.
-            Some(u) if u.done < end.min(u.cols) => unsafe { u.upto(self.gpu, end) },
+            Some(u) if u.done < end.min(u.cols()) => unsafe { u.upto(self.gpu, end) },
             _ => Ok(()),
         }
     }
@@ -672,27 +645,22 @@ impl Factored {
 }
 
 /// Copies the device's results into the caller's arrays, in this order,
-/// each a commit (src/engine/opencl/resident.rs): IPIV (`ipiv`, when given), the
-/// factors into A (`a`, when given: DGETRF and DGESV), X into B (`b`, when
-/// given and INFO = 0). A failure says how far it got ([`LuFailure`]).
-///
-/// # Safety
-/// The caller's arrays valid for m x n (`lda`), min(m, n) pivots and
-/// n x nrhs (`ldb`).
-#[allow(clippy::too_many_arguments)]
-unsafe fn commit(
-    g: &mut Gpu, f: Factored, m: usize, n: usize, a: Option<(*mut f64, usize)>, ipiv: Option<*mut i32>,
-    b: Option<(*mut f64, usize, usize)>, fault: Option<fault::Fault>,
+/// each a commit (src/engine/opencl/resident.rs): IPIV (`ipiv`, when
+/// given), the factors into A (`a`, when given: DGETRF and DGESV), X into
+/// B (`b`, when given and INFO = 0). A failure says how far it got
+/// ([`LuFailure`]).
+fn commit(
+    g: &mut Gpu, f: Factored, a: Option<MatMut<'_>>, ipiv: Option<&mut [i32]>, b: Option<MatMut<'_>>,
+    fault: Option<fault::Fault>,
 ) -> Result<i32, LuFailure> {
     let info = f.info;
     let result = (|| {
         if let Some(p) = ipiv {
-            // SAFETY: min(m, n) pivots (caller).
-            unsafe { ptr::copy_nonoverlapping(f.ipiv.as_ptr(), p, f.ipiv.len()) };
+            p.copy_from_slice(&f.ipiv);
         }
-        if let Some((a, lda)) = a {
-            // SAFETY: the caller's m x n A.
-            unsafe { resident::commit(g, f.da.view(), a, m, n, lda, "factors") }.map_err(|(error, done)| {
+        if let Some(a) = a {
+            // SAFETY: the device matrix holds the factors, of A's shape.
+            unsafe { resident::commit(g, f.da.view(), a, "factors") }.map_err(|(error, done)| {
                 if done == 0 {
                     LuFailure::Untouched(error)
                 } else {
@@ -700,7 +668,7 @@ unsafe fn commit(
                 }
             })?;
         }
-        if let (Some((b, ldb, nrhs)), Some(x), 0) = (b, &f.x, info) {
+        if let (Some(b), Some(x), 0) = (b, &f.x, info) {
             let solve = |error, done| LuFailure::Solve { error, info: 0, done };
             // Test hook: `lu@2` (or `panic-lu@2`) between A and X; a panic
             // here would otherwise make the dispatcher redo the call on A's
@@ -708,8 +676,8 @@ unsafe fn commit(
             crate::runtime::panic::catch(|| fault::check(fault, 2))
                 .unwrap_or_else(|what| Err(GpuError::Internal(what)))
                 .map_err(|e| solve(e, 0))?;
-            // SAFETY: the caller's n x nrhs B.
-            unsafe { resident::commit(g, x.view(), b, n, nrhs, ldb, "solution") }.map_err(|(e, done)| solve(e, done))?;
+            // SAFETY: the device matrix holds X, of B's shape.
+            unsafe { resident::commit(g, x.view(), b, "solution") }.map_err(|(e, done)| solve(e, done))?;
         }
         Ok(info)
     })();
@@ -717,54 +685,54 @@ unsafe fn commit(
     result
 }
 
-/// DGETRF from host memory: the m x n matrix at `a` (leading dimension
-/// `lda`) is replaced by its factors, IPIV(1..min(m,n)) written, INFO
-/// returned. The caller's arrays are written only after the device work
-/// completed; an error before that leaves them untouched.
+/// DGETRF from host memory: the m x n matrix `a` is replaced by its
+/// factors, IPIV(1..min(m,n)) written, INFO returned. The caller's arrays
+/// are written only after the device work completed; an error before that
+/// leaves them untouched.
 ///
-/// Test hook `LAPACK_AI_FAULT_INJECT` (src/engine/opencl/fault.rs): `lu` fails the
-/// call at the start, `lu@1` once the device work is done.
-///
-/// # Safety
-/// Legal DGETRF arguments; `a` valid for them, `ipiv` for min(m, n) ints.
-pub unsafe fn dgetrf_host(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mut i32) -> Result<i32, LuFailure> {
+/// Test hook `LAPACK_AI_FAULT_INJECT` (src/engine/opencl/fault.rs): `lu`
+/// fails the call at the start, `lu@1` once the device work is done.
+pub fn dgetrf_host(mut a: MatMut<'_>, ipiv: &mut [i32]) -> Result<i32, LuFailure> {
     let fault = fault::at("lu");
     fault::check(fault, 0)?;
-    let mut g = gpu()?;
+    let (m, n) = (a.rows(), a.cols());
     let mn = m.min(n);
+    assert_eq!(ipiv.len(), mn);
+    let mut g = gpu()?;
     let da = DeviceMatrix::new(&g, m, n)?;
     let (dipiv, dinfo) = (int_buffer(&g, mn)?, int_buffer(&g, 1)?);
     let mut host_ipiv = host::zeroed::<i32>(mn, "lu")?;
     let mut info = [0i32];
-    // SAFETY: the caller's matrix into a device matrix of its size; the
-    // factorization and the copies back stay inside both.
-    unsafe {
+    {
         let mut lu = DeviceLu::new(&mut g)?;
-        lu.stream_columns(ColumnUpload::new(a, m, n, lda, da.view(), 0));
-        lu.getrf(m, n, da.view(), &dipiv, &dinfo)?;
+        // SAFETY: the device matrix is m x n, as A; the factorization and
+        // the copies back stay inside it, and the buffers hold min(m, n)
+        // pivots and INFO.
+        unsafe {
+            lu.stream_columns(ColumnUpload::new(a.rb(), da.view(), 0));
+            lu.getrf(m, n, da.view(), &dipiv, &dinfo)?;
+        }
         read_ints(lu.gpu, &dipiv, &mut host_ipiv)?;
         read_ints(lu.gpu, &dinfo, &mut info)?;
     }
     fault::check(fault, 1)?;
     let f = Factored { da, x: None, _buffers: vec![dipiv, dinfo], _matrices: Vec::new(), ipiv: host_ipiv, info: info[0] };
-    // SAFETY: the caller's arrays (legal arguments).
-    unsafe { commit(&mut g, f, m, n, Some((a, lda)), Some(ipiv), None, fault) }
+    commit(&mut g, f, Some(a.rb_mut()), Some(ipiv), None, fault)
 }
 
-/// DGESV from host memory: factors A (returned in `a`, with IPIV), and
-/// if INFO = 0 solves A X = B (X returned in `b`). Returns INFO; the
-/// caller's arrays are written only after the device work completed, IPIV
-/// first, then A, then B ([`LuFailure`] says how far a failure got).
+/// DGESV from host memory: factors the n x n A (returned in `a`, with
+/// IPIV), and if INFO = 0 solves A X = B (X returned in `b`). Returns
+/// INFO; the caller's arrays are written only after the device work
+/// completed, IPIV first, then A, then B ([`LuFailure`] says how far a
+/// failure got).
 ///
 /// Test hook: `lu` fails at the start, `lu@1` once the device work is
 /// done, `lu@2` after A and IPIV are written.
-///
-/// # Safety
-/// Legal DGESV arguments; arrays valid for them.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn dgesv_host(n: usize, nrhs: usize, a: *mut f64, lda: usize, ipiv: *mut i32, b: *mut f64, ldb: usize) -> Result<i32, LuFailure> {
+pub fn dgesv_host(mut a: MatMut<'_>, ipiv: &mut [i32], mut b: MatMut<'_>) -> Result<i32, LuFailure> {
     let fault = fault::at("lu");
     fault::check(fault, 0)?;
+    let (n, nrhs) = (a.rows(), b.cols());
+    assert!(a.cols() == n && b.rows() == n && ipiv.len() == n);
     let mut g = gpu()?;
     let da = DeviceMatrix::new(&g, n, n)?;
     let db = DeviceMatrix::new(&g, n, nrhs)?;
@@ -772,140 +740,144 @@ pub unsafe fn dgesv_host(n: usize, nrhs: usize, a: *mut f64, lda: usize, ipiv: *
     let (dipiv, dinfo) = (int_buffer(&g, n)?, int_buffer(&g, 1)?);
     let mut host_ipiv = host::zeroed::<i32>(n, "lu")?;
     let mut info = [0i32];
-    // SAFETY: as in dgetrf_host; B likewise.
-    unsafe {
+    {
         let mut lu = DeviceLu::new(&mut g)?;
-        lu.stream_columns(ColumnUpload::new(a, n, n, lda, da.view(), 0));
-        lu.getrf(n, n, da.view(), &dipiv, &dinfo)?;
-        // B behind the factorization in the queue: packed while it runs.
-        resident::write(lu.gpu, db.view(), b, n, nrhs, ldb)?;
+        // SAFETY: as in dgetrf_host; B into the n x nrhs device matrix.
+        unsafe {
+            lu.stream_columns(ColumnUpload::new(a.rb(), da.view(), 0));
+            lu.getrf(n, n, da.view(), &dipiv, &dinfo)?;
+            // B behind the factorization in the queue: packed while it runs.
+            resident::write(lu.gpu, db.view(), b.rb())?;
+        }
         // The one synchronisation before the end: the solve needs the
         // pivots on the host (to compose the permutation) and INFO.
         read_ints(lu.gpu, &dinfo, &mut info)?;
         read_ints(lu.gpu, &dipiv, &mut host_ipiv)?;
         if info[0] == 0 {
             let perm = permutation(&host_ipiv, n).ok_or(GpuError::Cl { step: "pivots out of range", code: -30 })?;
-            lu.getrs(false, n, nrhs, da.view(), &perm, db.view(), scratch.view())?;
+            // SAFETY: the device matrices hold the factors, B and the
+            // scratch of B's size.
+            unsafe { lu.getrs(false, n, nrhs, da.view(), &perm, db.view(), scratch.view())? };
             // Kernel errors surface here, before anything is written.
             resident::finish(lu.gpu)?;
         }
     }
     fault::check(fault, 1)?;
     let f = Factored { da, x: Some(scratch), _buffers: vec![dipiv, dinfo], _matrices: vec![db], ipiv: host_ipiv, info: info[0] };
-    // SAFETY: the caller's arrays (legal arguments).
-    unsafe { commit(&mut g, f, n, n, Some((a, lda)), Some(ipiv), Some((b, ldb, nrhs)), fault) }
+    commit(&mut g, f, Some(a.rb_mut()), Some(ipiv), Some(b.rb_mut()), fault)
 }
 
-/// DGETRS from host memory: solves op(A) X = B with the factors in `a`
-/// and `ipiv` from DGETRF; X returned in `b`. An error leaves B untouched
-/// (also when IPIV holds an entry outside 1..=n, which the CPU LAPACK then
-/// sees), or X in its first columns ([`LuFailure::Solve`]).
-///
-/// # Safety
-/// Legal DGETRS arguments; arrays valid for them.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn dgetrs_host(
-    trans: bool, n: usize, nrhs: usize, a: *const f64, lda: usize, ipiv: *const i32, b: *mut f64, ldb: usize,
-) -> Result<(), LuFailure> {
+/// DGETRS from host memory: solves op(A) X = B with DGETRF's factors of
+/// the n x n A and its pivots; X returned in `b`. An error leaves B
+/// untouched (also when IPIV holds an entry outside 1..=n, which the CPU
+/// LAPACK then sees), or X in its first columns ([`LuFailure::Solve`]).
+pub fn dgetrs_host(trans: bool, a: MatRef<'_>, ipiv: &[i32], mut b: MatMut<'_>) -> Result<(), LuFailure> {
     let fault = fault::at("lu");
     fault::check(fault, 0)?;
-    // SAFETY: IPIV holds n entries (caller).
-    let pivots = unsafe { std::slice::from_raw_parts(ipiv, n) };
-    let perm = permutation(pivots, n).ok_or_else(|| GpuError::TooLarge("IPIV entry outside 1..N".into()))?;
+    let (n, nrhs) = (a.rows(), b.cols());
+    assert!(a.cols() == n && b.rows() == n && ipiv.len() == n);
+    let perm = permutation(ipiv, n).ok_or_else(|| GpuError::TooLarge("IPIV entry outside 1..N".into()))?;
     let mut g = gpu()?;
     let da = DeviceMatrix::new(&g, n, n)?;
     let db = DeviceMatrix::new(&g, n, nrhs)?;
     let scratch = DeviceMatrix::new(&g, n, nrhs)?;
-    // SAFETY: the caller's arrays into device matrices of their size.
+    // SAFETY: A and B into device matrices of their shapes; the solve
+    // stays inside them.
     unsafe {
-        resident::write(&mut g, da.view(), a, n, n, lda)?;
-        resident::write(&mut g, db.view(), b, n, nrhs, ldb)?;
+        resident::write(&mut g, da.view(), a)?;
+        resident::write(&mut g, db.view(), b.rb())?;
         let mut lu = DeviceLu::new(&mut g)?;
         lu.getrs(trans, n, nrhs, da.view(), &perm, db.view(), scratch.view())?;
         resident::finish(lu.gpu)?;
     }
     fault::check(fault, 1)?;
     let f = Factored { da, x: Some(scratch), _buffers: Vec::new(), _matrices: vec![db], ipiv: Vec::new(), info: 0 };
-    // SAFETY: the caller's B (legal arguments).
-    unsafe { commit(&mut g, f, n, n, None, None, Some((b, ldb, nrhs)), fault) }.map(drop)
+    commit(&mut g, f, None, None, Some(b.rb_mut()), fault).map(drop)
 }
 
 /// Finishes on the CPU a factorization whose first `done` columns the
 /// device wrote into A before it failed ([`LuFailure::Factors`]): A's
-/// other columns are as the caller passed them, `ipiv` and `info` are the
-/// device's. The first k = min(done, min(m, n)) pivots and columns of L
-/// stand; the rest is DGETRF's blocked step: the device's later
+/// other columns are as the caller passed them, `dev_ipiv` and `dev_info`
+/// are the device's. The first k = min(done, min(m, n)) pivots and columns
+/// of L stand; the rest is DGETRF's blocked step: the device's later
 /// interchanges undone on L's first k columns, the first k interchanges
 /// applied to A's other columns, U12 := L11⁻¹ A12, A22 -= L21 U12, A22 =
 /// P2 L22 U22 by the CPU LAPACK's DGETRF, P2 applied to L21. So A and IPIV
 /// end as a partial-pivoting LU of the caller's A (the pivots after the
 /// k-th are the CPU's choice), and INFO is the first zero pivot. Returns
 /// INFO.
-///
-/// # Safety
-/// `a` valid for m x n with `lda`; `ipiv` for min(m, n) ints.
-pub unsafe fn finish_factors(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: *mut i32, done: usize, dev_ipiv: &[i32], dev_info: i32) -> i32 {
+pub fn finish_factors(mut a: MatMut<'_>, ipiv: &mut [i32], done: usize, dev_ipiv: &[i32], dev_info: i32) -> i32 {
     use crate::engine::cpu::bundled::routines as netlib;
+    use crate::engine::cpu::on_views;
+    let (m, n) = (a.rows(), a.cols());
     let mn = m.min(n);
+    assert!(ipiv.len() == mn && dev_ipiv.len() >= mn);
     let k = done.min(mn);
-    let ldi = lda as c_int;
-    let at = |i: usize, j: usize| a.wrapping_add(i + j * lda);
-    let one: c_int = 1;
-    // SAFETY (the whole body): sub-matrices of the caller's A, IPIV's
-    // first min(m, n) entries; the netlib and CPU routines get legal
-    // arguments for them.
-    unsafe {
-        let pivots = std::slice::from_raw_parts_mut(ipiv, mn);
-        pivots.copy_from_slice(&dev_ipiv[..mn]);
-        // The device's interchanges k..mn are in L's first k columns:
-        // undone, last first (DLASWP with INCX = -1).
-        if k < mn && k > 0 {
-            let (k1, k2, minus) = ((k + 1) as c_int, mn as c_int, -1 as c_int);
-            netlib::dlaswp(&(k as c_int), a, &ldi, &k1, &k2, ipiv, &minus);
-        }
-        if done >= n {
-            return dev_info;
-        }
-        // Columns done..n: the first k interchanges, then U12 := L11⁻¹ A12.
-        let rest = (n - done) as c_int;
-        if k > 0 {
-            netlib::dlaswp(&rest, at(0, done), &ldi, &one, &(k as c_int), ipiv, &one);
+    let ldi = a.ld() as c_int;
+    ipiv.copy_from_slice(&dev_ipiv[..mn]);
+    // DLASWP on the `cols` columns of A from column `j`, interchanges
+    // k1..=k2 (1-based) of IPIV, forwards or (`back`) last first.
+    let laswp = |a: &mut MatMut<'_>, j: usize, k1: usize, k2: usize, ipiv: &[i32], back: bool| {
+        let cols = a.cols() - j;
+        let sub = a.sub_mut(0, j, m, cols).as_mut_ptr();
+        let (cols, k1, k2, inc) = (cols as c_int, k1 as c_int, k2 as c_int, if back { -1 } else { 1 });
+        // SAFETY: the columns j.. of A (its m rows, leading dimension ldi),
+        // rows up to IPIV's largest entry in k1..=k2, at most m; IPIV holds
+        // k2 entries.
+        unsafe { netlib::dlaswp(&cols, sub, &ldi, &k1, &k2, ipiv.as_ptr(), &inc) };
+    };
+    // The device's interchanges k..mn are in L's first k columns:
+    // undone, last first (DLASWP with INCX = -1).
+    if k < mn && k > 0 {
+        let mut l = a.sub_mut(0, 0, m, k);
+        laswp(&mut l, 0, k + 1, mn, ipiv, true);
+    }
+    if done >= n {
+        return dev_info;
+    }
+    // Columns done..n: the first k interchanges, then U12 := L11⁻¹ A12.
+    let rest = (n - done) as c_int;
+    if k > 0 {
+        laswp(&mut a, done, 1, k, ipiv, false);
+        let (kk, l11) = (k as c_int, a.rb().as_ptr());
+        let a12 = a.sub_mut(0, done, k, n - done).as_mut_ptr();
+        // SAFETY: L11 is A's leading k x k block, A12 its k x (n - done)
+        // block from column done (done >= k: disjoint from L11), both with
+        // A's leading dimension; hidden lengths 1.
+        unsafe {
             netlib::dtrsm(
-                c"L".as_ptr(), c"L".as_ptr(), c"N".as_ptr(), c"U".as_ptr(), &(k as c_int), &rest, &1.0, a, &ldi, at(0, done),
-                &ldi, 1, 1, 1, 1,
-            );
-        }
-        // The trailing matrix A(k.., k..). When done > k, k = min(m, n) = m
-        // and there is none (the device's columns k..done are U's rows,
-        // final); else k = done and its columns are the caller's, updated.
-        let (r, c) = ((m - k) as c_int, (n - k) as c_int);
-        if r == 0 {
-            return dev_info;
-        }
-        debug_assert_eq!(k, done);
-        if k > 0 {
-            let kk = k as c_int;
-            (crate::engine::cpu::CPU.dgemm.f)(
-                c"N".as_ptr(), c"N".as_ptr(), &r, &c, &kk, &-1.0, at(k, 0), &ldi, at(0, k), &ldi, &1.0, at(k, k), &ldi, 1, 1,
-            );
-        }
-        let mut info2: c_int = 0;
-        (crate::engine::cpu::CPU.dgetrf.f)(&r, &c, at(k, k), &ldi, ipiv.add(k), &mut info2);
-        let mn2 = (m - k).min(n - k);
-        for p in &mut pivots[k..k + mn2] {
-            *p += k as i32;
-        }
-        if k > 0 {
-            let (k1, k2) = ((k + 1) as c_int, (k + mn2) as c_int);
-            netlib::dlaswp(&(k as c_int), a, &ldi, &k1, &k2, ipiv, &one);
-        }
-        if dev_info > 0 && dev_info as usize <= k {
-            dev_info
-        } else if info2 > 0 {
-            info2 + k as c_int
-        } else {
-            0
-        }
+                c"L".as_ptr(), c"L".as_ptr(), c"N".as_ptr(), c"U".as_ptr(), &kk, &rest, &1.0, l11, &ldi, a12, &ldi, 1, 1, 1,
+                1,
+            )
+        };
+    }
+    // The trailing matrix A(k.., k..). When done > k, k = min(m, n) = m
+    // and there is none (the device's columns k..done are U's rows,
+    // final); else k = done and its columns are the caller's, updated.
+    if m == k {
+        return dev_info;
+    }
+    debug_assert_eq!(k, done);
+    let (left, right) = a.rb_mut().split_cols(k);
+    let (u12, mut a22) = right.split_rows(k);
+    if k > 0 {
+        on_views::dgemm(false, false, -1.0, left.rb().sub(k, 0, m - k, k), u12.rb(), 1.0, a22.rb_mut());
+    }
+    let info2 = on_views::dgetrf(a22, &mut ipiv[k..]);
+    let mn2 = (m - k).min(n - k);
+    for p in &mut ipiv[k..k + mn2] {
+        *p += k as i32;
+    }
+    if k > 0 {
+        let mut l = a.sub_mut(0, 0, m, k);
+        laswp(&mut l, 0, k + 1, k + mn2, ipiv, false);
+    }
+    if dev_info > 0 && dev_info as usize <= k {
+        dev_info
+    } else if info2 > 0 {
+        info2 + k as c_int
+    } else {
+        0
     }
 }
 
@@ -915,13 +887,14 @@ pub unsafe fn finish_factors(m: usize, n: usize, a: *mut f64, lda: usize, ipiv: 
 pub fn step_seconds() -> Result<f64, GpuError> {
     let n = 384;
     let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+    let a = MatRef::from_slice(&a, n, n, n);
     let mut g = gpu()?;
     let da = DeviceMatrix::new(&g, n, n)?;
     let (ipiv, info) = (int_buffer(&g, n)?, int_buffer(&g, 1)?);
     let mut best = f64::INFINITY;
     for rep in 0..4 {
         // SAFETY: an n x n host matrix into an n x n device matrix.
-        unsafe { resident::write(&mut g, da.view(), a.as_ptr(), n, n, n)? };
+        unsafe { resident::write(&mut g, da.view(), a)? };
         resident::finish(&g)?;
         let t = std::time::Instant::now();
         // SAFETY: the buffers hold the matrix, n pivots and INFO.

@@ -35,6 +35,7 @@
 use crate::engine::cpu::bundled::routines as netlib;
 use crate::engine::opencl::gemm::{Failure, Gemm};
 use crate::engine::opencl::host;
+use crate::matrix::{MatMut, MatRef};
 use std::os::raw::c_int;
 
 /// DBDSDC's SMLSIZ (ILAENV(9, 'DBDSDC', ...) = 25 in reference LAPACK).
@@ -281,7 +282,6 @@ unsafe fn permute_vectors(n: usize, perm: &[usize], u: *mut f64, ldu: usize, vt:
 ///
 /// # Safety
 /// As for reference DLASD0 with these arguments.
-#[allow(clippy::too_many_arguments)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn lasd0(
     n: usize, sqre: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: usize, vt: *mut f64, ldvt: usize,
@@ -731,7 +731,7 @@ unsafe fn lasd2(
 /// (m n k) go to it.
 #[derive(Clone, Copy)]
 pub struct Offload<'a> {
-    pub gemm: &'a (dyn Fn(&Gemm) -> Result<(), Failure> + Sync),
+    pub gemm: &'a (dyn Fn(&Gemm, MatMut<'_>) -> Result<(), Failure> + Sync),
     pub min_mnk: f64,
 }
 
@@ -751,13 +751,16 @@ unsafe fn gemm(
 ) {
     if let (false, Some(o)) = (serial, offload) {
         if (m as f64) * (n as f64) * (k as f64) >= o.min_mnk {
-            let g = Gemm { trans_a: false, trans_b: false, m, n, k, alpha: 1.0, a, lda, b, ldb, beta, c, ldc };
-            if let Err(failure) = (o.gemm)(&g) {
+            // SAFETY: the caller's guarantee: A m x k, B k x n, C m x n
+            // with their leading dimensions, C overlapping neither.
+            let (av, bv, mut cv) = unsafe {
+                (MatRef::from_raw(a, m, k, lda), MatRef::from_raw(b, k, n, ldb), MatMut::from_raw(c, m, n, ldc))
+            };
+            let g = Gemm::new(false, false, 1.0, av, bv, beta);
+            if let Err(failure) = (o.gemm)(&g, cv.rb_mut()) {
+                // Each tile the offload did not write, on the CPU.
                 for t in failure.remaining {
-                    let p = g.tile(t);
-                    // SAFETY: the caller's guarantee; each tile a legal
-                    // sub-product that the offload did not write.
-                    unsafe { cpu_gemm(false, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) };
+                    g.tile(t).on_cpu(t.of(&mut cv));
                 }
             }
             return;

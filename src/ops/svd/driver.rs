@@ -11,7 +11,8 @@
 
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::host;
-use super::gpu::{svd, Flavor, Out, Outcome};
+use super::gpu::{svd, Flavor, Outcome};
+use crate::matrix::MatMut;
 use crate::engine::cpu::bundled::routines as netlib;
 use std::os::raw::c_int;
 
@@ -50,28 +51,39 @@ impl Part {
     }
 }
 
+impl Part {
+    /// The columns of U (`rows` = m) or rows of Vᵀ (`rows` = n) that this
+    /// part writes into its own array, of `k` = min(m, n): the shape the
+    /// caller's U or VT has for it (none for None and Overwrite).
+    pub fn count(self, rows: usize, k: usize) -> usize {
+        match self {
+            Part::Thin => k,
+            Part::Full => rows,
+            Part::None | Part::Overwrite => 0,
+        }
+    }
+}
+
 /// The SVD of the caller's m x n A (m, n >= 1) with LAPACK's output
-/// conventions. Returns INFO >= 0 and, for DGESVD's INFO > 0, the
-/// unconverged superdiagonal (already unscaled) for WORK(2:min(m,n)).
-///
-/// # Safety
-/// Arguments legal for DGESVD/DGESDD with these parts; arrays valid.
+/// conventions: S (min(m, n) values), U (m x up.count(m, k)) and VT
+/// (vp.count(n, k) x n), a factor of `Part::Overwrite` into A. Returns
+/// INFO >= 0 and, for DGESVD's INFO > 0, the unconverged superdiagonal
+/// (already unscaled) for WORK(2:min(m,n)).
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn gesvd(
+pub fn gesvd(
     flavor: Flavor,
     up: Part,
     vp: Part,
-    m: usize,
-    n: usize,
-    a: *mut f64,
-    lda: usize,
-    s: *mut f64,
-    u: *mut f64,
-    ldu: usize,
-    vt: *mut f64,
-    ldvt: usize,
+    mut a: MatMut<'_>,
+    s: &mut [f64],
+    mut u: MatMut<'_>,
+    mut vt: MatMut<'_>,
 ) -> Result<Outcome, GpuError> {
+    let (m, n) = (a.rows(), a.cols());
     let k = m.min(n);
+    assert!(k >= 1 && s.len() == k);
+    assert!(u.cols() == up.count(m, k) && (u.cols() == 0 || u.rows() == m));
+    assert!(vt.rows() == vp.count(n, k) && (vt.rows() == 0 || vt.cols() == n));
     // Test hook (src/engine/opencl/fault.rs): `svd` or `panic-svd` fails the call
     // here, before anything is computed.
     crate::engine::opencl::fault::check(crate::engine::opencl::fault::at("svd"), 0)?;
@@ -81,9 +93,7 @@ pub unsafe fn gesvd(
     let mut w = host::zeroed(mt * nt, "svd")?;
     let mut anrm = 0.0f64;
     for j in 0..n {
-        for i in 0..m {
-            // SAFETY: inside the caller's A.
-            let v = unsafe { *a.add(i + j * lda) };
+        for (i, &v) in a.col(j).iter().enumerate() {
             if m >= n {
                 w[i + j * mt] = v;
             } else {
@@ -111,33 +121,30 @@ pub unsafe fn gesvd(
     if let Some(to) = scale_to {
         scale(anrm, to, &mut w);
     }
-    // SAFETY: s holds min(m, n) values.
-    let s = unsafe { std::slice::from_raw_parts_mut(s, k) };
+    let work = MatMut::from_slice(&mut w, mt, nt, mt);
     let mut outcome = if m >= n {
         // The factor that overwrites A goes to a host copy first and into A
         // only once the SVD has succeeded: a failure after part of it was
-        // written would leave the CPU fallback a changed A.
-        let mut over = host::zeroed(if up == Part::Overwrite { m * n } else if vp == Part::Overwrite { n * n } else { 0 }, "svd")?;
+        // written would leave the CPU fallback a changed A. (DGESVD rejects
+        // 'O' for both factors, and DGESDD's 'O' names one.)
+        let rows = if up == Part::Overwrite { m } else { n };
+        let over_len = if up == Part::Overwrite || vp == Part::Overwrite { rows * n } else { 0 };
+        let mut over = host::zeroed(over_len, "svd")?;
+        let mut over_view = (over_len > 0).then(|| MatMut::from_slice(&mut over, rows, n, rows));
         let uo = match up {
             Part::None => None,
-            Part::Thin => Some((Out { ptr: u, ld: ldu }, n)),
-            Part::Full => Some((Out { ptr: u, ld: ldu }, m)),
-            Part::Overwrite => Some((Out { ptr: over.as_mut_ptr(), ld: m }, n)),
+            Part::Thin | Part::Full => Some(u.rb_mut()),
+            Part::Overwrite => over_view.take(),
         };
         let vo = match vp {
             Part::None => None,
-            Part::Thin | Part::Full => Some(Out { ptr: vt, ld: ldvt }),
-            Part::Overwrite => Some(Out { ptr: over.as_mut_ptr(), ld: n }),
+            Part::Thin | Part::Full => Some(vt.rb_mut()),
+            Part::Overwrite => over_view.take(),
         };
-        // SAFETY: w is mt x nt packed; the outputs are the caller's arrays
-        // of the sizes the parts give, or `over` (DGESVD rejects 'O' for
-        // both, so at most one output is `over`).
-        let outcome = unsafe { svd(mt, nt, w.as_mut_ptr(), mt, s, uo, vo, flavor)? };
-        if outcome.info == 0 && !over.is_empty() {
-            let rows = if up == Part::Overwrite { m } else { n };
+        let outcome = svd(work, s, uo, vo, flavor)?;
+        if outcome.info == 0 && over_len > 0 {
             for j in 0..n {
-                // SAFETY: the first rows x n of the caller's A.
-                unsafe { std::ptr::copy_nonoverlapping(over.as_ptr().add(j * rows), a.add(j * lda), rows) };
+                a.col_mut(j)[..rows].copy_from_slice(&over[j * rows..(j + 1) * rows]);
             }
         }
         outcome
@@ -150,25 +157,24 @@ pub unsafe fn gesvd(
         };
         let mut ut = host::zeroed(n * vrows, "svd")?;
         let mut vtt = host::zeroed(if up == Part::None { 0 } else { m * m }, "svd")?;
-        let uo = (vrows > 0).then_some((Out { ptr: ut.as_mut_ptr(), ld: n }, vrows));
-        let vo = (up != Part::None).then_some(Out { ptr: vtt.as_mut_ptr(), ld: m });
-        // SAFETY: w is n x m packed; ut and vtt have the sizes given.
-        let outcome = unsafe { svd(mt, nt, w.as_mut_ptr(), mt, s, uo, vo, flavor)? };
+        let uo = (vrows > 0).then(|| MatMut::from_slice(&mut ut, n, vrows, n));
+        let vo = (up != Part::None).then(|| MatMut::from_slice(&mut vtt, m, m, m));
+        let outcome = svd(work, s, uo, vo, flavor)?;
         if outcome.info == 0 {
             // Vᵀ (vrows x n) = utᵀ; U (m x m) = vttᵀ.
-            let (vdst, vld) = if vp == Part::Overwrite { (a, lda) } else { (vt, ldvt) };
-            let (udst, uld) = if up == Part::Overwrite { (a, lda) } else { (u, ldu) };
-            for j in 0..n {
-                for i in 0..vrows {
-                    // SAFETY: the caller's vrows x n output.
-                    unsafe { *vdst.add(i + j * vld) = ut[j + i * n] };
+            if vrows > 0 {
+                let mut vdst = if vp == Part::Overwrite { a.rb_mut() } else { vt.rb_mut() };
+                for j in 0..n {
+                    for (i, x) in vdst.col_mut(j)[..vrows].iter_mut().enumerate() {
+                        *x = ut[j + i * n];
+                    }
                 }
             }
             if up != Part::None {
+                let mut udst = if up == Part::Overwrite { a.rb_mut() } else { u.rb_mut() };
                 for j in 0..m {
-                    for i in 0..m {
-                        // SAFETY: the caller's m x m output.
-                        unsafe { *udst.add(i + j * uld) = vtt[j + i * m] };
+                    for (i, x) in udst.col_mut(j)[..m].iter_mut().enumerate() {
+                        *x = vtt[j + i * m];
                     }
                 }
             }

@@ -10,28 +10,91 @@ use super::gpu::{Flavor, Outcome};
 use super::{check, cost};
 use crate::abi::{guarded, int, read_char, set_info, set_work};
 use crate::dispatch::{self, Call, GpuPath, Routine};
-use crate::engine::cpu::{xerbla, CPU};
+use crate::engine::cpu::{on_views, xerbla, CPU};
 use crate::engine::opencl::error::GpuError;
+use crate::matrix::MatMut;
 use crate::ops::lsame;
 use std::os::raw::{c_char, c_int};
 
-/// The GPU path of a routine whose CPU call `cpu` is also its fallback:
-/// `run` computes on the GPU, `done` records its result in the caller's
-/// outputs (INFO, WORK); a GPU error hands the whole call to `cpu`.
-fn gpu_path<'a, T: 'a>(
-    run: impl FnOnce() -> Result<T, GpuError> + 'a,
-    done: impl FnOnce(T) + 'a,
-    cpu: impl FnOnce() + 'a,
-) -> impl GpuPath<'a, ()> {
-    move || match run() {
-        Ok(result) => {
-            done(result);
-            Ok(())
+/// The arrays of a DGESVD or DGESDD call, as views: U and VT of the shapes
+/// their jobs write (no columns or rows where the job writes none into
+/// them), WORK of LWORK elements, IWORK empty for DGESVD.
+struct Svd<'a> {
+    /// JOBU and JOBVT, or JOBZ twice.
+    jobs: (u8, u8),
+    up: Part,
+    vp: Part,
+    a: MatMut<'a>,
+    s: &'a mut [f64],
+    u: MatMut<'a>,
+    vt: MatMut<'a>,
+    work: &'a mut [f64],
+    iwork: &'a mut [c_int],
+}
+
+impl<'a> Svd<'a> {
+    /// The views of the caller's arrays for the parts `up` and `vp`.
+    ///
+    /// # Safety
+    /// The arguments passed the routine's checks, m, n >= 1, LWORK >= 1;
+    /// the arrays are the caller's, valid for them and not overlapping;
+    /// IWORK holds `iwork_len` entries.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn new(
+        jobs: (u8, u8), up: Part, vp: Part, m: c_int, n: c_int, a: *mut f64, lda: c_int, s: *mut f64, u: *mut f64, ldu: c_int,
+        vt: *mut f64, ldvt: c_int, work: *mut f64, lwork: c_int, iwork: *mut c_int, iwork_len: usize,
+    ) -> Svd<'a> {
+        let (m, n) = (m as usize, n as usize);
+        let k = m.min(n);
+        let (ucols, vrows) = (up.count(m, k), vp.count(n, k));
+        // SAFETY: the caller's guarantee; an array a job does not write is
+        // a view of nothing (its pointer and leading dimension kept for
+        // the CPU LAPACK, which does not read it).
+        unsafe {
+            Svd {
+                jobs,
+                up,
+                vp,
+                a: MatMut::from_raw(a, m, n, lda as usize),
+                s: std::slice::from_raw_parts_mut(s, k),
+                u: MatMut::from_raw(u, if ucols > 0 { m } else { 0 }, ucols, ldu as usize),
+                vt: MatMut::from_raw(vt, vrows, if vrows > 0 { n } else { 0 }, ldvt as usize),
+                work: std::slice::from_raw_parts_mut(work, lwork as usize),
+                iwork: if iwork_len == 0 { &mut [] } else { std::slice::from_raw_parts_mut(iwork, iwork_len) },
+            }
         }
-        Err(error) => Err((error, Box::new(cpu) as Box<dyn FnOnce()>)),
+    }
+
+    /// The whole DGESVD on the CPU LAPACK; INFO.
+    fn gesvd_on_cpu(&mut self) -> c_int {
+        on_views::dgesvd(self.jobs, self.a.rb_mut(), self.s, self.u.rb_mut(), self.vt.rb_mut(), self.work)
+    }
+
+    /// The whole DGESDD on the CPU LAPACK; INFO.
+    fn gesdd_on_cpu(&mut self) -> c_int {
+        on_views::dgesdd(self.jobs.0, self.a.rb_mut(), self.s, self.u.rb_mut(), self.vt.rb_mut(), self.work, self.iwork)
+    }
+
+    /// The GPU SVD ([`gesvd::gesvd`]), then INFO and WORK as the routine
+    /// leaves them ([`finish_svd_work`]); INFO.
+    fn on_gpu(&mut self, flavor: Flavor, maxwrk: impl FnOnce() -> f64) -> Result<c_int, GpuError> {
+        let outcome = gesvd::gesvd(flavor, self.up, self.vp, self.a.rb_mut(), self.s, self.u.rb_mut(), self.vt.rb_mut())?;
+        // DGESDD's INFO > 0 leaves nothing in WORK(2:): no superdiagonal
+        // is written.
+        let superdiagonal = if flavor == Flavor::Gesvd { self.s.len() } else { 0 };
+        Ok(finish_svd_work(outcome, superdiagonal, self.work, maxwrk))
     }
 }
 
+/// The GPU path of an SVD routine: the GPU leaves the caller's arrays as
+/// they were when it fails (src/ops/svd/driver.rs), so `cpu` does the whole
+/// call then.
+fn gpu_path<'a, A: 'a>(
+    run: impl FnOnce(&mut A) -> Result<c_int, GpuError>,
+    cpu: fn(&mut A) -> c_int,
+) -> impl GpuPath<'a, A, c_int> {
+    move |args: &mut A| run(args).map_err(|error| dispatch::failure(error, cpu))
+}
 
 /// The shared body of DGESVD and DGESVDOCL: checks, then [`gesvd_checked`].
 ///
@@ -103,15 +166,13 @@ pub(crate) unsafe fn gesvd_checked(
     lwork: c_int,
     info: *mut c_int,
 ) {
-    let (ju, jv) = (ju as c_char, jv as c_char);
-    // SAFETY (both calls below): legal arguments, the caller's arrays,
-    // hidden lengths 1 for the two CHARACTER*1 arguments.
-    let call_cpu = || unsafe {
-        (CPU.dgesvd.f)(&ju, &jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, info, 1, 1)
-    };
     if lwork == -1 {
         // Workspace query: the CPU LAPACK answers it, as it would run it.
-        call_cpu();
+        // SAFETY: INFO and WORK(1) are the caller's.
+        unsafe {
+            set_info(info, 0);
+            set_work(work, gesvd_query(ju as c_char, jv as c_char, m, n, lda, ldu, ldvt)());
+        }
         return;
     }
     // SAFETY: INFO is the caller's.
@@ -122,37 +183,27 @@ pub(crate) unsafe fn gesvd_checked(
         unsafe { *work = 1.0 };
         return;
     }
-    let vectors = !(lsame(ju as u8, b'N') && lsame(jv as u8, b'N'));
+    let vectors = !(lsame(ju, b'N') && lsame(jv, b'N'));
     let call = Call {
         routine,
         describe: || {
-            format!(
-                "jobu={} jobvt={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}",
-                ju as u8 as char, jv as u8 as char
-            )
+            format!("jobu={} jobvt={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}", ju as char, jv as char)
         },
         flops: cost::flops(m, n, vectors),
         bytes: cost::bytes(m, n, vectors),
         launches: cost::launches(m, n),
         adjust: None,
     };
-    let (up, vp) = (Part::from_job(ju as u8), Part::from_job(jv as u8));
-    let gpu = gpu_path(
-        // SAFETY: legal arguments; the caller's arrays.
-        move || unsafe {
-            gesvd::gesvd(Flavor::Gesvd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
-        },
-        // SAFETY: INFO and WORK are the caller's; LWORK >= the minimum,
-        // which exceeds min(m, n).
-        move |outcome| unsafe {
-            finish_svd_work(outcome, m.min(n), work, gesvd_query(ju, jv, m, n, lda, ldu, ldvt), info)
-        },
-        call_cpu,
-    );
-    dispatch::run(call, call_cpu, Some(gpu));
+    let (up, vp) = (Part::from_job(ju), Part::from_job(jv));
+    // SAFETY: the arguments passed DGESVD's checks, m, n >= 1, LWORK >= 1
+    // (not a query); the caller's arrays; no IWORK.
+    let mut args = unsafe { Svd::new((ju, jv), up, vp, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, std::ptr::null_mut(), 0) };
+    let maxwrk = gesvd_query(ju as c_char, jv as c_char, m, n, lda, ldu, ldvt);
+    let gpu = gpu_path(|svd: &mut Svd| svd.on_gpu(Flavor::Gesvd, maxwrk), Svd::gesvd_on_cpu);
+    let result = dispatch::run(call, &mut args, Svd::gesvd_on_cpu, Some(gpu));
+    // SAFETY: INFO is the caller's.
+    unsafe { set_info(info, result) };
 }
-
-
 
 /// A DGESVD workspace query (LWORK = -1) to the CPU LAPACK, for the
 /// WORK(1) that DGESVD returns on exit (MAXWRK).
@@ -186,22 +237,16 @@ fn gesdd_query(jz: c_char, m: c_int, n: c_int, lda: c_int, ldu: c_int, ldvt: c_i
     }
 }
 
-/// INFO, WORK(1) (the optimal LWORK, as the reference leaves it) and, for
-/// INFO > 0, WORK(2:min(m,n)) = the unconverged superdiagonal.
-///
-/// # Safety
-/// `work` holds at least `k` doubles; `info` is writable.
-unsafe fn finish_svd_work(outcome: Outcome, k: c_int, work: *mut f64, maxwrk: impl FnOnce() -> f64, info: *mut c_int) {
-    // SAFETY (all writes): the caller's guarantee.
-    unsafe {
-        set_info(info, outcome.info);
-        if outcome.info > 0 {
-            for (i, e) in outcome.e.iter().take((k - 1).max(0) as usize).enumerate() {
-                *work.add(i + 1) = *e;
-            }
+/// WORK(1) (the optimal LWORK, as the reference leaves it) and, for
+/// INFO > 0, WORK(2:k) = the unconverged superdiagonal; INFO.
+fn finish_svd_work(outcome: Outcome, k: usize, work: &mut [f64], maxwrk: impl FnOnce() -> f64) -> c_int {
+    if outcome.info > 0 {
+        for (w, e) in work[1..].iter_mut().zip(outcome.e.iter().take(k.saturating_sub(1))) {
+            *w = *e;
         }
-        *work = maxwrk();
     }
+    work[0] = maxwrk();
+    outcome.info
 }
 
 /// DGESVD computes the singular value decomposition A = U * SIGMA * V**T
@@ -333,13 +378,12 @@ pub unsafe extern "C" fn dgesdd_(
             xerbla::report("DGESDD", -err);
             return;
         }
-        let jz = jz as c_char;
-        // SAFETY (both calls below): legal arguments, the caller's arrays,
-        // hidden length 1 for the CHARACTER*1 argument.
-        let call_cpu =
-            || unsafe { (CPU.dgesdd.f)(&jz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, info, 1) };
         if lwork == -1 {
-            call_cpu();
+            // SAFETY: INFO and WORK(1) are the caller's.
+            unsafe {
+                set_info(info, 0);
+                set_work(work, gesdd_query(jz as c_char, m, n, lda, ldu, ldvt)());
+            }
             return;
         }
         if m == 0 || n == 0 {
@@ -348,26 +392,24 @@ pub unsafe extern "C" fn dgesdd_(
             unsafe { *work = 1.0 };
             return;
         }
-        let vectors = !lsame(jz as u8, b'N');
+        let vectors = !lsame(jz, b'N');
         let call = Call {
             routine: Routine::Dgesdd,
-            describe: || format!("jobz={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}", jz as u8 as char),
+            describe: || format!("jobz={} m={m} n={n} lda={lda} ldu={ldu} ldvt={ldvt} lwork={lwork}", jz as char),
             flops: cost::flops(m, n, vectors),
             bytes: cost::bytes(m, n, vectors),
             launches: cost::launches(m, n),
-        adjust: None,
+            adjust: None,
         };
-        let (up, vp) = Part::from_jobz(jz as u8, m as usize, n as usize);
-        let gpu = gpu_path(
-            // SAFETY: legal arguments; the caller's arrays.
-            move || unsafe {
-                gesvd::gesvd(Flavor::Gesdd, up, vp, m as usize, n as usize, a, lda as usize, s, u, ldu as usize, vt, ldvt as usize)
-            },
-            // SAFETY: INFO and WORK are the caller's. DGESDD's INFO > 0
-            // leaves nothing in WORK(2:): no superdiagonal is written (k = 0).
-            move |outcome| unsafe { finish_svd_work(outcome, 0, work, gesdd_query(jz, m, n, lda, ldu, ldvt), info) },
-            call_cpu,
-        );
-        dispatch::run(call, call_cpu, Some(gpu));
+        let (up, vp) = Part::from_jobz(jz, m as usize, n as usize);
+        let iwork_len = 8 * m.min(n) as usize;
+        // SAFETY: the arguments passed DGESDD's checks, m, n >= 1, LWORK
+        // >= 1 (not a query); the caller's arrays; IWORK(8 min(m, n)).
+        let mut args = unsafe { Svd::new((jz, jz), up, vp, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork, iwork_len) };
+        let maxwrk = gesdd_query(jz as c_char, m, n, lda, ldu, ldvt);
+        let gpu = gpu_path(|svd: &mut Svd| svd.on_gpu(Flavor::Gesdd, maxwrk), Svd::gesdd_on_cpu);
+        let result = dispatch::run(call, &mut args, Svd::gesdd_on_cpu, Some(gpu));
+        // SAFETY: INFO is the caller's.
+        unsafe { set_info(info, result) };
     });
 }

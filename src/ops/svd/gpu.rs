@@ -52,6 +52,7 @@ use crate::engine::opencl::context::{gpu, Gpu};
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::{fault, host};
 use crate::engine::opencl::resident::{self, DeviceMatrix, View};
+use crate::matrix::{MatMut, MatRef};
 use super::bdsdc::{bdsdc_upper, Offload};
 use super::bulge::{self, Band, Reflectors, Side};
 use crate::engine::cpu::bundled::routines as netlib;
@@ -78,13 +79,6 @@ fn blocks() -> (usize, usize, usize) {
     crate::runtime::config::hooks().svd_blocks.unwrap_or((NB, NX, NB_APPLY))
 }
 
-/// Where a factor goes on the host: column-major, leading dimension `ld`.
-#[derive(Clone, Copy, Debug)]
-pub struct Out {
-    pub ptr: *mut f64,
-    pub ld: usize,
-}
-
 /// Which bidiagonal SVD, and so which INFO semantics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavor {
@@ -102,29 +96,24 @@ pub struct Outcome {
     pub e: Vec<f64>,
 }
 
-/// The SVD of the m x n (m >= n >= 1) matrix `a` (leading dimension `lda`,
-/// overwritten by the reflectors of its bidiagonal form). Writes the n
-/// singular values to `s`; `u` receives the first `ucols` (n or m) columns
-/// of U, `vt` the n x n Vᵀ. Both are written last, Vᵀ before U, so that
-/// either may be `a` itself (DGESVD's 'O').
-///
-/// # Safety
-/// `a` valid for m x n with `lda`; `s` for n values; the outputs valid for
-/// m x ucols and n x n.
-pub unsafe fn svd(
-    m: usize,
-    n: usize,
-    a: *mut f64,
-    lda: usize,
+/// The SVD of the m x n (m >= n >= 1) matrix `a` (overwritten by the
+/// reflectors of its bidiagonal form). Writes the n singular values to
+/// `s`; `u` (m x ucols, ucols = n or m) receives the first ucols columns
+/// of U, `vt` (n x n) Vᵀ, both last, Vᵀ first.
+pub fn svd(
+    mut a: MatMut<'_>,
     s: &mut [f64],
-    u: Option<(Out, usize)>,
-    vt: Option<Out>,
+    u: Option<MatMut<'_>>,
+    vt: Option<MatMut<'_>>,
     flavor: Flavor,
 ) -> Result<Outcome, GpuError> {
+    let (m, n) = (a.rows(), a.cols());
+    assert!(m >= n && n >= 1 && s.len() == n);
+    assert!(u.as_ref().map_or(true, |u| u.rows() == m && (u.cols() == n || u.cols() == m)));
+    assert!(vt.as_ref().map_or(true, |v| v.rows() == n && v.cols() == n));
     let (nb, nx, nba) = blocks();
     let phases = Phases::new();
-    // SAFETY: the caller's matrix.
-    let bd = unsafe { gebrd(m, n, a, lda, nb, nx, u.is_some() || vt.is_some(), &phases)? };
+    let bd = gebrd(a.rb_mut(), nb, nx, u.is_some() || vt.is_some(), &phases)?;
     let Bidiagonal { mut d, mut e, tauq, taup, shift, chase } = bd;
     let ni = n as c_int;
     let mut info: c_int = 0;
@@ -150,8 +139,7 @@ pub unsafe fn svd(
     // GPU takes about a third of the 16-core CPU's time there. All of them
     // under the block-size test hook (small matrices on PoCL).
     let offload = Offload {
-        // SAFETY: the engine's DGEMM on the merges' legal products.
-        gemm: &|g| unsafe { crate::engine::opencl::gemm::dgemm(g) },
+        gemm: &|g, c| crate::engine::opencl::gemm::dgemm(g, c),
         min_mnk: if crate::runtime::config::hooks().svd_blocks.is_some() { 0.0 } else { 1024.0 * 1024.0 * 1024.0 },
     };
     // SAFETY: d and e hold n values, ub and vtb are n x n.
@@ -186,9 +174,8 @@ pub unsafe fn svd(
     // the host steps and the back-transformations.
     fault::check(fault::at("svd"), 1)?;
     let mut g = gpu()?;
-    // SAFETY: the reflectors in a, the host factors, the caller's outputs.
-    let stage1 = Stage1 { a, lda, tauq: &tauq, taup: &taup, shift };
-    unsafe { back_transform(&mut g, m, n, &stage1, chase.as_ref(), &ub, &vtb, u, vt, nba, &phases)? };
+    let stage1 = Stage1 { a: a.rb(), tauq: &tauq, taup: &taup, shift };
+    back_transform(&mut g, &stage1, chase.as_ref(), &ub, &vtb, u, vt, nba, &phases)?;
     Ok(Outcome { info: 0, e })
 }
 
@@ -231,23 +218,19 @@ struct Bidiagonal {
     chase: Option<Reflectors>,
 }
 
-/// DGEBRD's result in two-stage form (m >= n), `a` holding the reflectors
-/// of stage 1 as DGEBRD holds its own, but with P1's reflector j acting on
-/// columns j + `shift` .. n-1 (shift = kd; 1 for DGEBRD on the host).
-///
-/// # Safety
-/// `a` valid for m x n with `lda`.
-#[allow(clippy::too_many_arguments)]
-unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usize, vectors: bool, phases: &Phases) -> Result<Bidiagonal, GpuError> {
+/// DGEBRD's result in two-stage form (m >= n), the m x n `a` holding the
+/// reflectors of stage 1 as DGEBRD holds its own, but with P1's reflector
+/// j acting on columns j + `shift` .. n-1 (shift = kd; 1 for DGEBRD on the
+/// host).
+fn gebrd(mut a: MatMut<'_>, kd: usize, nx: usize, vectors: bool, phases: &Phases) -> Result<Bidiagonal, GpuError> {
+    let (m, n) = (a.rows(), a.cols());
     let mut bd = Bidiagonal { d: vec![0.0; n], e: vec![0.0; n], tauq: vec![0.0; n], taup: vec![0.0; n], shift: 1, chase: None };
     if n <= nx {
-        // SAFETY: passed on.
-        unsafe { host_gebrd(m, n, a, lda, &mut bd) };
+        host_gebrd(a, &mut bd);
         phases.mark("bidiagonal reduction (host DGEBRD)");
         return Ok(bd);
     }
     let kd = kd.clamp(1, BMAX);
-    let at = |i: usize, j: usize| a.wrapping_add(i + j * lda);
     {
         let mut g = gpu()?;
         let da = DeviceMatrix::new(&g, m, n)?;
@@ -264,10 +247,10 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
         // device's panels, the host's QR and LQ factorizations, the rest.
         let (mut t_read, mut t_qr) = (0.0, 0.0);
         let clock = std::time::Instant::now;
-        // SAFETY (the loop): sub-matrices of a and of its device copy, inside
-        // both; host buffers of the sizes passed.
+        // SAFETY (the loop): sub-matrices of the device copy of a, inside
+        // it, and of the device workspace of their sizes.
         unsafe {
-            resident::write(&mut g, da.view(), a, m, n, lda)?;
+            resident::write(&mut g, da.view(), a.rb())?;
             // Each step's panels are read as soon as their own part of the
             // previous update is done; the rest of that update runs on the
             // GPU while the host factors them (look-ahead). The first panel
@@ -278,21 +261,21 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
                 let n2 = n - k0 - kb;
                 // Panel QR on the host: R on the band, V below, and T.
                 let t0 = clock();
-                host_qr(rows, kb, at(k0, k0), lda, &mut bd.tauq[k0..k0 + kb], &mut v, &mut t)?;
+                host_qr(a.sub_mut(k0, k0, rows, kb), &mut bd.tauq[k0..k0 + kb], &mut v, &mut t)?;
                 t_qr += t0.elapsed().as_secs_f64();
                 if n2 == 0 {
                     break;
                 }
                 // A(k0:, k0+kb:) := Qᵀ A = A - V Tᵀ (Vᵀ A), the row panel's
                 // rows first.
-                resident::write(&mut g, dv.view(), v.as_ptr(), rows, kb, rows)?;
-                resident::write(&mut g, dt.view(), t.as_ptr(), kb, kb, kb)?;
+                resident::write(&mut g, dv.view(), MatRef::from_slice(&v, rows, kb, rows))?;
+                resident::write(&mut g, dt.view(), MatRef::from_slice(&t, kb, kb, kb))?;
                 let a2 = da.at(k0, k0 + kb);
                 resident::gemm(&mut g, true, false, kb, n2, rows, 1.0, dv.view(), a2, 0.0, dw.view())?;
                 resident::gemm(&mut g, true, false, kb, n2, kb, 1.0, dt.view(), dw.view(), 0.0, dw2.view())?;
                 resident::gemm(&mut g, false, false, kb, n2, kb, -1.0, dv.view(), dw2.view(), 1.0, a2)?;
                 let t0 = clock();
-                resident::read(&mut g, a2, at(k0, k0 + kb), kb, n2, lda)?;
+                resident::read(&mut g, a2, a.sub_mut(k0, k0 + kb, kb, n2))?;
                 t_read += t0.elapsed().as_secs_f64();
                 resident::gemm(&mut g, false, false, rows - kb, n2, kb, -1.0, dv.at(kb, 0), dw2.view(), 1.0, a2.at(kb, 0))?;
                 // Row panel LQ as the QR of its transpose: the panel
@@ -300,32 +283,32 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
                 // reflectors' vectors beyond it. (Transposed column by
                 // column of A: contiguous reads, kb streams of writes.)
                 for c in 0..n2 {
-                    let col = at(k0, k0 + kb + c);
-                    for r in 0..kb {
-                        xt[c + r * n2] = *col.add(r);
+                    let col = &a.col(k0 + kb + c)[k0..k0 + kb];
+                    for (r, x) in col.iter().enumerate() {
+                        xt[c + r * n2] = *x;
                     }
                 }
                 let kb2 = kb.min(n2);
                 let t0 = clock();
-                host_qr(n2, kb, xt.as_mut_ptr(), n2, &mut bd.taup[k0..k0 + kb2], &mut v, &mut t)?;
+                host_qr(MatMut::from_slice(&mut xt, n2, kb, n2), &mut bd.taup[k0..k0 + kb2], &mut v, &mut t)?;
                 t_qr += t0.elapsed().as_secs_f64();
                 for c in 0..n2 {
-                    let col = at(k0, k0 + kb + c);
-                    for r in 0..kb {
-                        *col.add(r) = xt[c + r * n2];
+                    let col = &mut a.col_mut(k0 + kb + c)[k0..k0 + kb];
+                    for (r, x) in col.iter_mut().enumerate() {
+                        *x = xt[c + r * n2];
                     }
                 }
                 // A(k0+kb:, k0+kb:) := A P = A - (A V) T Vᵀ, the next
                 // panel's columns first.
-                resident::write(&mut g, dv.view(), v.as_ptr(), n2, kb2, n2)?;
-                resident::write(&mut g, dt.view(), t.as_ptr(), kb2, kb2, kb2)?;
+                resident::write(&mut g, dv.view(), MatRef::from_slice(&v, n2, kb2, n2))?;
+                resident::write(&mut g, dt.view(), MatRef::from_slice(&t, kb2, kb2, kb2))?;
                 let (m3, a3) = (m - k0 - kb, da.at(k0 + kb, k0 + kb));
                 let kbn = kd.min(n2);
                 resident::gemm(&mut g, false, false, m3, kb2, n2, 1.0, a3, dv.view(), 0.0, dx.view())?;
                 resident::gemm(&mut g, false, false, m3, kb2, kb2, 1.0, dx.view(), dt.view(), 0.0, dx2.view())?;
                 resident::gemm(&mut g, false, true, m3, kbn, kb2, -1.0, dx2.view(), dv.view(), 1.0, a3)?;
                 let t0 = clock();
-                resident::read(&mut g, a3, at(k0 + kb, k0 + kb), m3, kbn, lda)?;
+                resident::read(&mut g, a3, a.sub_mut(k0 + kb, k0 + kb, m3, kbn))?;
                 t_read += t0.elapsed().as_secs_f64();
                 resident::gemm(&mut g, false, true, m3, n2 - kbn, kb2, -1.0, dx2.view(), dv.at(kbn, 0), 1.0, a3.at(0, kbn))?;
             }
@@ -335,9 +318,9 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
     // Stage 2 on the host: the band (upper, kd) to bidiagonal.
     let mut band = Band::new(n, kd)?;
     for j in 0..n {
-        for i in j.saturating_sub(kd)..=j {
-            // SAFETY: inside the m x n matrix.
-            band.set(i, j, unsafe { *at(i, j) });
+        let first = j.saturating_sub(kd);
+        for (i, x) in a.col(j)[first..=j].iter().enumerate() {
+            band.set(first + i, j, *x);
         }
     }
     let (d, e, chase) = bulge::reduce(&mut band, vectors, 0)?;
@@ -347,15 +330,13 @@ unsafe fn gebrd(m: usize, n: usize, a: *mut f64, lda: usize, kd: usize, nx: usiz
 }
 
 /// DGEBRD of the whole matrix on the host (small n).
-///
-/// # Safety
-/// `a` valid for m x n with `lda`.
-unsafe fn host_gebrd(m: usize, n: usize, a: *mut f64, lda: usize, bd: &mut Bidiagonal) {
-    let (mi, ni, ldi) = (m as c_int, n as c_int, lda as c_int);
+fn host_gebrd(mut a: MatMut<'_>, bd: &mut Bidiagonal) {
+    let (mi, ni, ldi) = (a.rows() as c_int, a.cols() as c_int, a.ld() as c_int);
+    let a = a.as_mut_ptr();
     let mut info = 0;
     let mut query = [0.0f64];
-    // SAFETY: a workspace query, then the matrix with the workspace it
-    // asked for; d, e, tauq, taup hold n each.
+    // SAFETY: a workspace query, then the view's m x n matrix with the
+    // workspace it asked for; d, e, tauq, taup hold n each.
     unsafe {
         netlib::dgebrd(&mi, &ni, a, &ldi, bd.d.as_mut_ptr(), bd.e.as_mut_ptr(), bd.tauq.as_mut_ptr(), bd.taup.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
         let mut work = vec![0.0; (query[0] as usize).max(1)];
@@ -369,44 +350,43 @@ unsafe fn host_gebrd(m: usize, n: usize, a: *mut f64, lda: usize, bd: &mut Bidia
 /// then the unit lower trapezoidal V
 /// (`rows x k`, leading dimension rows) in `v` and the k x k T of the
 /// forward block reflector I - V T Vᵀ in `t` (leading dimension k).
-///
-/// # Safety
-/// `a` valid for the matrix with `lda`; `tau` holds k, `v` rows k, `t` k².
-unsafe fn host_qr(rows: usize, cols: usize, a: *mut f64, lda: usize, tau: &mut [f64], v: &mut [f64], t: &mut [f64]) -> Result<(), GpuError> {
+/// `tau` holds k values, `v` rows k, `t` k².
+fn host_qr(mut a: MatMut<'_>, tau: &mut [f64], v: &mut [f64], t: &mut [f64]) -> Result<(), GpuError> {
+    let (rows, cols) = (a.rows(), a.cols());
     let k = rows.min(cols);
-    let (mi, ni, ldi) = (rows as c_int, cols as c_int, lda as c_int);
+    assert!(tau.len() >= k && v.len() >= rows * k && t.len() >= k * k);
+    let (mi, ni, ldi) = (rows as c_int, cols as c_int, a.ld() as c_int);
     let (mut info, mut query) = (0, [0.0f64]);
     let f = crate::engine::cpu::CPU.dgeqrf.f;
-    // SAFETY: a workspace query, then the call with at least that much. A
-    // host step: the GPU lock is held (see dispatch::host_step).
+    let p = a.as_mut_ptr();
+    // SAFETY: a workspace query, then the view's matrix with at least that
+    // much workspace; TAU holds k. A host step: the GPU lock is held (see
+    // dispatch::host_step).
     crate::dispatch::host_step(|| unsafe {
-        f(&mi, &ni, a, &ldi, tau.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
+        f(&mi, &ni, p, &ldi, tau.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
         let mut work = vec![0.0; (query[0] as usize).max(cols * 64).max(1)];
         let lwork = work.len() as c_int;
-        f(&mi, &ni, a, &ldi, tau.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info);
+        f(&mi, &ni, p, &ldi, tau.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info);
     });
     if info != 0 {
         return Err(GpuError::Declined("the host QR of a band reduction panel failed"));
     }
-    // SAFETY: the reflectors below the diagonal of the caller's matrix.
-    unsafe { unit_lower(rows, k, a, lda, v) };
+    unit_lower(a.rb().sub(0, 0, rows, k), v);
     t[..k * k].copy_from_slice(&t_factor(rows, k, &v[..rows * k], &tau[..k]));
     Ok(())
 }
 
-/// The unit lower trapezoidal V (`rows x cols`, leading dimension rows)
+/// The unit lower trapezoidal V (`a`'s shape, leading dimension its rows)
 /// of reflectors stored below the diagonal of `a`.
-///
-/// # Safety
-/// `a` valid for the matrix with `lda`.
-unsafe fn unit_lower(rows: usize, cols: usize, a: *const f64, lda: usize, v: &mut [f64]) {
-    for c in 0..cols {
+fn unit_lower(a: MatRef<'_>, v: &mut [f64]) {
+    let rows = a.rows();
+    for c in 0..a.cols() {
+        let col = a.col(c);
         for r in 0..rows {
             v[r + c * rows] = match r.cmp(&c) {
                 std::cmp::Ordering::Less => 0.0,
                 std::cmp::Ordering::Equal => 1.0,
-                // SAFETY: inside the caller's matrix.
-                std::cmp::Ordering::Greater => unsafe { *a.add(r + c * lda) },
+                std::cmp::Ordering::Greater => col[r],
             };
         }
     }
@@ -486,7 +466,7 @@ unsafe fn chase_apply(g: &mut Gpu, r: &Reflectors, side: Side, x: View, rs: usiz
         Launch::new(g.other(kt), "clEnqueueNDRangeKernel bulge_t")
             .arg(&ni).arg(&bi).arg(&gi).arg(&si)
             .arg(&bv.get()).arg(&bt.get()).arg(&bf.get()).arg(&bg.get()).arg(&tg.get())
-            .enqueue(&g.queue, &[groups * BULGE_WG], &[BULGE_WG], &[])?;
+            .submit(&g.queue, &[groups * BULGE_WG], &[BULGE_WG])?;
     }
     // Waves: group (sg, k) in wave k + nsg - 1 - sg (src/ops/svd/bulge.cl).
     let waves = (0..nsg).map(|sg| bulge::tasks(n, b, sg * gs) + nsg - 1 - sg).max().unwrap_or(0);
@@ -498,7 +478,7 @@ unsafe fn chase_apply(g: &mut Gpu, r: &Reflectors, side: Side, x: View, rs: usiz
                 .arg(&ni).arg(&bi).arg(&gi).arg(&ci)
                 .arg(&bv.get()).arg(&bt.get()).arg(&bf.get()).arg(&bg.get()).arg(&tg.get())
                 .arg(&xm).arg(&off).arg(&rsi).arg(&csi).arg(&wi)
-                .enqueue(&g.queue, &[cols.div_ceil(BULGE_NC) * BULGE_WG, nsg], &[BULGE_WG, 1], &[])?;
+                .submit(&g.queue, &[cols.div_ceil(BULGE_NC) * BULGE_WG, nsg], &[BULGE_WG, 1])?;
         }
     }
     resident::finish(g)
@@ -525,13 +505,12 @@ fn larft_from_gram(k: usize, gram: &[f64], tau: &[f64]) -> Vec<f64> {
     t
 }
 
-/// Where stage 1's reflector vectors lie in A (pointer, leading
-/// dimension): Q1's along columns, below the diagonal; P1's along rows,
-/// right of the band.
+/// Where stage 1's reflector vectors lie in A: Q1's along columns, below
+/// the diagonal; P1's along rows, right of the band.
 #[derive(Clone, Copy)]
-enum Along {
-    Columns(*const f64, usize),
-    Rows(*const f64, usize),
+enum Along<'a> {
+    Columns(MatRef<'a>),
+    Rows(MatRef<'a>),
 }
 
 /// The device workspace of the blocked back-transformations: a block of
@@ -570,10 +549,9 @@ impl Blocked {
     /// I - V T Vᵀ as three DGEMMs (T from VᵀV on the device and an O(nb³)
     /// recurrence on the host).
     ///
-    /// # Safety
-    /// `along` addresses every vector element; X fits this workspace.
+    /// `x` fits this workspace.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn apply(
+    fn apply(
         &mut self,
         g: &mut Gpu,
         x: &DeviceMatrix,
@@ -582,7 +560,7 @@ impl Blocked {
         count: usize,
         offset: usize,
         tau: &[f64],
-        along: Along,
+        along: Along<'_>,
     ) -> Result<(), GpuError> {
         let starts: Vec<usize> = (0..count).step_by(self.nba).collect();
         for &j0 in starts.iter().rev() {
@@ -596,19 +574,21 @@ impl Blocked {
             let block = &mut self.block;
             // Both orders read A along its columns.
             match along {
-                Along::Columns(a, lda) => {
+                Along::Columns(a) => {
                     for c in 0..jb {
+                        // Below the diagonal of column j0 + c.
+                        let col = a.col(j0 + c);
                         for r in 0..len {
-                            // SAFETY: below the diagonal of column j0 + c.
-                            block[r + c * len] = unit(r, c).unwrap_or_else(|| unsafe { *a.add((j0 + offset + r) + (j0 + c) * lda) });
+                            block[r + c * len] = unit(r, c).unwrap_or_else(|| col[j0 + offset + r]);
                         }
                     }
                 }
-                Along::Rows(a, lda) => {
+                Along::Rows(a) => {
                     for r in 0..len {
+                        // Rows j0.. beyond their band, column by column.
+                        let col = a.col(j0 + offset + r);
                         for c in 0..jb {
-                            // SAFETY: row j0 + c, beyond its band.
-                            block[r + c * len] = unit(r, c).unwrap_or_else(|| unsafe { *a.add((j0 + c) + (j0 + offset + r) * lda) });
+                            block[r + c * len] = unit(r, c).unwrap_or_else(|| col[j0 + c]);
                         }
                     }
                 }
@@ -617,11 +597,11 @@ impl Blocked {
             // SAFETY: every view holds what its product touches (sizes of
             // `new`); the host buffers hold len x jb and jb x jb.
             unsafe {
-                resident::write(g, dv, self.block.as_ptr(), len, jb, len)?;
+                resident::write(g, dv, MatRef::from_slice(&self.block, len, jb, len))?;
                 resident::gemm(g, true, false, jb, jb, len, 1.0, dv, dv, 0.0, dgram)?;
-                resident::read(g, dgram, self.gram.as_mut_ptr(), jb, jb, jb)?;
+                resident::read(g, dgram, MatMut::from_slice(&mut self.gram, jb, jb, jb))?;
                 let t = larft_from_gram(jb, &self.gram[..jb * jb], &tau[j0..j0 + jb]);
-                resident::write(g, dt, t.as_ptr(), jb, jb, jb)?;
+                resident::write(g, dt, MatRef::from_slice(&t, jb, jb, jb))?;
                 // W = Vᵀ X; W2 = T W; X -= V W2 for X's rows j0+offset..
                 let xs = x.at(j0 + offset, 0);
                 resident::gemm(g, true, false, jb, cols, len, 1.0, dv, xs, 0.0, dw)?;
@@ -633,11 +613,10 @@ impl Blocked {
     }
 }
 
-/// Stage 1's reflectors: in `a` (m x n, `lda`) as DGEBRD stores them,
-/// with P1's reflector j acting on columns j + `shift` ..
+/// Stage 1's reflectors: in `a` (m x n) as DGEBRD stores them, with P1's
+/// reflector j acting on columns j + `shift` ..
 struct Stage1<'a> {
-    a: *const f64,
-    lda: usize,
+    a: MatRef<'a>,
     tauq: &'a [f64],
     taup: &'a [f64],
     shift: usize,
@@ -648,34 +627,32 @@ struct Stage1<'a> {
 /// (Vᵀ first). Q2 and P2 (stage 2, `chase`) by src/ops/svd/bulge.cl, Q1 and P1
 /// in blocks of `nba` reflectors.
 ///
-/// # Safety
-/// `st.a` holds the reflectors (m x n); ub and vtb are n x n; the outputs
-/// are valid for their sizes.
+/// `st.a` holds the reflectors (m x n); ub and vtb are n x n; `u` is
+/// m x ucols, `vt` n x n.
 #[allow(clippy::too_many_arguments)]
-unsafe fn back_transform(
+fn back_transform(
     g: &mut Gpu,
-    m: usize,
-    n: usize,
     st: &Stage1,
     chase: Option<&Reflectors>,
     ub: &[f64],
     vtb: &[f64],
-    u: Option<(Out, usize)>,
-    vt: Option<Out>,
+    u: Option<MatMut<'_>>,
+    vt: Option<MatMut<'_>>,
     nba: usize,
     phases: &Phases,
 ) -> Result<(), GpuError> {
-    let (a, lda, tauq, taup, shift) = (st.a, st.lda, st.tauq, st.taup, st.shift);
-    let ucols = u.map_or(0, |(_, c)| c);
+    let (a, tauq, taup, shift) = (st.a, st.tauq, st.taup, st.shift);
+    let (m, n) = (a.rows(), a.cols());
+    let ucols = u.as_ref().map_or(0, |u| u.cols());
     let mut blocked = Blocked::new(g, m, ucols.max(n), nba)?;
     let mut du = None;
-    if let Some((_, ucols)) = u {
+    if u.is_some() {
         let dm = DeviceMatrix::new(g, m, ucols)?;
         // SAFETY (this block): sub-matrices inside dm; host buffers of the
         // written sizes; Q1's vectors below the diagonal of the m x n a.
         unsafe {
             resident::laset(g, m, ucols, 0.0, 1.0, dm.view())?;
-            resident::write(g, dm.view(), ub.as_ptr(), n, n, n)?;
+            resident::write(g, dm.view(), MatRef::from_slice(ub, n, n, n))?;
             phases.mark_gpu(g, "U: upload");
             if let Some(r) = chase {
                 chase_apply(g, r, Side::Left, dm.view(), 1, dm.ld, n)?;
@@ -683,7 +660,7 @@ unsafe fn back_transform(
             }
             // Q1 = H(1) ... H(n); H(j) acts on rows j.., its vector along
             // column j of A.
-            blocked.apply(g, &dm, m, ucols, n, 0, tauq, Along::Columns(a, lda))?;
+            blocked.apply(g, &dm, m, ucols, n, 0, tauq, Along::Columns(a))?;
             phases.mark_gpu(g, "U: stage 1 reflectors (blocked)");
         }
         du = Some(dm);
@@ -696,7 +673,7 @@ unsafe fn back_transform(
         let dmt = DeviceMatrix::new(g, n, n)?;
         // SAFETY: as above; P1's vectors along the rows of a.
         unsafe {
-            resident::write(g, dmt.view(), vtb.as_ptr(), n, n, n)?;
+            resident::write(g, dmt.view(), MatRef::from_slice(vtb, n, n, n))?;
             resident::transpose(g, n, n, dmt.view(), dm.view())?;
             phases.mark_gpu(g, "V: upload");
             if let Some(r) = chase {
@@ -705,30 +682,27 @@ unsafe fn back_transform(
             }
             // P1 = G(1) ... G(n-shift); G(j) acts on indices j+shift..,
             // its vector along row j of A.
-            blocked.apply(g, &dm, n, n, n.saturating_sub(shift), shift, taup, Along::Rows(a, lda))?;
+            blocked.apply(g, &dm, n, n, n.saturating_sub(shift), shift, taup, Along::Rows(a))?;
             resident::transpose(g, n, n, dm.view(), dmt.view())?;
             phases.mark_gpu(g, "V: stage 1 reflectors (blocked), transposed");
         }
         dvt = Some(dmt);
     }
-    if let Some(o) = vt {
+    if let Some(mut o) = vt {
         match &dvt {
-            // SAFETY: the caller's n x n output.
-            Some(dm) => unsafe { resident::read(g, dm.view(), o.ptr, n, n, o.ld)? },
+            // SAFETY: the device matrix is n x n, as the output.
+            Some(dm) => unsafe { resident::read(g, dm.view(), o)? },
             None => {
                 // n <= shift without a chase (host DGEBRD, n == 1): Vᵀ = V_Bᵀ.
                 for j in 0..n {
-                    for i in 0..n {
-                        // SAFETY: the caller's n x n output.
-                        unsafe { *o.ptr.add(i + j * o.ld) = vtb[i + j * n] };
-                    }
+                    o.col_mut(j).copy_from_slice(&vtb[j * n..(j + 1) * n]);
                 }
             }
         }
     }
-    if let (Some((o, ucols)), Some(dm)) = (u, &du) {
-        // SAFETY: the caller's m x ucols output.
-        unsafe { resident::read(g, dm.view(), o.ptr, m, ucols, o.ld)? };
+    if let (Some(o), Some(dm)) = (u, &du) {
+        // SAFETY: the device matrix is m x ucols, as the output.
+        unsafe { resident::read(g, dm.view(), o)? };
     }
     phases.mark("download of U and Vt");
     Ok(())
