@@ -2,9 +2,9 @@
  * XERBLA for the bundled netlib copy (symbols renamed lapack_ai_netlib_*).
  *
  * Reference XERBLA prints and STOPs the program. The bundled routines only
- * reach it if lapack-ai's own argument checks (src/check.rs) let an illegal
+ * reach it if lapack-ai's own argument checks (src/ops/FAMILY/check.rs) let an illegal
  * argument through, so instead of stopping we hand the report to Rust
- * (src/cpu/xerbla.rs), which calls the process's own xerbla_ as every other
+ * (src/engine/cpu/xerbla.rs), which calls the process's own xerbla_ as every other
  * path does. Hidden visibility: nothing here is exported.
  */
 #include <stddef.h>
