@@ -4,7 +4,7 @@
 //! Why not `lapack-src` with its `netlib` feature: that builds all four
 //! precisions plus CBLAS and LAPACKE as a shared library that the product
 //! would then depend on at run time. We need one static, private copy of the
-//! double-precision routines only (DESIGN.md: about 45 s with `make -j2`).
+//! double-precision routines only (about 45 s with `make -j2`).
 //!
 //! Steps:
 //! 1. find `netlib-src`'s `source/` tree (override: `LAPACK_AI_NETLIB_SOURCE`);

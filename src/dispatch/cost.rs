@@ -1,4 +1,4 @@
-//! The cost model of DESIGN.md: for a call of `flops` operations that moves
+//! The cost model: for a call of `flops` operations that moves
 //! `bytes` between host and device,
 //!
 //!   t_cpu = flops / R_cpu
@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn the_model_prefers_the_cpu_for_small_calls_and_the_gpu_for_large() {
-        // Rates of the order measured on the H100 machine (DESIGN.md).
+        // Rates of the order measured on the H100 machine (bench/RESULTS.md).
         let r = Rates { cpu_gflops: 550.0, gpu_gflops: 30_000.0, h2d_gbs: 20.0, launch_s: 50e-6 };
         let gemm = |n: f64| (2.0 * n * n * n, 4.0 * 8.0 * n * n);
         let (c, g) = { let (f, b) = gemm(64.0); r.estimate(f, b) };

@@ -38,7 +38,7 @@ done
 
 # Reference BLAS/LAPACK first: once OpenBLAS is installed, Debian's
 # alternatives point libblas.so.3 at it, and xdcblat3 then cannot start
-# (it needs reference CBLAS's RowMajorStrg). See DESIGN.md.
+# (it needs reference CBLAS's RowMajorStrg).
 export LD_LIBRARY_PATH=$BLASDIR:$LAPACKDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 # OpenBLAS on the 2-core CI machine: keep its thread pool small.
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}

@@ -1,7 +1,7 @@
 //! The CPU LAPACK that calls run on when they do not go to the GPU.
 //!
 //! Resolved once per process, at first use, per routine, first that exists
-//! (DESIGN.md, "CPU backend"):
+//! (README.md, "Which CPU LAPACK runs a call"):
 //! 1. `LAPACK_AI_CPU_LIB=/path/libX.so`, opened with `RTLD_LOCAL` (or
 //!    `LAPACK_AI_CPU_LIB=bundled`, which skips to 3);
 //! 2. the next definition in the process: `dlsym(RTLD_NEXT)`, else an object

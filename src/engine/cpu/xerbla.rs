@@ -1,6 +1,7 @@
 //! Reporting illegal arguments the way the process expects: through its own
 //! `xerbla_` (Fortran) or `cblas_xerbla` (CBLAS), which test suites and
-//! applications override to capture errors (DESIGN.md). Both are looked up
+//! applications override to capture errors (the netlib test programs do:
+//! tests/netlib/run_suites.sh). Both are looked up
 //! once, at the first error. A process that has neither gets reference
 //! LAPACK's message on stderr, and the routine returns (reference XERBLA
 //! would then STOP the program; a library must not).
