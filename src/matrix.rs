@@ -57,6 +57,11 @@ fn offset(i: usize, j: usize, ld: usize) -> usize {
     i + j * ld
 }
 
+/// Whether `len` elements hold a `rows x cols` matrix with `ld`.
+fn holds(len: usize, rows: usize, cols: usize, ld: usize) -> bool {
+    ld >= rows.max(1) && (cols == 0 || rows == 0 || (cols - 1) * ld + rows <= len)
+}
+
 impl<'a, T> MatRef<'a, T> {
     /// The view of the caller's matrix at `ptr`.
     ///
@@ -72,7 +77,7 @@ impl<'a, T> MatRef<'a, T> {
 
     /// A view of a slice holding a `rows x cols` matrix with `ld`.
     pub fn from_slice(data: &'a [T], rows: usize, cols: usize, ld: usize) -> MatRef<'a, T> {
-        assert!(ld >= rows.max(1) && (cols == 0 || rows == 0 || (cols - 1) * ld + rows <= data.len()));
+        assert!(holds(data.len(), rows, cols, ld));
         // SAFETY: the slice holds the matrix and is borrowed for 'a.
         unsafe { MatRef::from_raw(data.as_ptr(), rows, cols, ld) }
     }
@@ -133,7 +138,7 @@ impl<'a, T> MatMut<'a, T> {
 
     /// A view of a slice holding a `rows x cols` matrix with `ld`.
     pub fn from_slice(data: &'a mut [T], rows: usize, cols: usize, ld: usize) -> MatMut<'a, T> {
-        assert!(ld >= rows.max(1) && (cols == 0 || rows == 0 || (cols - 1) * ld + rows <= data.len()));
+        assert!(holds(data.len(), rows, cols, ld));
         // SAFETY: the slice holds the matrix and is borrowed mutably for 'a.
         unsafe { MatMut::from_raw(data.as_mut_ptr(), rows, cols, ld) }
     }
@@ -162,10 +167,7 @@ impl<'a, T> MatMut<'a, T> {
 
     /// Column `j`, read.
     pub fn col(&self, j: usize) -> &[T] {
-        assert!(j < self.cols);
-        // SAFETY: column j of the matrix, rows elements, borrowed through
-        // this view (from_raw).
-        unsafe { std::slice::from_raw_parts(self.ptr.add(offset(0, j, self.ld)), self.rows) }
+        self.rb().col(j)
     }
 
     /// Column `j`.
@@ -178,9 +180,7 @@ impl<'a, T> MatMut<'a, T> {
 
     /// The `rows x cols` block from (i, j), for a shorter borrow.
     pub fn sub_mut(&mut self, i: usize, j: usize, rows: usize, cols: usize) -> MatMut<'_, T> {
-        assert!(i + rows <= self.rows && j + cols <= self.cols);
-        let ptr = if rows == 0 || cols == 0 { self.ptr } else { self.ptr.wrapping_add(offset(i, j, self.ld)) };
-        MatMut { ptr, rows, cols, ld: self.ld, _life: PhantomData }
+        self.rb_mut().into_sub(i, j, rows, cols)
     }
 
     /// The `rows x cols` block from (i, j), for this view's whole life.

@@ -270,8 +270,8 @@ pub fn run<'a, A, R, D: FnOnce() -> String>(
 
 /// [`run`] for a routine without a GPU path (yet): the call goes to the
 /// CPU LAPACK through `cpu`, logged and counted like the others.
-pub fn run_on_cpu<'a, A, R, D: FnOnce() -> String>(call: Call<D>, args: &mut A, cpu: impl FnOnce(&mut A) -> R) -> R {
-    run(call, args, cpu, None::<fn(&mut A) -> Result<R, GpuFailure<'a, A, R>>>)
+pub fn run_on_cpu<A, R, D: FnOnce() -> String>(call: Call<D>, args: &mut A, cpu: impl FnOnce(&mut A) -> R) -> R {
+    run(call, args, cpu, None::<fn(&mut A) -> Result<R, GpuFailure<'static, A, R>>>)
 }
 
 fn gpu_name() -> String {
@@ -367,6 +367,16 @@ mod tests {
 
     fn rates() -> Option<Rates> {
         Some(Rates { cpu_gflops: 100.0, gpu_gflops: 10_000.0, h2d_gbs: 10.0, launch_s: 1e-4 })
+    }
+
+    #[test]
+    fn a_routine_without_a_gpu_path_runs_its_cpu_path_on_borrowed_arguments() {
+        let mut data = [1.0, 2.0, 3.0, 4.0];
+        let mut a = crate::matrix::MatMut::from_slice(&mut data, 2, 2, 2);
+        let call = Call { routine: Routine::Dgesv, describe: String::new, flops: 1.0, bytes: 1.0, launches: 1.0, adjust: None };
+        // Inside a host step, so that the test needs no device or rates.
+        let trace = host_step(|| run_on_cpu(call, &mut a, |a| a.col_mut(1).iter_mut().map(|x| std::mem::replace(x, 0.0)).sum::<f64>()));
+        assert_eq!((trace, data), (7.0, [1.0, 2.0, 0.0, 0.0]));
     }
 
     #[test]

@@ -62,6 +62,17 @@ impl fmt::Display for GpuError {
     }
 }
 
+/// Releases an event the caller holds one reference to and will not
+/// use again; a failed release is an error (opencl3's `Event` would panic
+/// in its drop).
+///
+/// # Safety
+/// `event` is a live event whose reference the caller gives up here.
+pub unsafe fn release_event(event: opencl3::types::cl_event) -> Result<(), GpuError> {
+    // SAFETY: the caller's reference, released once.
+    unsafe { opencl3::event::release_event(event) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+}
+
 /// Wraps an OpenCL error code with the step that produced it.
 pub fn cl(step: &'static str) -> impl Fn(opencl3::error_codes::ClError) -> GpuError {
     move |e| GpuError::Cl { step, code: e.0 }

@@ -137,7 +137,7 @@ impl<'k> Launch<'k> {
         let raw = event.get();
         // The one reference moves out of `event`, released below.
         std::mem::forget(event);
-        // SAFETY: our event, released once.
-        unsafe { opencl3::event::release_event(raw) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+        // SAFETY: our event, not used again.
+        unsafe { super::error::release_event(raw) }
     }
 }

@@ -65,7 +65,7 @@
 //! `WG` x `WG` leaves solved by one work-group per column).
 
 use crate::engine::opencl::context::{gpu, Gpu};
-use crate::engine::opencl::error::{cl, GpuError};
+use crate::engine::opencl::error::{cl, release_event, GpuError};
 use crate::engine::opencl::fault;
 use crate::engine::opencl::host;
 use crate::engine::opencl::launch::{Arg, Launch};
@@ -190,8 +190,8 @@ fn write_ints(gpu: &Gpu, buffer: &Buffer<i32>, data: &[i32]) -> Result<(), GpuEr
     }
     .map_err(|code| GpuError::Cl { step: "clEnqueueWriteBuffer (ints)", code })?;
     crate::runtime::stats::add_transfer(data.len() as u64 * 4, 0);
-    // SAFETY: our event.
-    unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+    // SAFETY: our event, not used again.
+    unsafe { release_event(ev) }
 }
 
 /// Blocking copy of the first `out.len()` ints of `buffer` (after every
@@ -208,8 +208,8 @@ fn read_ints(gpu: &Gpu, buffer: &Buffer<i32>, out: &mut [i32]) -> Result<(), Gpu
     }
     .map_err(|code| GpuError::Cl { step: "clEnqueueReadBuffer (ints)", code })?;
     crate::runtime::stats::add_transfer(0, out.len() as u64 * 4);
-    // SAFETY: our event.
-    unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+    // SAFETY: our event, not used again.
+    unsafe { release_event(ev) }
 }
 
 /// Sets the first int of `buffer` to 0, in queue order (no host wait).
@@ -223,8 +223,8 @@ fn zero_int(gpu: &Gpu, buffer: &Buffer<i32>) -> Result<(), GpuError> {
         )
     }
     .map_err(|code| GpuError::Cl { step: "clEnqueueFillBuffer", code })?;
-    // SAFETY: our event.
-    unsafe { opencl3::event::release_event(ev) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })
+    // SAFETY: our event, not used again.
+    unsafe { release_event(ev) }
 }
 
 /// A host matrix whose columns go to a device matrix on the transfer
@@ -307,8 +307,8 @@ impl<'h> ColumnUpload<'h> {
             // SAFETY: the event is alive in its slot's `pending`.
             let barrier = unsafe { opencl3::command_queue::enqueue_barrier_with_wait_list(queue.get(), 1, &ev) }
                 .map_err(|code| GpuError::Cl { step: "clEnqueueBarrierWithWaitList", code })?;
-            // SAFETY: our event.
-            unsafe { opencl3::event::release_event(barrier) }.map_err(|code| GpuError::Cl { step: "clReleaseEvent", code })?;
+            // SAFETY: our event, not used again.
+            unsafe { release_event(barrier) }?;
         }
         self.done = end;
         Ok(())
