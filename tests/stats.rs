@@ -172,7 +172,7 @@ fn counters_are_exact_and_served_over_loopback() {
         if gpu.is_some() { 1 } else { 0 }
     );
     assert!(text.contains(&dgemm_json), "{dgemm_json} not in {text}");
-    assert!(text.contains(&format!("\"h2d_bytes\":{},\"d2h_bytes\":{}}}", d.h2d_bytes, d.d2h_bytes)), "{text}");
+    assert!(text.contains(&format!("\"h2d_bytes\":{},\"d2h_bytes\":{},\"mispredicted\":", d.h2d_bytes, d.d2h_bytes)), "{text}");
 
     // The monitor: started by the first routed call, on the port the
     // system chose.

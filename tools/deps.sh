@@ -5,14 +5,13 @@
 # second CPU backend for the tests), OpenCL (PoCL, for the GPU code paths on
 # machines without a GPU), headless Chromium and curl (the monitor's page
 # and endpoints), Python with venv (the Python package's tests install
-# NumPy and pytest from PyPI into a virtual environment), and with `demo`
-# also Debian's NumPy.
+# NumPy and pytest from PyPI into a virtual environment), and Debian's NumPy
+# (the demo, and the cost model's test preloads the library into it).
 # Rust (cargo) must already be installed (https://rustup.rs).
 set -euo pipefail
 packages=(gfortran cmake binutils gcc make pkg-config libblas-test liblapack-test libblas-dev liblapack-dev
           libtmglib-dev libopenblas0-pthread ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd clinfo
-          python3 python3-venv chromium curl)
-if [ "${1:-}" = demo ]; then packages+=(python3 python3-numpy); fi
+          python3 python3-venv python3-numpy chromium curl)
 
 missing=()
 for p in "${packages[@]}"; do

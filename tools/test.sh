@@ -19,7 +19,11 @@
 #      endpoints, its page in headless Chromium, and the monitor under a
 #      flood (tests/stats_monitor.sh);
 #   9. the Python package, pip-installed into a virtual environment with
-#      NumPy, against NumPy under pytest (tests/python.sh).
+#      NumPy, against NumPy under pytest (tests/python.sh);
+#  10. the cost model preloaded into unmodified programs (LAPACK drivers
+#      over reference LAPACK and OpenBLAS, Debian's NumPy): a machine
+#      without a device remembered, calibrated once, and no class of calls
+#      kept on a backend twice slower than the other (tests/cost_model.sh).
 # Ends with one line "tests: N passed, N failed" (N: test groups) and a
 # non-zero status if anything failed.
 set -euo pipefail
@@ -73,6 +77,10 @@ record "python" $?
 echo "== README snippets are the tested code"
 tests/readme_snippets.sh
 record "readme snippets" $?
+
+echo "== the cost model in real programs: remembers, calibrates once, learns (PoCL)"
+tests/cost_model.sh target/release/liblapack_ai.so
+record "cost model" $?
 set -e
 
 echo "tests: $passed passed, $failed failed"

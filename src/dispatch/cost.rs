@@ -58,6 +58,36 @@ impl Rates {
     }
 }
 
+/// Below this many rows, columns or inner dimension an operand of a
+/// product is thin: a tile of the GPU kernels (64 or 128 wide) runs mostly
+/// empty, and the transfers of the large operand dominate.
+pub(crate) const THIN: usize = 256;
+
+/// A product's shape class ([`super::Call::shape`]): bit 0 A transposed,
+/// bit 1 B transposed, bits 2, 3, 4 m, n, k thin ([`THIN`]).
+pub fn gemm_shape(trans_a: bool, trans_b: bool, m: usize, n: usize, k: usize) -> u8 {
+    trans_a as u8 | (trans_b as u8) << 1 | ((m < THIN) as u8) << 2 | ((n < THIN) as u8) << 3 | ((k < THIN) as u8) << 4
+}
+
+/// [`gemm_shape`]'s name: `TN.n-thin`.
+pub fn gemm_shape_name(code: u8) -> String {
+    let mut name = format!("{}{}", if code & 1 != 0 { 'T' } else { 'N' }, if code & 2 != 0 { 'T' } else { 'N' });
+    for (bit, dim) in [(4, "m"), (8, "n"), (16, "k")] {
+        if code & bit != 0 {
+            name.push('.');
+            name.push_str(dim);
+            name.push_str("-thin");
+        }
+    }
+    name
+}
+
+/// The name of a shape code that is only a number (a family with one
+/// class per routine, or whose codes are not named).
+pub fn plain_shape_name(code: u8) -> String {
+    code.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +101,13 @@ mod tests {
         assert!(c < g, "n=64: cpu {c} gpu {g}");
         let (c, g) = { let (f, b) = gemm(8192.0); r.estimate(f, b) };
         assert!(g < c, "n=8192: cpu {c} gpu {g}");
+    }
+
+    #[test]
+    fn shapes_are_named() {
+        assert_eq!(gemm_shape_name(gemm_shape(true, false, 4096, 32, 3424)), "TN.n-thin");
+        assert_eq!(gemm_shape_name(gemm_shape(false, false, 4096, 4096, 4096)), "NN");
+        assert_eq!(gemm_shape_name(gemm_shape(false, true, 8, 8, 8)), "NT.m-thin.n-thin.k-thin");
     }
 
     #[test]

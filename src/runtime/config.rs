@@ -99,8 +99,17 @@ pub struct Config {
     /// `LAPACK_AI_RATES`: the cost model's rates instead of measuring them
     /// (the text; src/dispatch/cost.rs parses it, and says if it cannot).
     pub rates: Option<String>,
-    /// `LAPACK_AI_RECALIBRATE=1`: measure the rates again.
+    /// `LAPACK_AI_RECALIBRATE=1`: measure the rates again, forget what the
+    /// cost model learned, and look for OpenCL devices again.
     pub recalibrate: bool,
+    /// `LAPACK_AI_LEARN=0`: the cost model does not correct its predictions
+    /// from measured times (src/dispatch/model.rs). Off by default when
+    /// `LAPACK_AI_RATES` fixes the rates (`LAPACK_AI_LEARN=1` turns it on).
+    pub learn: bool,
+    /// The variables that decide which OpenCL devices the process would
+    /// find, as `NAME=value` lines: part of the key under which the cost
+    /// model remembers the machine (src/dispatch/model.rs).
+    pub opencl_environment: String,
     /// Where the on-disk cache is (`LAPACK_AI_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/lapack-ai`, else `~/.cache/lapack-ai`), with the
     /// variable that chose it, for messages.
@@ -118,6 +127,22 @@ pub struct Config {
     /// doubles (at least 64), so that small products take many tiles.
     pub test_staging: Option<usize>,
 }
+
+/// The variables read by OpenCL ICD loaders and drivers that change which
+/// devices a process finds (or where the library looks for OpenCL).
+const OPENCL_ENVIRONMENT: [&str; 11] = [
+    "OPENCL_DYLIB_PATH",
+    "OCL_ICD_VENDORS",
+    "OCL_ICD_FILENAMES",
+    "OPENCL_VENDOR_PATH",
+    "CUDA_VISIBLE_DEVICES",
+    "ROCR_VISIBLE_DEVICES",
+    "HIP_VISIBLE_DEVICES",
+    "GPU_DEVICE_ORDINAL",
+    "ZE_AFFINITY_MASK",
+    "POCL_DEVICES",
+    "LD_LIBRARY_PATH",
+];
 
 /// DGEMM_ALPHA's settings (src/ops/alpha/mod.rs says what they do).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -149,6 +174,8 @@ impl Default for Config {
             monitor_allow_remote: false,
             rates: None,
             recalibrate: false,
+            learn: true,
+            opencl_environment: String::new(),
             cache_dir: None,
             portable_kernel: false,
             opencl_dylib_path: None,
@@ -255,6 +282,15 @@ impl Config {
         }
         config.rates = non_empty("LAPACK_AI_RATES");
         config.recalibrate = non_empty("LAPACK_AI_RECALIBRATE").is_some_and(|v| v == "1");
+        config.learn = match non_empty("LAPACK_AI_LEARN").as_deref() {
+            Some("0") => false,
+            Some("1") => true,
+            _ => config.rates.is_none(),
+        };
+        config.opencl_environment = OPENCL_ENVIRONMENT
+            .iter()
+            .filter_map(|name| get(name).map(|v| format!("{name}={v}\n")))
+            .collect();
         config.cache_dir = cache_dir(|name| get(name));
         config.portable_kernel = non_empty("LAPACK_AI_KERNEL").is_some_and(|v| v.eq_ignore_ascii_case("portable"));
         config.opencl_dylib_path = non_empty("OPENCL_DYLIB_PATH");

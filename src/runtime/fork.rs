@@ -70,7 +70,27 @@ extern "C" fn parent() {
 extern "C" fn child() {
     // SAFETY: `prepare` took them in this thread, which is the child's.
     unsafe { lock::unlock_all_after_fork() };
-    if OPENCL_LOADED.load(Relaxed) {
+    if OPENCL_LOADED.load(Relaxed) || UNFINISHED.load(std::sync::atomic::Ordering::SeqCst) > 0 {
         INHERITED.store(true, Relaxed);
     }
+}
+
+/// One-time set-up steps in progress in some thread ([`unfinished`]).
+static UNFINISHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Marks a one-time set-up step that a child forked in its middle could
+/// never see finished (a `Lazy` being made by a thread the child does not
+/// have: the cost model's store and calibration): such a child treats
+/// itself as one forked after OpenCL was loaded, and never waits for it.
+pub fn unfinished<R>(f: impl FnOnce() -> R) -> R {
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            UNFINISHED.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    install();
+    UNFINISHED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let _done = Done;
+    f()
 }

@@ -63,7 +63,7 @@ enum Timing {
     Untimed,
 }
 
-const FIELDS: usize = 15;
+const FIELDS: usize = 16;
 
 /// The counters of one routine, in one thread's block (or the retired sum).
 /// Arrays by backend: index 0 CPU, 1 GPU.
@@ -80,6 +80,9 @@ struct Cells {
     fallbacks: AtomicU64,
     h2d: AtomicU64,
     d2h: AtomicU64,
+    /// Calls routed by the cost model whose measured time was more than
+    /// twice, or less than half, the prediction (src/dispatch/model.rs).
+    mispredicted: AtomicU64,
 }
 
 // Constants used only as initial values (each use is a fresh zero).
@@ -96,6 +99,7 @@ const ZEROS: Cells = Cells {
     fallbacks: ZERO,
     h2d: ZERO,
     d2h: ZERO,
+    mispredicted: ZERO,
 };
 #[allow(clippy::declare_interior_mutable_const)]
 const NO_SKIP: Cell<u32> = Cell::new(0);
@@ -110,7 +114,7 @@ impl Cells {
         let [s0, s1] = &self.exact_calls;
         let [t0, t1] = &self.small_timed;
         let [m0, m1] = &self.small_nanos;
-        [c0, c1, f0, f1, n0, n1, s0, s1, t0, t1, m0, m1, &self.fallbacks, &self.h2d, &self.d2h]
+        [c0, c1, f0, f1, n0, n1, s0, s1, t0, t1, m0, m1, &self.fallbacks, &self.h2d, &self.d2h, &self.mispredicted]
     }
 }
 
@@ -350,6 +354,14 @@ pub fn add_transfer(h2d_bytes: u64, d2h_bytes: u64) {
     }
 }
 
+/// Counts one call of `routine` whose measured time was more than twice,
+/// or less than half, what the cost model predicted for it.
+pub fn add_misprediction(routine: Routine) {
+    if let Some(b) = block() {
+        bump(&b.cells[routine.index()].mispredicted, 1);
+    }
+}
+
 /// The routine whose GPU work this thread is doing, to hand to a helper
 /// thread that does part of it (see [`with_routine`]).
 pub fn current_routine() -> Option<Routine> {
@@ -381,6 +393,8 @@ pub struct RoutineStats {
     pub gpu_flops: u64,
     pub h2d_bytes: u64,
     pub d2h_bytes: u64,
+    /// Calls whose time the cost model mispredicted by more than 2x.
+    pub mispredicted: u64,
 }
 
 impl RoutineStats {
@@ -437,7 +451,7 @@ pub fn snapshot() -> (Vec<RoutineStats>, f64) {
     let stats = Routine::ALL
         .iter()
         .zip(sums)
-        .map(|(&r, [c0, c1, f0, f1, n0, n1, s0, s1, t0, t1, m0, m1, fallbacks, h2d, d2h])| RoutineStats {
+        .map(|(&r, [c0, c1, f0, f1, n0, n1, s0, s1, t0, t1, m0, m1, fallbacks, h2d, d2h, mispredicted])| RoutineStats {
             routine: Some(r),
             cpu_calls: c0,
             gpu_calls: c1,
@@ -448,6 +462,7 @@ pub fn snapshot() -> (Vec<RoutineStats>, f64) {
             fallbacks,
             h2d_bytes: h2d,
             d2h_bytes: d2h,
+            mispredicted,
         })
         .collect();
     (stats, uptime)
@@ -532,7 +547,7 @@ pub fn json() -> String {
             out,
             "{}{{\"routine\":\"{}\",\"calls\":{},\"gpu_calls\":{},\"cpu_calls\":{},\"fallbacks\":{},\
              \"seconds\":{:.9},\"gpu_seconds\":{:.9},\"cpu_seconds\":{:.9},\"flops\":{},\"gpu_flops\":{},\
-             \"cpu_flops\":{},\"h2d_bytes\":{},\"d2h_bytes\":{}}}",
+             \"cpu_flops\":{},\"h2d_bytes\":{},\"d2h_bytes\":{},\"mispredicted\":{}}}",
             if i > 0 { "," } else { "" },
             s.symbol(),
             s.calls(),
@@ -546,7 +561,8 @@ pub fn json() -> String {
             s.gpu_flops,
             s.cpu_flops,
             s.h2d_bytes,
-            s.d2h_bytes
+            s.d2h_bytes,
+            s.mispredicted
         );
     }
     out.push_str("]}");
@@ -592,6 +608,14 @@ pub fn prometheus() -> String {
         let _ = writeln!(o, "lapack_ai_transfer_bytes_total{{routine=\"{}\",direction=\"host_to_device\"}} {}", s.symbol(), s.h2d_bytes);
         let _ = writeln!(o, "lapack_ai_transfer_bytes_total{{routine=\"{}\",direction=\"device_to_host\"}} {}", s.symbol(), s.d2h_bytes);
     });
+    family(
+        "lapack_ai_mispredicted_calls_total",
+        "counter",
+        "Calls whose measured time was more than twice, or less than half, the cost model's prediction.",
+        &mut |o, s| {
+            let _ = writeln!(o, "lapack_ai_mispredicted_calls_total{{routine=\"{}\"}} {}", s.symbol(), s.mispredicted);
+        },
+    );
     let _ = writeln!(out, "# HELP lapack_ai_uptime_seconds Seconds since the counters started.");
     let _ = writeln!(out, "# TYPE lapack_ai_uptime_seconds gauge\nlapack_ai_uptime_seconds {uptime:.6}");
     let _ = writeln!(out, "# HELP lapack_ai_info The library's version, mode and OpenCL device.");
@@ -619,8 +643,8 @@ pub fn profile_table(stats: &[RoutineStats], uptime: f64) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<12} {:>9} {:>9} {:>9} {:>9} {:>11} {:>11} {:>9} {:>9} {:>9} {:>11} {:>11}",
-        "routine", "calls", "gpu", "cpu", "fallback", "time s", "mean ms", "GFLOP/s", "gpu", "cpu", "to GPU MB", "from GPU MB"
+        "{:<12} {:>9} {:>9} {:>9} {:>9} {:>11} {:>11} {:>9} {:>9} {:>9} {:>11} {:>11} {:>9}",
+        "routine", "calls", "gpu", "cpu", "fallback", "time s", "mean ms", "GFLOP/s", "gpu", "cpu", "to GPU MB", "from GPU MB", "mispred"
     );
     let called: Vec<&RoutineStats> = stats.iter().filter(|s| s.calls() > 0).collect();
     if called.is_empty() {
@@ -636,7 +660,7 @@ pub fn profile_table(stats: &[RoutineStats], uptime: f64) -> String {
     for s in called {
         let _ = writeln!(
             out,
-            "{:<12} {:>9} {:>9} {:>9} {:>9} {:>11.4} {:>11.4} {:>9} {:>9} {:>9} {:>11.3} {:>11.3}",
+            "{:<12} {:>9} {:>9} {:>9} {:>9} {:>11.4} {:>11.4} {:>9} {:>9} {:>9} {:>11.3} {:>11.3} {:>9}",
             s.symbol(),
             s.calls(),
             s.gpu_calls,
@@ -648,7 +672,8 @@ pub fn profile_table(stats: &[RoutineStats], uptime: f64) -> String {
             rate(s.gpu_flops, s.gpu_nanos),
             rate(s.cpu_flops, s.cpu_nanos),
             s.h2d_bytes as f64 * 1e-6,
-            s.d2h_bytes as f64 * 1e-6
+            s.d2h_bytes as f64 * 1e-6,
+            s.mispredicted
         );
     }
     out
@@ -858,12 +883,13 @@ mod tests {
             gpu_flops: 4_000_000,
             h2d_bytes: 2_500_000,
             d2h_bytes: 500_000,
+            mispredicted: 2,
             ..Default::default()
         };
         let table = profile_table(&[s, RoutineStats { routine: Some(Routine::Dgesv), ..Default::default() }], 1.0);
         let row = table.lines().find(|l| l.starts_with("dgemm_")).unwrap();
         let cols: Vec<&str> = row.split_whitespace().collect();
-        assert_eq!(cols, ["dgemm_", "4", "1", "3", "0", "0.0040", "1.0000", "2.50", "4.00", "2.00", "2.500", "0.500"]);
+        assert_eq!(cols, ["dgemm_", "4", "1", "3", "0", "0.0040", "1.0000", "2.50", "4.00", "2.00", "2.500", "0.500", "2"]);
         assert!(!table.contains("dgesv_"), "uncalled routines are left out:\n{table}");
     }
 }

@@ -120,8 +120,71 @@ fn loaded_objects() -> Vec<String> {
     names
 }
 
-/// The base address of the object that holds `addr`, and its file name.
+/// One loaded object's mapped segments: (start, end) addresses, its load
+/// base, its file name.
+struct Object {
+    segments: Vec<(usize, usize)>,
+    base: usize,
+    name: String,
+}
+
+/// The loaded objects' segments, listed once per resolution
+/// (`dl_iterate_phdr`): `dladdr` would give the same answer, but scans the
+/// object's symbol table to do it, which took about 50 µs per call in
+/// OpenBLAS, three calls per routine: most of a process's first call.
+fn objects() -> Vec<Object> {
+    unsafe extern "C" fn collect(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> c_int {
+        // SAFETY: dl_iterate_phdr passes a valid info (with dlpi_phnum
+        // program headers at dlpi_phdr) for the duration of the call, and
+        // data is the Vec passed below.
+        let (info, objects) = unsafe { (&*info, &mut *(data as *mut Vec<Object>)) };
+        let headers: &[libc::Elf64_Phdr] = if info.dlpi_phdr.is_null() {
+            &[]
+        } else {
+            // SAFETY: dlpi_phdr points to dlpi_phnum program headers (as above).
+            unsafe { std::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize) }
+        };
+        let base = info.dlpi_addr as usize;
+        let segments = headers
+            .iter()
+            .filter(|h| h.p_type == libc::PT_LOAD)
+            // Wrapping: a vDSO may be mapped where base + vaddr wraps; a
+            // panic here would abort (an extern "C" callback).
+            .map(|h| (base.wrapping_add(h.p_vaddr as usize), base.wrapping_add(h.p_vaddr.wrapping_add(h.p_memsz) as usize)))
+            .collect();
+        let name = if info.dlpi_name.is_null() {
+            String::new()
+        } else {
+            // SAFETY: dlpi_name is a NUL-terminated string owned by ld.so.
+            unsafe { CStr::from_ptr(info.dlpi_name) }.to_string_lossy().into_owned()
+        };
+        objects.push(Object { segments, base, name });
+        0
+    }
+    let mut objects: Vec<Object> = Vec::new();
+    // SAFETY: collect matches the callback type and only touches `objects`.
+    unsafe { libc::dl_iterate_phdr(Some(collect), &mut objects as *mut Vec<Object> as *mut c_void) };
+    objects
+}
+
+/// The loaded objects, listed at the first question (resolution runs once
+/// per process, and the objects that define LAPACK are loaded by then).
+static OBJECTS: once_cell::sync::Lazy<Vec<Object>> = once_cell::sync::Lazy::new(objects);
+
+/// The base address of the object that holds `addr`, and its file name
+/// (empty for the main program).
 fn object_of(addr: *const c_void) -> Option<(*mut c_void, String)> {
+    let a = addr as usize;
+    let found = OBJECTS.iter().find(|o| o.segments.iter().any(|&(start, end)| (start..end).contains(&a)));
+    match found {
+        Some(o) if !o.name.is_empty() => Some((o.base as *mut c_void, o.name.clone())),
+        // The main program (listed without a name), or an object loaded
+        // after the list was made: ask the loader.
+        _ => dladdr(addr),
+    }
+}
+
+fn dladdr(addr: *const c_void) -> Option<(*mut c_void, String)> {
     let mut info: libc::Dl_info = unsafe {
         // SAFETY: Dl_info is plain data; all-zero is a valid value.
         std::mem::zeroed()
@@ -146,9 +209,19 @@ fn is_ours(addr: *const c_void) -> bool {
 
 /// The path of the object defining `addr`, links resolved (Debian's
 /// alternatives make `libblas.so.3` reference BLAS or OpenBLAS).
+/// Each object's path is resolved once: the routines of one library share
+/// it, and resolving takes a system call per path component (some 25 for
+/// an alternatives link: a good part of a process's first call).
 fn object_name(addr: *const c_void) -> Option<String> {
+    static RESOLVED: parking_lot::Mutex<Vec<(String, String)>> = parking_lot::Mutex::new(Vec::new());
     let path = object_of(addr).map(|(_, path)| path).filter(|p| !p.is_empty())?;
-    Some(std::fs::canonicalize(&path).map_or(path, |p| p.display().to_string()))
+    let mut known = RESOLVED.lock();
+    if let Some((_, resolved)) = known.iter().find(|(p, _)| *p == path) {
+        return Some(resolved.clone());
+    }
+    let resolved = std::fs::canonicalize(&path).map_or_else(|_| path.clone(), |p| p.display().to_string());
+    known.push((path, resolved.clone()));
+    Some(resolved)
 }
 
 fn dlerror() -> String {

@@ -154,10 +154,16 @@ pub fn gpu_at(i: usize) -> Result<MutexGuard<'static, Gpu>, GpuError> {
         return Err(GpuError::NoDevice(super::device::FORKED.into()));
     }
     let slot = GPUS.get(i).ok_or_else(|| GpuError::NoDevice(format!("no selected device #{i}")))?;
-    match slot.get_or_init(|| Gpu::new(i).map(Mutex::new)) {
+    match slot.get_or_init(|| super::timed_setup(|| Gpu::new(i).map(Mutex::new))) {
         Ok(m) => Ok(m.lock()),
         Err(e) => Err(e.clone()),
     }
+}
+
+/// Whether the first selected device is set up (its context made), so
+/// that a GPU call now pays no set-up; never sets anything up.
+pub fn ready() -> bool {
+    once_cell::sync::Lazy::get(&GPUS).and_then(|slots| slots.first()).is_some_and(|slot| matches!(slot.get(), Some(Ok(_))))
 }
 
 /// After a GPU path panicked: waits for what it left on the queues, forgets
@@ -346,6 +352,10 @@ pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
 /// Builds `source` for the device, from the binary cache (src/runtime/cache.rs)
 /// when it holds a build of the same source, options, device and driver.
 fn build_program(context: &Context, device: &DeviceInfo, source: &str, options: &str) -> Result<Program, GpuError> {
+    super::timed_setup(|| build_program_now(context, device, source, options))
+}
+
+fn build_program_now(context: &Context, device: &DeviceInfo, source: &str, options: &str) -> Result<Program, GpuError> {
     use crate::runtime::cache::{self, Kind};
     let key = format!(
         "lapack-ai {}\ndevice {}\nplatform {}\ndriver {}\noptions {options}\nsource\n{source}",

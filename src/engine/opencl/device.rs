@@ -134,7 +134,9 @@ pub static DEVICES: Lazy<Result<Vec<DeviceInfo>, String>> = Lazy::new(|| {
     // Under a catch: a panic in the OpenCL bindings must not poison the
     // Lazy, which every routed call reads.
     let chosen: Result<Vec<DeviceInfo>, String> = crate::runtime::panic::catch(|| {
-        list().and_then(|devices| select_all(&CONFIG.device, &devices).map(|v| v.into_iter().cloned().collect()))
+        super::timed_setup(|| {
+            list().and_then(|devices| select_all(&CONFIG.device, &devices).map(|v| v.into_iter().cloned().collect()))
+        })
     })
     .unwrap_or_else(|what| Err(format!("internal error {what} while listing the OpenCL devices")));
     crate::runtime::stats::set_device(match &chosen {

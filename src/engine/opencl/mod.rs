@@ -17,7 +17,62 @@ pub mod resident;
 
 use crate::matrix::{MatMut, MatRef};
 use error::GpuError;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
+
+/// Nanoseconds spent so far setting OpenCL up: listing the devices,
+/// making contexts, loading or building kernels.
+static SETUP_NANOS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Set-up steps in progress on this thread: a step inside another
+    /// (a kernel built while a context is made) is counted once.
+    static SETUP_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// This thread's share of [`SETUP_NANOS`].
+    static THREAD_SETUP_NANOS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f`, one set-up step, and counts its time in [`setup_seconds`].
+pub(crate) fn timed_setup<R>(f: impl FnOnce() -> R) -> R {
+    /// Leaves the step, also when `f` unwinds.
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            SETUP_DEPTH.set(SETUP_DEPTH.get() - 1);
+        }
+    }
+    let outer = SETUP_DEPTH.get() == 0;
+    SETUP_DEPTH.set(SETUP_DEPTH.get() + 1);
+    let _leave = Leave;
+    let t = Instant::now();
+    let r = f();
+    if outer {
+        let nanos = t.elapsed().as_nanos() as u64;
+        SETUP_NANOS.fetch_add(nanos, Relaxed);
+        THREAD_SETUP_NANOS.set(THREAD_SETUP_NANOS.get() + nanos);
+    }
+    r
+}
+
+/// Seconds this process has spent setting OpenCL up (by every thread).
+pub fn setup_seconds() -> f64 {
+    SETUP_NANOS.load(Relaxed) as f64 * 1e-9
+}
+
+/// Seconds this thread has spent setting OpenCL up: the cost model takes
+/// the set-up done during a call out of the call's measured time before it
+/// learns from it (src/dispatch/model.rs).
+pub fn thread_setup_seconds() -> f64 {
+    THREAD_SETUP_NANOS.get() as f64 * 1e-9
+}
+
+/// Sets up the first selected device (lists the devices, makes its context
+/// and staging), so that the next GPU call pays nothing for it.
+pub fn warm_up() -> Result<(), GpuError> {
+    context::gpu().map(drop)
+}
+
+pub use context::ready;
 
 /// Measures, on the selected device, what the cost model needs: the fixed
 /// cost of one call (s), the effective host<->device rate of the DGEMM

@@ -163,7 +163,8 @@ pub unsafe extern "C" fn lapack_ai_dgemm_alpha(
 }
 
 /// The CPU side's rates: the cost model's CPU rate when it has one, else
-/// measured here; the combination rate measured (or configured).
+/// measured; the combination rate measured (or configured). Measured once
+/// per machine and kept with the cost model's rates (src/dispatch/model.rs).
 /// `None` when they could not be measured (no memory for the probes; a
 /// panic, caught so as not to poison the Lazy): DGEMM_ALPHA then runs as
 /// one plain DGEMM on the CPU.
@@ -172,16 +173,16 @@ static HOST_RATES: Lazy<Option<AlphaRates>> = Lazy::new(|| {
         Some(AlphaRates {
             // LAPACK_AI_MODE=cpu: the GPU is not touched, not even to calibrate.
             gemm_gflops: if crate::runtime::config::CONFIG.mode == crate::runtime::config::Mode::Cpu {
-                host::measure_gemm_gflops()?
+                dispatch::model::constant("cpu.alpha_gemm_gflops", host::measure_gemm_gflops)?
             } else {
                 match dispatch::rates() {
                     Some(r) => r.cpu_gflops,
-                    None => host::measure_gemm_gflops()?,
+                    None => dispatch::model::constant("cpu.alpha_gemm_gflops", host::measure_gemm_gflops)?,
                 }
             },
             add_gbs: match fast::settings().add_gbs {
                 Some(x) => x,
-                None => host::measure_add_gbs()?,
+                None => dispatch::model::constant("cpu.alpha_add_gbs", host::measure_add_gbs)?,
             },
             min_block: fast::settings().min_block.unwrap_or(CPU_MIN_BLOCK),
         })
@@ -210,9 +211,9 @@ fn device_rates() -> Option<DeviceRates> {
         let plain = dispatch::rates()?;
         let add_gbs = match fast::settings().add_gbs {
             Some(x) => x,
-            None => gpu_alpha::measure_add_gbs().ok()?,
+            None => dispatch::model::constant("gpu.alpha_add_gbs", || gpu_alpha::measure_add_gbs().ok())?,
         };
-        let staging_gbs = gpu_alpha::measure_staging_gbs().ok()?;
+        let staging_gbs = dispatch::model::constant("gpu.alpha_staging_gbs", || gpu_alpha::measure_staging_gbs().ok())?;
         let alpha = AlphaRates { gemm_gflops: plain.gpu_gflops, add_gbs, min_block: fast::settings().min_block.unwrap_or(GPU_MIN_BLOCK) };
         Some(DeviceRates { alpha, plain, staging_gbs })
     })
@@ -274,6 +275,8 @@ unsafe fn product(
         flops: 2.0 * mf * nf * kf,
         bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
         launches: 1.0,
+        shape: crate::dispatch::cost::gemm_shape(!lsame(ta, b'N'), !lsame(tb, b'N'), m as usize, n as usize, k as usize),
+        shape_name: crate::dispatch::cost::gemm_shape_name,
         adjust: None,
     };
     let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));

@@ -129,6 +129,8 @@ unsafe fn gemm(
         flops: 2.0 * mf * nf * kf,
         bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
         launches: 1.0,
+        shape: crate::dispatch::cost::gemm_shape(!lsame(ta, b'N'), !lsame(tb, b'N'), m as usize, n as usize, k as usize),
+        shape_name: crate::dispatch::cost::gemm_shape_name,
         adjust: None,
     };
     let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));

@@ -3,9 +3,8 @@
 //! not say about an LU ([`adjust`]).
 
 use crate::dispatch::cost::Rates;
+use crate::dispatch::model;
 use crate::engine::cpu::CPU;
-use crate::runtime::panic;
-use once_cell::sync::Lazy;
 use std::time::Instant;
 
 /// DGESV of order n with nrhs right-hand sides: flops, bytes moved (A up
@@ -14,6 +13,42 @@ use std::time::Instant;
 pub fn dgesv(n: i32, nrhs: i32) -> (f64, f64, f64) {
     let (nf, rf) = (n as f64, nrhs as f64);
     (2.0 / 3.0 * nf.powi(3) + 2.0 * nf * nf * rf, 16.0 * nf * (nf + rf), 2.0)
+}
+
+/// The class of a call by its right-hand sides (src/dispatch/model.rs): 0
+/// one, 1 a few (fewer than 256), 2 many.
+pub fn rhs_shape(nrhs: i32) -> u8 {
+    match nrhs {
+        ..=1 => 0,
+        2..=255 => 1,
+        _ => 2,
+    }
+}
+
+/// The class of a factorization by its aspect: 3 square-ish, 4 tall (m at
+/// least twice n), 5 wide.
+pub fn aspect_shape(m: i32, n: i32) -> u8 {
+    if m >= 2 * n {
+        4
+    } else if n >= 2 * m {
+        5
+    } else {
+        3
+    }
+}
+
+/// [`rhs_shape`]'s and [`aspect_shape`]'s names.
+pub fn shape_name(code: u8) -> String {
+    match code {
+        0 => "nrhs1",
+        1 => "nrhs-few",
+        2 => "nrhs-many",
+        3 => "square",
+        4 => "tall",
+        5 => "wide",
+        _ => "?",
+    }
+    .into()
 }
 
 /// DGETRF of an m x n matrix: flops, bytes (A up, its factors back), round
@@ -33,19 +68,31 @@ pub fn dgetrs(n: i32, nrhs: i32) -> (f64, f64, f64) {
 
 /// The factorizations' own terms ([`crate::dispatch::Call::adjust`]):
 /// - GPU time that does not shrink with the device's rate: the panels cost
-///   one launch per column (about n of them for n^3 flops), measured once
-///   per process on the device ([`super::gpu::step_seconds`]) and added to
-///   the fixed cost;
+///   one launch per column (about n of them for n^3 flops), measured on the
+///   device ([`super::gpu::step_seconds`]) and added to the fixed cost;
 /// - the CPU LAPACK's own LU rate instead of its DGEMM's: LU panels run at
 ///   a fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
 ///   machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where its
-///   DGEMM runs at 470; bench/RESULTS.md). Measured once per process: the
-///   CPU DGETRF of a 512 x 512 matrix, best of three.
+///   DGEMM runs at 470; bench/RESULTS.md). Measured on the CPU DGETRF of a
+///   512 x 512 matrix, best of three.
+///
+/// Both are measured once per machine, at the first call that needs them,
+/// and kept with the rates (src/dispatch/model.rs: a process no longer
+/// spends 20 to 80 ms measuring them before its first LU); what they
+/// still mispredict, the learned corrections take up.
 pub fn adjust(rates: &mut Rates, flops: f64) {
-    // Measured under a catch: a panic must not poison the Lazy (every
-    // later call would panic on it).
-    static STEP_S: Lazy<f64> = Lazy::new(|| panic::catch(super::gpu::step_seconds).ok().and_then(Result::ok).unwrap_or(0.0));
-    static CPU_LU_GFLOPS: Lazy<Option<f64>> = Lazy::new(|| {
+    /// The time of a panel step before it is measured: twice the H100
+    /// machine's (about 10 µs a launch, bench/RESULTS.md).
+    const UNMEASURED_STEP_S: f64 = 20e-6;
+    // Measured on the device only once it is set up: measuring would start
+    // it, which the call may not pay for (src/dispatch/mod.rs, `decide`).
+    let step_s = if crate::engine::opencl::ready() {
+        model::constant("gpu.lu_step_s", || super::gpu::step_seconds().ok())
+    } else {
+        model::stored("gpu.lu_step_s")
+    }
+    .unwrap_or(UNMEASURED_STEP_S);
+    let cpu_lu_gflops = model::constant("cpu.lu_gflops", || {
         let n: i32 = 512;
         let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
         let mut best = f64::INFINITY;
@@ -61,8 +108,8 @@ pub fn adjust(rates: &mut Rates, flops: f64) {
         let flops = 2.0 / 3.0 * (n as f64).powi(3);
         (best > 0.0).then(|| flops / best / 1e9)
     });
-    rates.launch_s += (1.5 * flops).cbrt() * *STEP_S;
-    if let Some(gflops) = *CPU_LU_GFLOPS {
+    rates.launch_s += (1.5 * flops).cbrt() * step_s;
+    if let Some(gflops) = cpu_lu_gflops {
         rates.cpu_gflops = gflops;
     }
 }

@@ -11,6 +11,21 @@ pub fn flops(m: i32, n: i32, vectors: bool) -> f64 {
     }
 }
 
+/// The call's class for the cost model's corrections (src/dispatch/model.rs):
+/// bit 0 vectors wanted, bit 1 one side at least twice the other. The
+/// values-only SVD and the one with vectors run different algorithms on
+/// the CPU (at n = 4096 on the H100 machine, OpenBLAS's values-only
+/// DGESDD took 12x what the square DGEMM rate predicted).
+pub fn shape(m: i32, n: i32, vectors: bool) -> u8 {
+    let (big, small) = (m.max(n), m.min(n));
+    vectors as u8 | ((big >= 2 * small) as u8) << 1
+}
+
+/// [`shape`]'s name: `values`, `vectors.tall`.
+pub fn shape_name(code: u8) -> String {
+    format!("{}{}", if code & 1 != 0 { "vectors" } else { "values" }, if code & 2 != 0 { ".tall" } else { "" })
+}
+
 /// Bytes the GPU SVD moves: A up, U and Vᵀ down.
 pub fn bytes(m: i32, n: i32, vectors: bool) -> f64 {
     let (big, small) = (m.max(n) as f64, m.min(n) as f64);

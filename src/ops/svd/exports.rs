@@ -192,6 +192,8 @@ pub(crate) unsafe fn gesvd_checked(
         flops: cost::flops(m, n, vectors),
         bytes: cost::bytes(m, n, vectors),
         launches: cost::launches(m, n),
+        shape: cost::shape(m, n, vectors),
+        shape_name: cost::shape_name,
         adjust: None,
     };
     let (up, vp) = (Part::from_job(ju), Part::from_job(jv));
@@ -399,6 +401,8 @@ pub unsafe extern "C" fn dgesdd_(
             flops: cost::flops(m, n, vectors),
             bytes: cost::bytes(m, n, vectors),
             launches: cost::launches(m, n),
+            shape: cost::shape(m, n, vectors),
+            shape_name: cost::shape_name,
             adjust: None,
         };
         let (up, vp) = Part::from_jobz(jz, m as usize, n as usize);
