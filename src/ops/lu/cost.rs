@@ -73,8 +73,9 @@ pub fn dgetrs(n: i32, nrhs: i32) -> (f64, f64, f64) {
 /// - the CPU LAPACK's own LU rate instead of its DGEMM's: LU panels run at
 ///   a fraction of DGEMM's rate (OpenBLAS 0.3.26's dgesv_ on the H100
 ///   machine's 16 cores: 25 to 46 GFLOP/s for n = 1024 to 16384, where its
-///   DGEMM runs at 470; bench/RESULTS.md). Measured on the CPU DGETRF of a
-///   512 x 512 matrix, best of three.
+///   DGEMM runs at 470; bench/RESULTS.md), a fraction that grows with the
+///   order. Measured on the CPU DGETRF at order 512 and at a large order
+///   (below), and interpolated.
 ///
 /// Both are measured once per machine, at the first call that needs them,
 /// and kept with the rates (src/dispatch/model.rs: a process no longer
@@ -92,24 +93,70 @@ pub fn adjust(rates: &mut Rates, flops: f64) {
         model::stored("gpu.lu_step_s")
     }
     .unwrap_or(UNMEASURED_STEP_S);
-    let cpu_lu_gflops = model::constant("cpu.lu_gflops", || {
-        let n: i32 = 512;
-        let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
-        let mut best = f64::INFINITY;
-        for _ in 0..3 {
-            let mut work = a.clone();
-            let mut ipiv = vec![0; n as usize];
-            let mut info = 0;
-            let t = Instant::now();
-            // SAFETY: an n x n matrix with leading dimension n, n pivots.
-            unsafe { (CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
-            best = best.min(t.elapsed().as_secs_f64());
+    // The CPU LAPACK's LU rate at two orders: 512, and the first of 1024,
+    // 2048, 4096 where one factorization takes 20 ms. A 16-core
+    // OpenBLAS factors 512 at about 20 GFLOP/s and 4096 at 370 (the H200
+    // machine, bench/RESULTS.md issue 17): one rate for every size sent
+    // 4096 to the GPU at 3.4x the CPU's time.
+    let small = model::constant("cpu.lu_gflops", || cpu_lu_gflops(512));
+    let large = model::constant("cpu.lu_large_order", || {
+        let mut n = 1024;
+        while n < 4096 && cpu_lu_seconds(n)? < 0.02 {
+            n *= 2;
         }
-        let flops = 2.0 / 3.0 * (n as f64).powi(3);
-        (best > 0.0).then(|| flops / best / 1e9)
-    });
-    rates.launch_s += (1.5 * flops).cbrt() * step_s;
-    if let Some(gflops) = cpu_lu_gflops {
+        Some(n as f64)
+    })
+    .and_then(|n| model::constant("cpu.lu_large_gflops", || cpu_lu_gflops(n as i32)).map(|r| (n, r)));
+    let order = (1.5 * flops).cbrt();
+    let cpu_lu = match (small, large) {
+        (Some(r0), Some((n1, r1))) => Some(interpolate(order, 512.0, r0, n1, r1)),
+        (Some(r0), None) => Some(r0),
+        _ => None,
+    };
+    rates.launch_s += order * step_s;
+    if let Some(gflops) = cpu_lu {
         rates.cpu_gflops = gflops;
+    }
+}
+
+/// The rate at order `n` on the line through (n0, r0) and (n1, r1) in
+/// log-log scale, kept between the two rates (no extrapolation).
+fn interpolate(n: f64, n0: f64, r0: f64, n1: f64, r1: f64) -> f64 {
+    if n1 <= n0 {
+        return r0;
+    }
+    let t = ((n.max(1.0).ln() - n0.ln()) / (n1.ln() - n0.ln())).clamp(0.0, 1.0);
+    (r0.ln() + t * (r1.ln() - r0.ln())).exp()
+}
+
+/// Seconds of the CPU LAPACK's DGETRF of an n x n matrix, best of two.
+fn cpu_lu_seconds(n: i32) -> Option<f64> {
+    let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+    let mut best = f64::INFINITY;
+    for _ in 0..2 {
+        let mut work = a.clone();
+        let mut ipiv = vec![0; n as usize];
+        let mut info = 0;
+        let t = Instant::now();
+        // SAFETY: an n x n matrix with leading dimension n, n pivots.
+        unsafe { (CPU.dgetrf.f)(&n, &n, work.as_mut_ptr(), &n, ipiv.as_mut_ptr(), &mut info) };
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    (best > 0.0).then_some(best)
+}
+
+/// The CPU LAPACK's DGETRF rate at order n, GFLOP/s.
+fn cpu_lu_gflops(n: i32) -> Option<f64> {
+    cpu_lu_seconds(n).map(|t| 2.0 / 3.0 * (n as f64).powi(3) / t / 1e9)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_lu_rate_follows_the_order_between_its_two_measures() {
+        let r = |n| super::interpolate(n, 512.0, 20.0, 4096.0, 370.0);
+        assert!((r(512.0) - 20.0).abs() < 1e-9 && (r(4096.0) - 370.0).abs() < 1e-9);
+        assert!((r(100.0) - 20.0).abs() < 1e-9 && (r(16384.0) - 370.0).abs() < 1e-9, "kept between the two");
+        assert!(r(1024.0) > 20.0 && r(1024.0) < r(2048.0) && r(2048.0) < 370.0);
     }
 }
