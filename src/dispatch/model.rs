@@ -155,7 +155,10 @@ impl Store {
         if !(predicted > 0.0 && measured > 0.0 && predicted.is_finite() && measured.is_finite()) {
             return;
         }
-        let entry = self.learned.entry(class).or_insert(Learned { log_ratio: 0.0, count: 0 });
+        // A class seen for the first time starts from the correction it
+        // borrowed from its neighbours (which routed this call).
+        let borrowed = self.correction(class).ln();
+        let entry = self.learned.entry(class).or_insert(Learned { log_ratio: borrowed, count: 0 });
         let step = (measured / predicted).ln().clamp(entry.log_ratio - MAX_STEP, entry.log_ratio + MAX_STEP);
         entry.count = entry.count.saturating_add(1);
         entry.log_ratio += (step - entry.log_ratio) / entry.count.min(WINDOW) as f64;
@@ -490,6 +493,11 @@ mod tests {
         assert_eq!(s.correction(class(15)), s.correction(class(14)));
         assert_eq!(s.correction(class(12)), s.correction(class(14)));
         assert_eq!(s.correction(class(17)), 1.0);
+        // A neighbour learns from the borrowed correction on: 2.75x, then
+        // 8x measured, is 8x (not 2.75 x ... from 1).
+        let mut n = s.clone();
+        n.observe(class(15), 4.8e-3, 8.0 * 4.8e-3);
+        assert!((n.correction(class(15)) - 8.0).abs() < 1e-9, "{}", n.correction(class(15)));
         // Another shape, backend or routine does not.
         assert_eq!(s.correction(Class { shape: 4, ..class(14) }), 1.0);
         assert_eq!(s.correction(Class { backend: 0, ..class(14) }), 1.0);
