@@ -21,8 +21,10 @@ echo "== the calls NumPy made (LAPACK_AI_LOG), top level:"
 grep -v '^lapack-ai: dgemm_ ' "$LOG" || true
 echo
 echo "== every call, by routine and backend:"
-awk '{ r = $2; b = $0; sub(/.*-> /, "", b); sub(/ .*/, "", b);
-       for (i = 1; i <= NF; i++) if ($(i + 1) == "ms") t = $i;
+# A call's line ends "(reason) TIME ms ..."; "set-up:" lines are not calls.
+awk '$2 == "set-up:" { next }
+     { r = $2; b = $0; sub(/.*-> /, "", b); sub(/ .*/, "", b);
+       t = 0; if (match($0, /\) [0-9.]+ ms/)) { t = substr($0, RSTART + 2, RLENGTH - 5) }
        n[r " -> " b]++; ms[r " -> " b] += t }
      END { for (k in n) printf "  %-70s %6d calls %10.1f ms\n", k, n[k], ms[k] }' "$LOG" | sort
 echo
