@@ -63,34 +63,18 @@ def main(argv):
     elif work == "matmul":
         b = rng.uniform(-1.0, 1.0, size=(n, n))
 
-    if work == "eigh":
-        t0 = time.perf_counter()
-        np.linalg.eigh(a)
-        t1 = time.perf_counter()
-    elif work == "qr":
-        t0 = time.perf_counter()
-        np.linalg.qr(a, mode="reduced")
-        t1 = time.perf_counter()
-    elif work == "lstsq":
-        t0 = time.perf_counter()
-        np.linalg.lstsq(a, b, rcond=None)
-        t1 = time.perf_counter()
-    elif work == "inv":
-        t0 = time.perf_counter()
-        np.linalg.inv(a)
-        t1 = time.perf_counter()
-    elif work == "det":
-        t0 = time.perf_counter()
-        np.linalg.det(a)
-        t1 = time.perf_counter()
-    elif work == "svd":
-        t0 = time.perf_counter()
-        np.linalg.svd(a)
-        t1 = time.perf_counter()
-    else:  # matmul
-        t0 = time.perf_counter()
-        a @ b
-        t1 = time.perf_counter()
+    call = {
+        "eigh": lambda: np.linalg.eigh(a),
+        "qr": lambda: np.linalg.qr(a, mode="reduced"),
+        "lstsq": lambda: np.linalg.lstsq(a, b, rcond=None),
+        "inv": lambda: np.linalg.inv(a),
+        "det": lambda: np.linalg.det(a),
+        "svd": lambda: np.linalg.svd(a),
+        "matmul": lambda: a @ b,
+    }[work]
+    t0 = time.perf_counter()
+    call()
+    t1 = time.perf_counter()
 
     sys.stdout.write("%s %d %.6f 0\n" % (work, n, t1 - t0))
     sys.stdout.flush()
