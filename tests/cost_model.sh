@@ -91,14 +91,14 @@ for i in 1 2; do
         "$WORK/suite" dgetrf 300 > "$WORK/none$i.out" 2> "$WORK/none$i.err"
     echo $? > "$WORK/none$i.rc"
 done
-if grep -q "^lapack-ai: set-up: #" "$WORK/none1.log"; then
-    echo "  (skipped: this machine has a GPU: $(grep -o 'set-up: #[^:]*' "$WORK/none1.log"))"
+if grep -q "^lapack-ai: set-up: started" "$WORK/none1.log"; then
+    echo "  (skipped: this machine has a GPU: $(grep -o 'set-up: started [^(]*' "$WORK/none1.log"))"
 elif grep -q "^lapack-ai: set-up: no usable OpenCL device" "$WORK/none1.log" && grep -q "libOpenCL" "$WORK/none1.err"; then
     ok "first process: looked for devices, found none, said so in the log"
 else
     bad "first process: $(head -c 300 "$WORK/none1.log")"
 fi
-if grep -q "^lapack-ai: set-up: #" "$WORK/none1.log"; then
+if grep -q "^lapack-ai: set-up: started" "$WORK/none1.log"; then
     :
 elif [ "$(cat "$WORK/none2.rc")" = 0 ] && ! grep -q "libOpenCL" "$WORK/none2.err" \
     && grep -q "as an earlier process found" "$WORK/none2.log" && ! grep -q "set-up:" "$WORK/none2.log"; then
@@ -108,7 +108,7 @@ else
 fi
 LD_LIBRARY_PATH=$WORK/ref LD_PRELOAD=$LIB LAPACK_AI_MODE=gpu LAPACK_AI_LOG=$WORK/none3.log \
     "$WORK/suite" dgetrf 300 > /dev/null 2>&1
-grep -q "^lapack-ai: set-up: #" "$WORK/none1.log" || { grep -q -- "-> cpu\[.*(no OpenCL device)" "$WORK/none3.log" \
+grep -q "^lapack-ai: set-up: started" "$WORK/none1.log" || { grep -q -- "-> cpu\[.*(no OpenCL device)" "$WORK/none3.log" \
     && ok "LAPACK_AI_MODE=gpu looks again (and finds none)" || bad "gpu mode: $(head -c 300 "$WORK/none3.log")"; }
 
 echo "-- PoCL, auto mode: calibrated once, learns, never 2x off the other backend once learned"

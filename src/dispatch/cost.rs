@@ -58,6 +58,14 @@ impl Rates {
     }
 }
 
+/// A product's terms for the model: its flops (2mnk) and the bytes its GPU
+/// path moves from host memory (A and B up, C up unless beta = 0, C
+/// down).
+pub fn gemm_terms(m: usize, n: usize, k: usize, beta: f64) -> (f64, f64) {
+    let (mf, nf, kf) = (m as f64, n as f64, k as f64);
+    (2.0 * mf * nf * kf, 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }))
+}
+
 /// Below this many rows, columns or inner dimension an operand of a
 /// product is thin: a tile of the GPU kernels (64 or 128 wide) runs mostly
 /// empty, and the transfers of the large operand dominate.

@@ -100,8 +100,8 @@ pub struct Estimate {
     pub base_cpu: f64,
     pub base_gpu: f64,
     pub start_s: f64,
-    /// The call's class (its CPU one: [`Class::new`] with the backend that
-    /// ran gives the class to learn into), and the family's names of shapes.
+    /// The call's class (its CPU one: [`Class::on`] the backend that ran
+    /// gives the class to learn into), and the family's names of shapes.
     pub class: Class,
     pub shape_name: fn(u8) -> String,
     /// Whether the corrections were looked up (and so may be learned).
@@ -287,57 +287,32 @@ fn find_and_calibrate() {
         model::with(|s| Known::publish(s));
         return;
     }
-    // Nothing known (or a device without rates): look, and measure.
-    let setup0 = crate::engine::opencl::setup_seconds();
-    let t0 = Instant::now();
-    let found = crate::engine::opencl::device::DEVICE.as_ref().map(|d| d.describe());
-    match found {
-        Err(why) => {
-            if log::enabled() {
-                log::line(&format!(
-                    "set-up: no usable OpenCL device ({why}), found in {} ms; remembered for this machine: later processes do not look again",
-                    ms(t0.elapsed().as_secs_f64())
-                ));
+    // Nothing known (or a device without rates): look for the device and
+    // set it up (what a process pays before its first GPU call, which
+    // start_gpu remembers; kernels are loaded, or built once per machine,
+    // by the calls that use them, and their time is left out of what the
+    // model learns from those calls), then measure.
+    if start_gpu() && fixed.is_none() {
+        let t0 = Instant::now();
+        let rates = match calibrate() {
+            Ok((r, seeds)) => {
+                model::with(|s| seeds.into_iter().for_each(|(class, ratio)| s.seed(class, ratio)));
+                Some(r)
             }
-            model::with(|s| s.new_device(Device::Absent(why.clone())))
+            Err(e) => {
+                warn::warn(&format!("could not calibrate the cost model ({e}); GPU routines stay on the CPU in auto mode"));
+                None
+            }
+        };
+        if log::enabled() {
+            log::line(&format!(
+                "set-up: cost model calibrated in {:.3} s ({}); kept for this machine",
+                t0.elapsed().as_secs_f64(),
+                rates.map_or("failed".into(), |r| r.format())
+            ));
         }
-        Ok(describe) => {
-            if device != Device::Present(describe.clone()) {
-                model::with(|s| s.new_device(Device::Present(describe.clone())));
-            }
-            // What a process pays before its first GPU call: the device's
-            // listing and its context (kernels are loaded, or built once per
-            // machine, by the calls that use them; their time is left out of
-            // what the model learns from those calls).
-            let _ = crate::engine::opencl::warm_up();
-            let setup = crate::engine::opencl::setup_seconds() - setup0;
-            let rates = match fixed {
-                Some(_) => None,
-                None => match calibrate() {
-                    Ok((r, seeds)) => {
-                        model::with(|s| seeds.into_iter().for_each(|(class, ratio)| s.seed(class, ratio)));
-                        Some(r)
-                    }
-                    Err(e) => {
-                        warn::warn(&format!("could not calibrate the cost model ({e}); GPU routines stay on the CPU in auto mode"));
-                        None
-                    }
-                },
-            };
-            if log::enabled() {
-                log::line(&format!(
-                    "set-up: {describe}: set up in {} ms; cost model calibrated in {:.3} s ({}); kept for this machine",
-                    ms(setup),
-                    t0.elapsed().as_secs_f64() - setup,
-                    rates.map_or("failed".into(), |r| r.format())
-                ));
-            }
-            model::with(|s| {
-                if let Some(r) = rates {
-                    s.set_rates(r);
-                }
-                s.set_first_use(setup);
-            });
+        if let Some(r) = rates {
+            model::with(|s| s.set_rates(r));
         }
     }
     model::with(|s| Known::publish(s));
@@ -378,7 +353,6 @@ fn estimate<D: FnOnce() -> String>(call: &Call<D>) -> Option<Estimate> {
     // Each further round trip host <-> device costs a launch.
     let base_gpu = t_gpu + (call.launches - 1.0).max(0.0) * r.launch_s;
     let class = Class::new(call.routine, Backend::Cpu, call.shape, call.flops);
-    let gpu_class = Class::new(call.routine, Backend::Gpu, call.shape, call.flops);
     // Far apart, no correction can change the answer; and a call predicted
     // shorter than the GPU's fixed cost on the CPU gains little anywhere:
     // routed on the rates alone, without a lookup (no lock on the way of
@@ -387,7 +361,7 @@ fn estimate<D: FnOnce() -> String>(call: &Call<D>) -> Option<Estimate> {
         && base_cpu < base_gpu * model::LOOKUP_SPREAD
         && !(base_cpu < model::SMALL_S && base_cpu < base_gpu);
     let (t_cpu, t_gpu) = if corrected {
-        model::with(|s| (base_cpu * s.correction(class), base_gpu * s.correction(gpu_class)))
+        model::with(|s| (base_cpu * s.correction(class), base_gpu * s.correction(class.on(Backend::Gpu))))
     } else {
         (base_cpu, base_gpu)
     };
@@ -449,7 +423,7 @@ pub fn run<'a, A, R, D: FnOnce() -> String>(
         return cpu(args);
     }
     crate::runtime::start_once();
-    let decision = if gpu.is_none() {
+    let mut decision = if gpu.is_none() {
         Decision { backend: Backend::Cpu, reason: Reason::NoGpuPath }
     } else {
         decide(CONFIG.mode, || device_usable(CONFIG.mode), || estimate(&call), bank)
@@ -460,7 +434,6 @@ pub fn run<'a, A, R, D: FnOnce() -> String>(
     let exact = logging || decision.backend == Backend::Gpu || call.flops >= stats::EXACT_FLOPS;
     let scope = stats::Scope::enter(call.routine, exact, decision.backend == Backend::Gpu);
     let setup0 = crate::engine::opencl::thread_setup_seconds();
-    let mut decision = decision;
     if decision.backend == Backend::Gpu && !crate::engine::opencl::ready() && !start_gpu() {
         decision = Decision { backend: Backend::Cpu, reason: Reason::NoDevice };
     }
@@ -504,7 +477,7 @@ pub fn run<'a, A, R, D: FnOnce() -> String>(
             stats::add_misprediction(call.routine);
         }
         if e.corrected && CONFIG.learn {
-            model::with(|s| s.observe(Class::new(call.routine, ran_on, call.shape, call.flops), base, measured));
+            model::with(|s| s.observe(e.class.on(ran_on), base, measured));
         }
     }
     if let (true, Some(nanos)) = (logging, nanos) {
@@ -562,10 +535,10 @@ fn warn_fallback(routine: Routine, error: &GpuError) {
     }
 }
 
-/// Sets the device up for the call the cost model sent to it (its set-up
-/// time was charged to that call), and remembers how long that took, or
-/// that there is no device after all (then false: the call runs on the
-/// CPU).
+/// Sets the device up, for the call the cost model sent to it (its set-up
+/// time was charged to that call) or for the calibration, and remembers
+/// how long that took, or that there is no device after all (then false:
+/// the call runs on the CPU).
 fn start_gpu() -> bool {
     let setup0 = crate::engine::opencl::setup_seconds();
     let started = crate::engine::opencl::warm_up();
@@ -574,8 +547,11 @@ fn start_gpu() -> bool {
     if log::enabled() {
         match (&started, &found) {
             (Ok(()), Ok(describe)) => log::line(&format!("set-up: started {describe} in {} ms", ms(setup))),
-            (Err(e), _) => log::line(&format!("set-up: the OpenCL device did not start ({e})")),
-            _ => {}
+            (_, Err(why)) => log::line(&format!(
+                "set-up: no usable OpenCL device ({why}), found in {} ms; remembered for this machine: later processes do not look again",
+                ms(setup)
+            )),
+            (Err(e), Ok(_)) => log::line(&format!("set-up: the OpenCL device did not start ({e})")),
         }
     }
     model::with(|s| {
@@ -678,9 +654,8 @@ fn shape_probes(rates: &Rates, is_gpu: bool) -> Vec<(Class, f64)> {
         }, &mut c);
         let g = gemm::Gemm::new(ta, tb, -1.0, a, b, beta);
         let on_gpu = time(&mut |c| gemm::dgemm(&g, c).is_ok(), &mut c);
-        let (mf, nf, kf) = (m as f64, nn as f64, k as f64);
-        let flops = 2.0 * mf * nf * kf;
-        let (p_cpu, p_gpu) = rates.estimate(flops, 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }));
+        let (flops, bytes) = cost::gemm_terms(m, nn, k, beta);
+        let (p_cpu, p_gpu) = rates.estimate(flops, bytes);
         let shape = cost::gemm_shape(ta, tb, m, nn, k);
         for (backend, measured, predicted) in [(Backend::Cpu, on_cpu, p_cpu), (Backend::Gpu, on_gpu, p_gpu)] {
             if let Some(t) = measured {

@@ -85,6 +85,11 @@ impl Class {
         Class { routine: routine.index() as u16, backend: (backend == Backend::Gpu) as u8, shape, bucket }
     }
 
+    /// The same class of calls on `backend`.
+    pub fn on(self, backend: Backend) -> Class {
+        Class { backend: (backend == Backend::Gpu) as u8, ..self }
+    }
+
     fn routine(&self) -> Option<Routine> {
         Routine::ALL.get(self.routine as usize).copied()
     }

@@ -99,25 +99,10 @@ pub(crate) fn next_in_process(name: &str) -> Option<Found> {
 }
 
 /// Paths of the objects loaded in the process, in load order, without the
-/// main program and the vDSO.
+/// main program and the vDSO (listed now: objects may have been loaded
+/// since [`OBJECTS`]).
 fn loaded_objects() -> Vec<String> {
-    unsafe extern "C" fn collect(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> c_int {
-        // SAFETY: dl_iterate_phdr passes a valid info for the duration of
-        // the call, and data is the Vec passed below.
-        let (info, names) = unsafe { (&*info, &mut *(data as *mut Vec<String>)) };
-        if !info.dlpi_name.is_null() {
-            // SAFETY: dlpi_name is a NUL-terminated string owned by ld.so.
-            let name = unsafe { CStr::from_ptr(info.dlpi_name) }.to_string_lossy().into_owned();
-            if !name.is_empty() && !name.contains("linux-vdso") {
-                names.push(name);
-            }
-        }
-        0
-    }
-    let mut names: Vec<String> = Vec::new();
-    // SAFETY: collect matches the callback type and only touches `names`.
-    unsafe { libc::dl_iterate_phdr(Some(collect), &mut names as *mut Vec<String> as *mut c_void) };
-    names
+    objects().into_iter().map(|o| o.name).filter(|name| !name.is_empty() && !name.contains("linux-vdso")).collect()
 }
 
 /// One loaded object's mapped segments: (start, end) addresses, its load

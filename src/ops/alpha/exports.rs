@@ -172,13 +172,9 @@ static HOST_RATES: Lazy<Option<AlphaRates>> = Lazy::new(|| {
     crate::runtime::panic::catch(|| {
         Some(AlphaRates {
             // LAPACK_AI_MODE=cpu: the GPU is not touched, not even to calibrate.
-            gemm_gflops: if crate::runtime::config::CONFIG.mode == crate::runtime::config::Mode::Cpu {
-                dispatch::model::constant("cpu.alpha_gemm_gflops", host::measure_gemm_gflops)?
-            } else {
-                match dispatch::rates() {
-                    Some(r) => r.cpu_gflops,
-                    None => dispatch::model::constant("cpu.alpha_gemm_gflops", host::measure_gemm_gflops)?,
-                }
+            gemm_gflops: match (crate::runtime::config::CONFIG.mode != crate::runtime::config::Mode::Cpu).then(dispatch::rates).flatten() {
+                Some(r) => r.cpu_gflops,
+                None => dispatch::model::constant("cpu.alpha_gemm_gflops", host::measure_gemm_gflops)?,
             },
             add_gbs: match fast::settings().add_gbs {
                 Some(x) => x,
@@ -260,7 +256,9 @@ unsafe fn product(
     if check::dgemm_quick_return(m, n, k, alpha, beta) {
         return;
     }
-    let (mf, nf, kf) = (m as f64, n as f64, k as f64);
+    let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));
+    let (mu, nu, ku) = (m as usize, n as usize, k as usize);
+    let (flops, bytes) = crate::dispatch::cost::gemm_terms(mu, nu, ku, beta);
     let plan_text = RefCell::new(String::new());
     let call = Call {
         routine: Routine::DgemmAlpha,
@@ -272,14 +270,13 @@ unsafe fn product(
                 plan_text.borrow()
             )
         },
-        flops: 2.0 * mf * nf * kf,
-        bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
+        flops,
+        bytes,
         launches: 1.0,
-        shape: crate::dispatch::cost::gemm_shape(!lsame(ta, b'N'), !lsame(tb, b'N'), m as usize, n as usize, k as usize),
+        shape: crate::dispatch::cost::gemm_shape(trans_a, trans_b, mu, nu, ku),
         shape_name: crate::dispatch::cost::gemm_shape_name,
         adjust: None,
     };
-    let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));
     // SAFETY: the arguments passed DGEMM's checks; the caller's arrays, C
     // overlapping neither A nor B (BLAS's rule).
     let (av, bv, mut cv) = unsafe { crate::ops::gemm::exports::views(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc) };

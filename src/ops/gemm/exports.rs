@@ -120,20 +120,21 @@ unsafe fn gemm(
     if check::dgemm_quick_return(m, n, k, alpha, beta) {
         return;
     }
-    let (mf, nf, kf) = (m as f64, n as f64, k as f64);
+    let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));
+    let (mu, nu, ku) = (m as usize, n as usize, k as usize);
+    let (flops, bytes) = crate::dispatch::cost::gemm_terms(mu, nu, ku, beta);
     let call = Call {
         routine,
         describe: || {
             format!("transa={} transb={} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ta as char, tb as char)
         },
-        flops: 2.0 * mf * nf * kf,
-        bytes: 8.0 * (mf * kf + kf * nf + mf * nf * if beta == 0.0 { 1.0 } else { 2.0 }),
+        flops,
+        bytes,
         launches: 1.0,
-        shape: crate::dispatch::cost::gemm_shape(!lsame(ta, b'N'), !lsame(tb, b'N'), m as usize, n as usize, k as usize),
+        shape: crate::dispatch::cost::gemm_shape(trans_a, trans_b, mu, nu, ku),
         shape_name: crate::dispatch::cost::gemm_shape_name,
         adjust: None,
     };
-    let (trans_a, trans_b) = (!lsame(ta, b'N'), !lsame(tb, b'N'));
     // SAFETY: the views of the caller's arrays, whose arguments passed
     // DGEMM's checks: op(A) is m x k (A k x m when transposed), op(B) k x n,
     // C m x n, each leading dimension at least its rows; and BLAS's rule
