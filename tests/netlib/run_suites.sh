@@ -15,6 +15,13 @@
 #            dtest.in also passes this way (1.15 million dgemm_ calls each
 #            paying a PoCL launch: 5 minutes there);
 #            LAPACK_AI_FULL_GPU_SUITES=1 runs it too.
+#   ilp64    LAPACK_AI_CPU_LIB=$LAPACK_AI_ILP64_LIB: a LAPACK with renamed
+#            routines and 64-bit integers (NumPy's wheels' OpenBLAS, whose
+#            routines are `scipy_dgesdd_64_`), called through the CPU
+#            backend's ILP64 shims; run only when that variable names one
+#            (tests/python.sh does, with the wheel it installed).
+# CONFIGS=... runs only the configurations named (and the suites that have
+# one of them).
 # A run passes when it finishes, reports no failure, passes as many test
 # groups as the run without the library, and its LAPACK_AI_LOG shows that
 # our routines were called (and by which CPU backend).
@@ -61,6 +68,12 @@ suite() {
     local configs=$1 name=$2 program=$3 input=$4 summary=$5 pass_re=$6 fail_re=$7
     shift 7
     local routines=("$@")
+    if [ -n "${CONFIGS:-}" ]; then
+        local c kept=
+        for c in $configs; do case " $CONFIGS " in *" $c "*) kept="$kept $c" ;; esac; done
+        [ -n "$kept" ] || return 0
+        configs=$kept
+    fi
     echo "== $name ($(basename "$program") < $(basename "$input"))"
     run_one "$WORK/$name/plain" "$program" "$input" "$summary"
     local want
@@ -75,6 +88,7 @@ suite() {
         case $cfg in
             openblas) cpu_lib=$OPENBLAS ;;
             bundled) cpu_lib=bundled ;;
+            ilp64) cpu_lib=$LAPACK_AI_ILP64_LIB ;;
             gpu) mode=gpu; device=pocl ;;
         esac
         mkdir -p "$dir"
@@ -99,6 +113,7 @@ suite() {
             next) want_provider="cpu\[/" ;;
             openblas) want_provider="cpu\[$(realpath "$OPENBLAS")\]" ;;
             bundled) want_provider="cpu\[bundled\]" ;;
+            ilp64) want_provider="cpu\[$(realpath "$LAPACK_AI_ILP64_LIB") ([^,]*, 64-bit integers)\]" ;;
             gpu) want_provider="gpu\[[^]]*\] (LAPACK_AI_MODE=gpu)" ;;
         esac
         for r in "${routines[@]}"; do
@@ -116,13 +131,15 @@ suite() {
     done
 }
 
-suite "next openblas bundled gpu" blas3 "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" dblat3.out \
+ILP64=
+[ -n "${LAPACK_AI_ILP64_LIB:-}" ] && ILP64=ilp64
+suite "next openblas bundled gpu $ILP64" blas3 "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" dblat3.out \
     'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' 'FAIL|[*]{5}' dgemm_
-suite "next openblas bundled gpu" cblas3 "$BLASDIR/xdcblat3" "$BLASDIR/din3" - \
+suite "next openblas bundled gpu $ILP64" cblas3 "$BLASDIR/xdcblat3" "$BLASDIR/din3" - \
     'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' cblas_dgemm
-suite "next openblas bundled gpu" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
+suite "next openblas bundled gpu $ILP64" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
     'passed' 'fail|exceed|illegal' dgesvd_ dgesdd_ dgemm_
-suite "next openblas bundled" lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
+suite "next openblas bundled $ILP64" lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
     'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dgemm_
 # dtest.in's header (sizes, thresholds) and its DGE line only: the general
 # matrices' LU routines (DGETRF, DGETRS, DGESV and their checks).

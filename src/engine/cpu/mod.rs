@@ -8,12 +8,21 @@
 //!    already loaded that defines the symbol and is not this library (the
 //!    case of a LAPACK loaded under a module opened with `RTLD_LOCAL`, as
 //!    Python, R and MATLAB extensions are);
-//! 3. the bundled netlib reference ([`bundled`]).
+//! 3. a LAPACK already loaded under other names: NumPy's wheels carry
+//!    OpenBLAS as `scipy_dgesdd_64_`, with 64-bit integers, called through
+//!    [`ilp64`]'s shims (the integer width is measured, not guessed from
+//!    the name);
+//! 4. the machine's LAPACK, opened privately: OpenBLAS, FlexiBLAS, MKL,
+//!    libFLAME, `liblapack.so.3`, the first that has the routine (a program
+//!    linked against this library alone, or pip's NumPy without its
+//!    wheel's OpenBLAS in reach, is never left on the reference);
+//! 5. the bundled netlib reference ([`bundled`]).
 //!
 //! Every function is called with gfortran's hidden CHARACTER lengths, so a
 //! Fortran LAPACK built with any gfortran >= 8 receives what it expects.
 
 pub mod bundled;
+mod ilp64;
 mod resolve;
 pub mod xerbla;
 
