@@ -108,7 +108,7 @@ else
 fi
 LD_LIBRARY_PATH=$WORK/ref LD_PRELOAD=$LIB LAPACK_AI_MODE=gpu LAPACK_AI_LOG=$WORK/none3.log \
     "$WORK/suite" dgetrf 300 > /dev/null 2>&1
-grep -q "^lapack-ai: set-up: started" "$WORK/none1.log" || { grep -q -- "-> cpu\[.*(no OpenCL device)" "$WORK/none3.log" \
+grep -q "^lapack-ai: set-up: started" "$WORK/none1.log" || { grep -q -- "-> cpu\[.*(no GPU with fp64 among the OpenCL devices" "$WORK/none3.log" \
     && ok "LAPACK_AI_MODE=gpu looks again (and finds none)" || bad "gpu mode: $(head -c 300 "$WORK/none3.log")"; }
 
 echo "-- PoCL, auto mode: calibrated once, learns, never 2x off the other backend once learned"

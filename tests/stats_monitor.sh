@@ -219,7 +219,7 @@ echo "-- addresses that are not loopback are refused"
 LAPACK_AI_MONITOR=0.0.0.0:0 "$WORK/stats_c" > "$WORK/remote.out" 2> "$WORK/remote.err"
 rc=$?
 [ $rc -eq 0 ] && grep -q "^11 passed, 0 failed" "$WORK/remote.out" \
-    && grep -q 'lapack-ai: warning: LAPACK_AI_MONITOR="0.0.0.0:0" is not a loopback address.*LAPACK_AI_MONITOR_ALLOW_REMOTE=1' "$WORK/remote.err" \
+    && grep -q 'lapack-ai: warning: LAPACK_AI_MONITOR=0.0.0.0:0 is not a loopback address.*LAPACK_AI_MONITOR_ALLOW_REMOTE=1' "$WORK/remote.err" \
     && ! grep -q "monitor on" "$WORK/remote.err" \
     && ok "monitor: 0.0.0.0 refused with a message, the program runs on" \
     || { bad "monitor: 0.0.0.0 (status $rc)"; cat "$WORK/remote.err"; }

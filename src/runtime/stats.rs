@@ -517,7 +517,7 @@ fn json_string(s: &str) -> String {
 /// and of the monitor's `/api/stats`):
 ///
 /// ```text
-/// {"library":"lapack-ai","version":"0.1.0","pid":4242,"uptime_s":1.25,
+/// {"library":"lapack-ai","version":"0.2.0","pid":4242,"uptime_s":1.25,
 ///  "unix_time_s":1790000000.5,"mode":"auto","device":null,
 ///  "routines":[{"routine":"dgemm_","calls":3,"gpu_calls":1,"cpu_calls":2,
 ///   "fallbacks":0,"seconds":0.01,"gpu_seconds":0.008,"cpu_seconds":0.002,
@@ -683,7 +683,8 @@ pub fn profile_table(stats: &[RoutineStats], uptime: f64) -> String {
 /// inherits the handler and the parent's counts, and prints nothing.
 static PROFILE_PID: AtomicU64 = AtomicU64::new(0);
 
-/// Writes the profile where `LAPACK_AI_PROFILE` says.
+/// Writes the profile where `LAPACK_AI_PROFILE` says (on stderr when the
+/// file cannot be written).
 fn write_profile() {
     if u64::from(std::process::id()) != PROFILE_PID.load(Relaxed) {
         return;
@@ -704,7 +705,9 @@ fn write_profile() {
                 .open(&path)
                 .and_then(|mut f| std::io::Write::write_all(&mut f, table.as_bytes()));
             if let Err(e) = written {
-                warn(&format!("LAPACK_AI_PROFILE={path}: cannot write the profile ({e})"));
+                // The profile is not lost: stderr, after the warning.
+                warn(&format!("LAPACK_AI_PROFILE={path}: cannot write the profile there ({e}); printing it on stderr"));
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), table.as_bytes());
             }
         }
     }
