@@ -112,6 +112,14 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=gfortran");
     // Nothing of the bundled copy may be exported from the cdylib.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
+    // Run as a program, the library prints what it is and exits instead of
+    // crashing: its ELF entry point (ignored when it is preloaded or
+    // linked) is a few system calls (src/abi/capi.rs, at the end).
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if os == "linux" && (arch == "x86_64" || arch == "aarch64") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-e,lapack_ai_exec_entry");
+    }
 }
 
 /// The `source/` tree of the netlib-src crate: `LAPACK_AI_NETLIB_SOURCE`, a

@@ -325,7 +325,7 @@ contains
   ! VERSION = LAPACK_AI_VERSION()
   !
   ! The version of the liblapack_ai.so that the program runs with,
-  ! "MAJOR.MINOR.PATCH" (for instance "0.1.0"). It can differ from the
+  ! "MAJOR.MINOR.PATCH" (for instance "0.2.0"). It can differ from the
   ! version this module came with when another copy of the library is found
   ! at run time, which is what makes it worth printing.
   function lapack_ai_version() result(version)

@@ -45,12 +45,37 @@ extern "C" {
 const char *lapack_ai_version(void);
 
 /*
- What the library runs on, one `key: value` per line: version, mode
- (`LAPACK_AI_MODE`), the OpenCL device selected (or `none (why)`), and the
- CPU library each routine runs on when it runs on the CPU. The string is
- static; asking for it selects the device and resolves the CPU LAPACK.
+ What the library runs on and how it routes, one `key: value` per line:
+ version (the first line, `lapack-ai X.Y.Z`), `library` (the file that
+ holds it), `mode` (`LAPACK_AI_MODE`), `device` (the OpenCL device
+ selected, or `none (why)`), `device choice` (what chose it),
+ `opencl devices` and one `opencl device #N` line per device (type,
+ fp64, memory, compute units, whether used), `opencl library` (when
+ `OPENCL_DYLIB_PATH` is set), `cpu ROUTINE` (the CPU library each
+ routine runs on when it runs on the CPU), and the cost model's `rates`
+ (what `LAPACK_AI_RATES` takes, and where they come from), `gpu set-up`
+ (when known) and `rates cache` (the file that keeps them). The string
+ stays valid for the life of the process; asking for it selects the
+ device and resolves the CPU LAPACK, but measures nothing (see
+ `lapack_ai_calibrate`). Later calls return a new string where the
+ cost model's lines changed.
  */
 const char *lapack_ai_info(void);
+
+/*
+ Looks for the OpenCL device and measures the cost model's rates now,
+ as the first call that could go to the GPU would otherwise do, and
+ keeps them in the on-disk cache. Nothing is measured where the
+ machine's cache entry already holds them (or `LAPACK_AI_RATES` sets
+ them), unless `LAPACK_AI_RECALIBRATE=1` was in the environment when the
+ library started: then the entry is ignored and everything measured
+ again. Returns 0 when the rates are known afterwards (`lapack_ai_info`
+ shows them), 1 when there is no usable device (every call runs on the
+ CPU: nothing to measure), -1 when the measurement failed (a message on
+ stderr says why), on an internal error, and in a child forked after
+ OpenCL was loaded.
+ */
+int lapack_ai_calibrate(void);
 
 /*
  The library's counters as JSON text, snprintf-style: writes at most

@@ -87,8 +87,8 @@ macro_rules! for_each_routine {
                 );
             }
             api {
-                "lapack_ai_dgemm_alpha", "lapack_ai_dgesvdocl", "lapack_ai_info", "lapack_ai_stats_json",
-                "lapack_ai_version",
+                "lapack_ai_calibrate", "lapack_ai_dgemm_alpha", "lapack_ai_dgesvdocl", "lapack_ai_info",
+                "lapack_ai_stats_json", "lapack_ai_version",
             }
         }
     };

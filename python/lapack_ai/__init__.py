@@ -25,7 +25,7 @@ from numpy.linalg import LinAlgError
 
 from . import _clib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["svd", "solve", "matmul", "matmul_alpha", "info", "stats", "LinAlgError", "SVDResult"]
 
 try:  # NumPy >= 2 returns this named tuple from numpy.linalg.svd

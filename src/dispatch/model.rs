@@ -455,6 +455,17 @@ extern "C" fn save_at_exit() {
     }
 }
 
+/// Where the machine's entry is kept (for reports: `lapack_ai_info`): the
+/// file's path in the cache directory, and what chose the directory
+/// ([`cache::location`]); `None` without a cache directory or a key.
+/// The file exists once an entry was written.
+pub fn cache_file() -> Option<(std::path::PathBuf, &'static str)> {
+    with(|_| ());
+    let key = STORE.0.as_deref()?;
+    let (dir, source) = cache::location()?;
+    Some((dir.join(cache::Dir::file_name(cache::Kind::Rates, key)), source))
+}
+
 /// A constant of the machine, if it was measured (by this process or an
 /// earlier one): see [`constant`].
 pub fn stored(name: &str) -> Option<f64> {
