@@ -57,7 +57,7 @@ fn median(budget: f64, mut f: impl FnMut()) -> f64 {
         let t = Instant::now();
         f();
         times.push(t.elapsed().as_secs_f64());
-        if times.len() >= 1 && t.elapsed().as_secs_f64() > budget {
+        if !times.is_empty() && t.elapsed().as_secs_f64() > budget {
             break;
         }
     }

@@ -59,7 +59,7 @@ fn median(mut run: impl FnMut() -> f64) -> f64 {
     if first > 2.0 {
         return first;
     }
-    let mut t = vec![first, run(), run()];
+    let mut t = [first, run(), run()];
     t.sort_by(|a, b| a.total_cmp(b));
     t[1]
 }

@@ -20,6 +20,10 @@
 //! One #[test]: the configuration is read once per process, and the fault
 //! hook is an environment variable.
 
+// `!(x <= tolerance)` on purpose: a NaN residual must fail the check,
+// which `x > tolerance` would let pass.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use lapack_ai::ops::lu::exports::{dgesv_, dgetrf_, dgetrs_};
 use lapack_ai::engine::cpu::bundled;
 use std::os::raw::c_char;

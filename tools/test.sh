@@ -3,6 +3,7 @@
 #   1. installs what it needs (tools/deps.sh), builds the library;
 #   2. cargo test: unit tests, argument checks against the bundled netlib
 #      reference, the export list, the cbindgen header;
+#      then cargo clippy --all-targets and cargo doc, without a warning;
 #   3. the netlib BLAS/CBLAS/LAPACK test programs, unmodified, with the
 #      library preloaded, under each CPU backend (tests/netlib/run_suites.sh);
 #   4. a C and a Fortran program that use the library as their only
@@ -46,12 +47,27 @@ export LAPACK_AI_TEST_OPENCL=pocl
 cargo test --release --locked 2>&1 | tee /tmp/lapack-ai-cargo-test.log | grep -E "^(test |running|test result|error|failures)|panicked"
 record "cargo test" "${PIPESTATUS[0]}"
 
+echo "== cargo clippy --all-targets and cargo doc, no warnings"
+# The crate is read by its developers: its documentation includes private
+# items, and links from public items to private ones are fine there.
+lint() {
+    command -v cargo-clippy > /dev/null || cargo clippy --version > /dev/null 2>&1 \
+        || rustup component add clippy > /dev/null 2>&1 || { echo "cargo clippy is not installed (rustup component add clippy)"; return 1; }
+    cargo clippy --release --locked --all-targets -- -D warnings 2>&1 | grep -E "^(warning|error)|^ +--> " | head -40
+    [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+    RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --release --locked --no-deps --document-private-items 2>&1 \
+        | grep -E "^(warning|error)|^ +--> " | head -40
+    [ "${PIPESTATUS[0]}" -eq 0 ]
+}
+lint
+record "clippy and doc" $?
+
 echo "== netlib test programs, preloaded"
 tests/netlib/run_suites.sh target/release/liblapack_ai.so
 record "netlib suites" $?
 
 echo "== C and Fortran consumers"
-tests/consumers.sh target/release/liblapack_ai.so
+tests/consumers.sh target/release/liblapack_ai.so; r=$?; tests/command.sh target/release/liblapack_ai.so && [ $r -eq 0 ]
 record "consumers" $?
 
 echo "== on-disk cache: damaged files, planted links, unsafe directories (PoCL)"
@@ -59,7 +75,7 @@ tests/cache.sh target/release/liblapack_ai.so
 record "cache" $?
 
 echo "== no wrong answer, no hang, no crash: injected faults, threads, fork, a memory limit (PoCL)"
-tests/robustness.sh target/release/liblapack_ai.so
+tests/robustness.sh target/release/liblapack_ai.so; r=$?; tests/config_messages.sh target/release/liblapack_ai.so && [ $r -eq 0 ]
 record "robustness" $?
 
 echo "== installed package: CMake, pkg-config, Fortran module, C API (ctest)"

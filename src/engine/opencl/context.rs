@@ -131,9 +131,12 @@ pub struct Gpu {
 // struct. All use goes through the Mutex in GPU, one thread at a time.
 unsafe impl Send for Gpu {}
 
+/// A device's slot: its GPU once set up, or why it could not be.
+type GpuSlot = OnceCell<Result<Mutex<Gpu>, GpuError>>;
+
 /// One slot per selected device (`LAPACK_AI_DEVICE`), each set up at first
 /// use.
-static GPUS: once_cell::sync::Lazy<Vec<OnceCell<Result<Mutex<Gpu>, GpuError>>>> =
+static GPUS: once_cell::sync::Lazy<Vec<GpuSlot>> =
     once_cell::sync::Lazy::new(|| (0..DEVICES.as_ref().map_or(1, Vec::len)).map(|_| OnceCell::new()).collect());
 
 /// The process's GPU (the first selected device), set up at first use

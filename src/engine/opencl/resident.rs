@@ -123,13 +123,13 @@ pub unsafe fn write(gpu: &mut Gpu, dst: View, src: MatRef<'_>) -> Result<(), Gpu
     unsafe { write_on(gpu, false, dst, src) }
 }
 
-/// [`write`] on the compute queue, or (`transfer`) on the transfer queue,
+/// [`write()`] on the compute queue, or (`transfer`) on the transfer queue,
 /// where the copy overlaps the kernels of the compute queue: its events
 /// stay in the staging slots, and a later command that needs the data
 /// waits for them.
 ///
 /// # Safety
-/// As for [`write`].
+/// As for [`write()`].
 pub unsafe fn write_on(gpu: &mut Gpu, transfer: bool, dst: View, src: MatRef<'_>) -> Result<(), GpuError> {
     let (rows, cols) = (src.rows(), src.cols());
     if rows == 0 || cols == 0 {

@@ -6,13 +6,13 @@
 //! mb = floor(m/s), nb = floor(n/s), kb = floor(k/s):
 //! 1. the products are taken in batches of g (as many as the memory for
 //!    temporaries allows, normally all R); for a batch, one pass over the
-//!    s^2 blocks of A writes its g combinations S_r = sum U[r][ij] A_ij,
-//!    one pass over B writes T_r = sum V[r][kl] B_kl (fused block additions:
+//!    s^2 blocks of A writes its g combinations `S_r = sum U[r][ij] A_ij`,
+//!    one pass over B writes `T_r = sum V[r][kl] B_kl` (fused block additions:
 //!    each block of A and B is read once per batch);
 //! 2. M_r = S_r T_r for each r of the batch, by the machine's GEMM, or by
 //!    this evaluator again one level down (recursion);
 //! 3. one pass over the s^2 blocks of C: C_mn := beta' C_mn + alpha sum_r
-//!    W[r][mn] M_r (beta' = beta for the first batch, 1 after; with
+//!    `W[r][mn] M_r` (beta' = beta for the first batch, 1 after; with
 //!    beta = 0, C is not read, so NaN in C does not leak, as in DGEMM);
 //! 4. the edges that the s x s grid leaves (m, n or k not multiples of s)
 //!    are peeled: plain GEMMs on the last m - s*mb rows, the last
@@ -57,7 +57,7 @@ pub trait Machine {
     fn before_output(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
-    /// For each output o: outs[o] := beta outs[o] + sum_i coef[o * ins.len() + i] ins[i],
+    /// For each output o: `outs[o] := beta outs[o] + sum_i coef[o * ins.len() + i] ins[i]`,
     /// every operand `rows x cols`; with beta = 0 the outputs are not read.
     /// Inputs share one buffer and leading dimension; outputs too.
     fn combine(

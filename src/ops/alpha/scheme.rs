@@ -4,13 +4,13 @@
 //! (here s = 2 or 4, entries being blocks) is three coefficient matrices
 //! U, V, W of R rows and s*s columns: product r is
 //!
-//!   M_r = (sum_ij U[r][s*i+j] A_ij) * (sum_kl V[r][s*k+l] B_kl)
+//!   `M_r = (sum_ij U[r][s*i+j] A_ij) * (sum_kl V[r][s*k+l] B_kl)`
 //!
-//! and C_mn = sum_r W[r][s*m+n] M_r. It computes C = A B for every A and B
+//! and `C_mn = sum_r W[r][s*m+n] M_r`. It computes C = A B for every A and B
 //! (over a ring where its coefficients live) exactly when the Brent
 //! equations hold:
 //!
-//!   sum_r U[r][ij] V[r][kl] W[r][mn] = [j = k] [i = m] [l = n]
+//!   `sum_r U[r][ij] V[r][kl] W[r][mn] = [j = k] [i = m] [l = n]`
 //!
 //! for all s^6 index tuples. [`Scheme::brent_defects`] counts the
 //! equations that fail, in exact rational arithmetic, or modulo a prime.

@@ -536,7 +536,7 @@ impl<'g, 'h> DeviceLu<'g, 'h> {
 
     /// X := op(A)^-1 B with the factors of the n x n `a` (in place of B,
     /// n x nrhs at `b`), the interchanges given by `perm` (on the host: row
-    /// i of P B is row perm[i] of B; see [`permutation`]). `scratch` is an
+    /// i of P B is row `perm[i]` of B; see [`permutation`]). `scratch` is an
     /// n x nrhs device matrix the permutation is gathered into; the
     /// solution ends there (`b` is overwritten too).
     ///
@@ -579,7 +579,7 @@ impl<'g, 'h> DeviceLu<'g, 'h> {
 }
 
 /// The permutation that DLASWP(…, 1, n, IPIV, 1) applies: row i of P B is
-/// row perm[i] of B. `None` if an entry of IPIV is outside 1..=n.
+/// row `perm[i]` of B. `None` if an entry of IPIV is outside 1..=n.
 pub fn permutation(ipiv: &[i32], n: usize) -> Option<Vec<i32>> {
     let mut perm: Vec<i32> = (0..n as i32).collect();
     for (k, &p) in ipiv.iter().enumerate().take(n) {

@@ -136,6 +136,9 @@ fn par_for(count: usize, t: usize, f: &(dyn Fn(usize) -> c_int + Sync)) -> c_int
 /// # Safety
 /// d holds n, e n-1 (or more) values; u and vt are n x n with their
 /// leading dimensions (>= n).
+// The reference's argument list (DBDSDC's, with the offload): grouping
+// the arrays into a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn bdsdc_upper(
     n: usize, d: *mut f64, e: *mut f64, u: *mut f64, ldu: usize, vt: *mut f64, ldvt: usize, offload: Option<Offload<'_>>,
 ) -> c_int {
@@ -232,7 +235,7 @@ pub unsafe fn bdsdc_upper(
     info
 }
 
-/// U(:, j) := U(:, perm[j]) and Vᵀ(j, :) := Vᵀ(perm[j], :) for the n x n
+/// `U(:, j) := U(:, perm[j])` and `Vᵀ(j, :) := Vᵀ(perm[j], :)` for the n x n
 /// U and Vᵀ, in parallel (row blocks of U, columns of Vᵀ).
 ///
 /// # Safety

@@ -152,11 +152,16 @@ impl Shared {
     }
 }
 
+/// An upper bidiagonal matrix: its diagonal, its superdiagonal (padded to
+/// n values) and, when asked for, the reflectors that reduced the band to
+/// it.
+pub type Bidiagonal = (Vec<f64>, Vec<f64>, Option<Reflectors>);
+
 /// Reduces `band` to upper bidiagonal form; returns the diagonal and the
 /// superdiagonal (n and n-1 values, the latter padded to n) and, if
 /// `vectors`, the reflectors. `threads` 0 means all cores. An error if the
 /// host has not the memory for the reflectors.
-pub fn reduce(band: &mut Band, vectors: bool, threads: usize) -> Result<(Vec<f64>, Vec<f64>, Option<Reflectors>), GpuError> {
+pub fn reduce(band: &mut Band, vectors: bool, threads: usize) -> Result<Bidiagonal, GpuError> {
     let (n, b) = (band.n, band.kd);
     let mut refl = if vectors { Some(Reflectors::new(n, b)?) } else { None };
     let sweeps = n.saturating_sub(1);

@@ -1,5 +1,5 @@
 //! DGESVD's and DGESDD's driver semantics around the GPU SVD core
-//! ([`super::svd`]): the jobs (which factors, how many columns, 'O' writing
+//! ([`super::gpu::svd`]): the jobs (which factors, how many columns, 'O' writing
 //! into A), m < n through Aᵀ, the scaling of A into the safe range
 //! (reference DGESVD/DGESDD: by sqrt(safmin)/eps when its largest element
 //! is below that, by the inverse when above), and undoing it on S.
