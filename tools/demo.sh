@@ -6,6 +6,8 @@
 # the CPU backend the log names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Only what the demo needs: the build tools and Debian's Python with NumPy
+# (tools/test.sh installs the rest: PoCL, the netlib tests, Chromium, ...).
 source tools/deps.sh demo
 echo "== building liblapack_ai.so"
 cargo build --release --locked 2>&1 | tail -1
