@@ -326,6 +326,20 @@ pub unsafe extern "C" fn lapack_ai_stats_json(buf: *mut c_char, len: usize) -> u
 // preloaded or linked. It writes one line to stderr and exits with status
 // 1, by system calls alone and PC-relative addressing. The symbol is
 // global for the linker and hidden, so it is not exported.
+/// The line printed when the library is run as a program, as an assembler
+/// directive (one text for both architectures).
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+macro_rules! exec_message {
+    () => {
+        concat!(
+            ".ascii \"liblapack_ai.so ",
+            env!("CARGO_PKG_VERSION"),
+            " is a library, not a program: preload it (LD_PRELOAD) or link it (-llapack_ai); ",
+            "`lapack-ai info` shows what it would do\\n\""
+        )
+    };
+}
+
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 std::arch::global_asm!(
     ".pushsection .text.lapack_ai_exec_entry,\"ax\",@progbits",
@@ -333,12 +347,7 @@ std::arch::global_asm!(
     ".hidden lapack_ai_exec_entry",
     ".type lapack_ai_exec_entry,@function",
     ".Llapack_ai_exec_message:",
-    concat!(
-        ".ascii \"liblapack_ai.so ",
-        env!("CARGO_PKG_VERSION"),
-        " is a library, not a program: preload it (LD_PRELOAD) or link it (-llapack_ai); ",
-        "`lapack-ai info` shows what it would do\\n\""
-    ),
+    exec_message!(),
     ".Llapack_ai_exec_message_end:",
     "lapack_ai_exec_entry:",
     // write(2, message, length)
@@ -364,12 +373,7 @@ std::arch::global_asm!(
     ".hidden lapack_ai_exec_entry",
     ".type lapack_ai_exec_entry,%function",
     ".Llapack_ai_exec_message:",
-    concat!(
-        ".ascii \"liblapack_ai.so ",
-        env!("CARGO_PKG_VERSION"),
-        " is a library, not a program: preload it (LD_PRELOAD) or link it (-llapack_ai); ",
-        "`lapack-ai info` shows what it would do\\n\""
-    ),
+    exec_message!(),
     ".Llapack_ai_exec_message_end:",
     ".balign 4",
     "lapack_ai_exec_entry:",
