@@ -61,6 +61,20 @@ if expect c-bundled "$WORK/cb.log" bundled -- env LAPACK_AI_CPU_LIB=bundled "$WO
         || bad "c-bundled: no XERBLA message for the illegal DGEMM argument"
 fi
 
+echo "-- LU on threads with small stacks (library alone: the machine's OpenBLAS)"
+cc -O2 -Wall -Werror "$ROOT/tests/c/small_stack.c" -L "$LIBDIR" -llapack_ai -Wl,-rpath,"$LIBDIR" -lpthread -lm \
+    -o "$WORK/small_stack" || bad "tests/c/small_stack.c does not compile"
+# Threads of 1 and 2 MiB run the LU on the bundled reference, the main
+# thread on OpenBLAS; without that, OpenBLAS's LU overflows their stacks.
+if LAPACK_AI_LOG=$WORK/ss.log "$WORK/small_stack" > "$WORK/ss.out" 2> "$WORK/ss.err" \
+    && grep -q "^7 passed, 0 failed" "$WORK/ss.out" \
+    && [ "$(grep -c -- "-> cpu\[bundled: this thread's [0-9]* KiB stack is too small for /[^]]*openblas" "$WORK/ss.log")" = 12 ] \
+    && [ "$(grep -c -- "-> cpu\[/[^]]*openblas[^]]*\]" "$WORK/ss.log")" = 2 ]; then
+    ok "small stacks: $(cat "$WORK/ss.out"); 12 LU calls logged on the reference (small stacks), 2 on OpenBLAS (main thread)"
+else
+    bad "small stacks: status $?, $(cat "$WORK/ss.out")"; tail -n 5 "$WORK/ss.err"
+fi
+
 echo "-- Fortran consumer"
 F90=$ROOT/fortran-tests/consumer_residuals.F90
 gfortran -O2 "$F90" -L "$LIBDIR" -llapack_ai -Wl,-rpath,"$LIBDIR" -o "$WORK/f_alone" \

@@ -515,7 +515,7 @@ pub fn run<'a, A, R, D: FnOnce() -> String>(
         } else {
             String::new()
         };
-        let cpu_where = || format!("cpu[{}]", cpu::CPU.provider(call.routine.cpu_symbol()));
+        let cpu_where = || format!("cpu[{}]", cpu::provider_here(call.routine.cpu_symbol()));
         let placed = match (decision.backend, &fell_back) {
             (Backend::Cpu, _) => cpu_where(),
             (Backend::Gpu, None) => format!("gpu[{}]", gpu_name()),

@@ -107,6 +107,66 @@ pub static CPU: Lazy<CpuLapack> = Lazy::new(|| {
     resolve::resolve(&CONFIG.cpu_lib)
 });
 
+/// The smallest thread stack on which an OpenBLAS LU runs: OpenBLAS's
+/// threaded DGETRF (getrf_parallel) keeps a work array of about 0.5 MB on
+/// the stack at each level of its recursion in builds for 64 threads
+/// (Debian's, NumPy's wheels), so a thread with Rust's default 2 MiB
+/// stack (Java's: 1 MiB) overflows at the fourth level (seen in
+/// tests/gpu_lu.rs; OpenBLAS's issues 1082 and 3229). The main thread
+/// and default POSIX threads have 8 MiB.
+const OPENBLAS_LU_STACK: usize = 6 << 20;
+
+/// Whether an LU of the CPU library `provider` must run on the bundled
+/// reference on this thread, because the thread's stack is too small for
+/// it (see [`OPENBLAS_LU_STACK`]): slower there, never a crash. The
+/// program's own OpenBLAS gets the same protection as one this library
+/// opened.
+pub fn lu_on_reference_here(provider: &str) -> bool {
+    provider.contains("openblas") && thread_stack_bytes() < OPENBLAS_LU_STACK
+}
+
+/// Where the CPU routine `symbol` runs when called on this thread, for
+/// the log: its provider, or the bundled reference for an LU that this
+/// thread's stack is too small for.
+pub fn provider_here(symbol: &str) -> std::borrow::Cow<'static, str> {
+    let provider = CPU.provider(symbol);
+    if (symbol == "dgesv_" || symbol == "dgetrf_") && lu_on_reference_here(provider) {
+        return format!("bundled: this thread's {} KiB stack is too small for {provider}", thread_stack_bytes() >> 10).into();
+    }
+    std::borrow::Cow::Owned(provider.to_string())
+}
+
+/// The size of this thread's stack, asked once per thread (usize::MAX if
+/// it cannot be told).
+fn thread_stack_bytes() -> usize {
+    thread_local!(static STACK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });
+    STACK.with(|known| {
+        if known.get() == 0 {
+            known.set(ask_stack_bytes());
+        }
+        known.get()
+    })
+}
+
+fn ask_stack_bytes() -> usize {
+    // SAFETY: pthread_attr_t is plain data, initialized by
+    // pthread_getattr_np before it is read and destroyed after.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return usize::MAX;
+        }
+        let mut size = 0usize;
+        let ok = libc::pthread_attr_getstacksize(&attr, &mut size) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        if ok && size > 0 {
+            size
+        } else {
+            usize::MAX
+        }
+    }
+}
+
 /// The CPU LAPACK's routines on views (src/matrix.rs): the argument lists
 /// follow from the views, so these are safe to call.
 pub mod on_views {
@@ -141,8 +201,9 @@ pub mod on_views {
         let (m, n, lda) = (int(a.rows()), int(a.cols()), int(a.ld()));
         assert!(ipiv.len() >= a.rows().min(a.cols()));
         let mut info = 0;
+        let f = if super::lu_on_reference_here(&CPU.dgetrf.provider) { super::bundled::dgetrf } else { CPU.dgetrf.f };
         // SAFETY: the view holds the matrix; IPIV holds min(m, n) entries.
-        unsafe { (CPU.dgetrf.f)(&m, &n, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), &mut info) };
+        unsafe { f(&m, &n, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), &mut info) };
         info
     }
 
@@ -166,7 +227,9 @@ pub mod on_views {
         assert!(a.cols() == a.rows() && b.rows() == a.rows() && ipiv.len() >= a.rows());
         let mut info = 0;
         // SAFETY: the views hold the matrices; IPIV holds n entries.
-        unsafe { (CPU.dgesv.f)(&n, &nrhs, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), b.as_mut_ptr(), &ldb, &mut info) };
+        let f = if super::lu_on_reference_here(&CPU.dgesv.provider) { super::bundled::dgesv } else { CPU.dgesv.f };
+        // SAFETY: as above.
+        unsafe { f(&n, &nrhs, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), b.as_mut_ptr(), &ldb, &mut info) };
         info
     }
 

@@ -132,6 +132,11 @@ fn interpolate(n: f64, n0: f64, r0: f64, n1: f64, r1: f64) -> f64 {
 /// Seconds of the CPU LAPACK's DGETRF of an n x n matrix, best of two.
 fn cpu_lu_seconds(n: i32) -> Option<f64> {
     let a: Vec<f64> = (0..n * n).map(|i| ((i * 7919 % 1009) as f64 - 504.0) / 504.0).collect();
+    // A thread too small for the CPU library's LU runs the reference
+    // instead (engine::cpu::lu_on_reference_here): not its rate.
+    if crate::engine::cpu::lu_on_reference_here(&CPU.dgetrf.provider) {
+        return None;
+    }
     let mut best = f64::INFINITY;
     for _ in 0..2 {
         let mut work = a.clone();
