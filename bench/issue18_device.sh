@@ -8,8 +8,10 @@
 #      the CPU path and in auto mode;
 #   3. bench/issue17_device.sh on the workloads whose routing issue 17's
 #      GPU run questioned (dgemm_ 4096 went to the GPU for a 1% predicted
-#      gain and ran 1.19x OpenBLAS's time: the start-up charge), with the
-#      peers (OpenBLAS alone, NVBLAS) in the same run.
+#      gain and ran 1.19x OpenBLAS's time: the start-up charge), and on
+#      the Level-3 BLAS routines of issue 19 (dsyrk, dsyr2k, dsymm, dtrmm,
+#      dtrsm at n = 1024, 4096, 8192), with the peers (OpenBLAS alone,
+#      NVBLAS preloaded) in the same run.
 #
 # Prepared on the project machine (nothing is built on the device): DIR as
 # bench/issue17_device.sh's header says, and the command beside the library:
@@ -31,7 +33,7 @@ timeout 120 "$LAI" calibrate
 echo "== lapack-ai info (after calibrating)"
 timeout 60 "$LAI" info | grep -E "^(device|rates|gpu set-up|cpu dgemm_)"
 echo "== lapack-ai bench"
-timeout 240 "$LAI" bench
+timeout 120 "$LAI" bench --sizes 1024,4096
 
 echo "== python: lapack_ai against the machine's NumPy, one process"
 PY=
@@ -46,14 +48,15 @@ for mode in cpu auto; do
         timeout 120 "$PY" "$ROOT/bench/python_vs_numpy.py" --n 1000 --reps 5
 done
 PYTHONPATH=$ROOT/python LAPACK_AI_LIBRARY=$DIR/new/liblapack_ai.so LAPACK_AI_MODE=auto \
-    timeout 120 "$PY" "$ROOT/bench/python_vs_numpy.py" --n 4000 --reps 3
+    timeout 60 "$PY" "$ROOT/bench/python_vs_numpy.py" --n 4000 --reps 2
 
 echo "== issue 17: the start-up charge"
 # Without the per-call log (AI_LOG=0): a user's program does not write one,
 # and formatting it costs microseconds per call, a few per cent of
 # workloads made of 0.1 ms calls (dgels 1024: 354 calls in 27 ms).
-VARIANTS=openblas REPS=4 AI_LOG=0 STOP_AT=${STOP_AT:-200} HARD_AT=${HARD_AT:-260} \
-    WORKLOADS=${WORKLOADS:-"dgemm:2048,4096 dgesvd:512 dgetrf:4096 dsyevd:1024 dgels:1024 dgesdd:1024"} \
+VARIANTS=openblas REPS=3 AI_LOG=0 STOP_AT=${STOP_AT:-330} HARD_AT=${HARD_AT:-400} \
+    WORKLOADS=${WORKLOADS:-"dgemm:4096,2048 dsyrk:1024,4096,8192 dtrsm:1024,4096,8192 dsymm:1024,4096,8192 \
+dtrmm:1024,4096,8192 dsyr2k:1024,4096,8192 dgesvd:512 dgetrf:4096 dsyevd:1024 dgels:1024 dgesdd:1024"} \
     bash "$ROOT/bench/issue17_device.sh" "$DIR" > "$OUT/issue17.txt" 2>&1
 sed -n '/^== table/,/^== whole-process/p' "$OUT/issue17.txt"
 echo "== end $(date -u '+%T UTC')"

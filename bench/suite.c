@@ -8,7 +8,7 @@
  *   suite ROUTINE N
  *
  * ROUTINE: dgemm dsyevd dsyev dgeqrf dgeqp3 dpotrf dgetrf dgesdd dgesvd
- *          dgeev dgels dgelsd dsytrf
+ *          dgeev dgels dgelsd dsytrf dsyrk dsyr2k dsymm dtrmm dtrsm
  * N:       the order of the (square) matrix, >= 1.
  *
  * The calls (column-major, LDA = N):
@@ -25,6 +25,11 @@
  *   dgels   TRANS='N', M = N rows, N columns, NRHS = 1
  *   dgelsd  M = N, NRHS = 1, RCOND = -1               (numpy.linalg.lstsq)
  *   dsytrf  UPLO='L'                       (scipy.linalg.ldl, solve sym.)
+ *   dsyrk   UPLO='L' TRANS='N', K = N, alpha 1, beta 0.5  (Level-3 BLAS,
+ *   dsyr2k  the same, with B                               issue 19)
+ *   dsymm   SIDE='L' UPLO='L', alpha 1, beta 0.5
+ *   dtrmm   SIDE='L' UPLO='L' TRANSA='N' DIAG='N', A's diagonal N + |a|
+ *   dtrsm   the same
  *
  * Inputs are pseudo-random values in (-1, 1) from a 64-bit LCG (never
  * zero), generated afresh in every process from a seed that depends on the
@@ -52,6 +57,7 @@
  *   ./suite dsyevd 1024
  *   LD_PRELOAD=target/release/liblapack_ai.so LAPACK_AI_LOG=/dev/stderr ./suite dsyevd 1024
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +75,25 @@ extern void dgemm_(const char *transa, const char *transb, const lapack_int *m,
                    const lapack_int *ldb, const double *beta, double *c,
                    const lapack_int *ldc, size_t transa_len, size_t transb_len);
 
+extern void dsyrk_(const char *uplo, const char *trans, const lapack_int *n, const lapack_int *k,
+                   const double *alpha, const double *a, const lapack_int *lda, const double *beta,
+                   double *c, const lapack_int *ldc, size_t, size_t);
+extern void dsyr2k_(const char *uplo, const char *trans, const lapack_int *n, const lapack_int *k,
+                    const double *alpha, const double *a, const lapack_int *lda, const double *b,
+                    const lapack_int *ldb, const double *beta, double *c, const lapack_int *ldc, size_t,
+                    size_t);
+extern void dsymm_(const char *side, const char *uplo, const lapack_int *m, const lapack_int *n,
+                   const double *alpha, const double *a, const lapack_int *lda, const double *b,
+                   const lapack_int *ldb, const double *beta, double *c, const lapack_int *ldc, size_t,
+                   size_t);
+extern void dtrmm_(const char *side, const char *uplo, const char *transa, const char *diag,
+                   const lapack_int *m, const lapack_int *n, const double *alpha, const double *a,
+                   const lapack_int *lda, double *b, const lapack_int *ldb, size_t, size_t, size_t,
+                   size_t);
+extern void dtrsm_(const char *side, const char *uplo, const char *transa, const char *diag,
+                   const lapack_int *m, const lapack_int *n, const double *alpha, const double *a,
+                   const lapack_int *lda, double *b, const lapack_int *ldb, size_t, size_t, size_t,
+                   size_t);
 extern void dsyevd_(const char *jobz, const char *uplo, const lapack_int *n, double *a,
                     const lapack_int *lda, double *w, double *work, const lapack_int *lwork,
                     lapack_int *iwork, const lapack_int *liwork, lapack_int *info,
@@ -207,6 +232,7 @@ static lapack_int lwork_of(double w, lapack_int least)
 static const char *const ROUTINES[] = {
     "dgemm", "dsyevd", "dsyev", "dgeqrf", "dgeqp3", "dpotrf", "dgetrf",
     "dgesdd", "dgesvd", "dgeev", "dgels", "dgelsd", "dsytrf",
+    "dsyrk", "dsyr2k", "dsymm", "dtrmm", "dtrsm",
 };
 
 static int usage(const char *why)
@@ -427,6 +453,44 @@ int main(int argc, char **argv)
         dsytrf_("L", &n, a, &n, ipiv, work, &lwork, &info, 1);
         t1 = now();
         free(a), free(ipiv), free(work);
+        break;
+    }
+    case 13: /* dsyrk */
+    case 14: { /* dsyr2k */
+        double *a = random_matrix(nn, nn), *b = random_matrix(nn, nn), *c = random_matrix(nn, nn);
+        const double alpha = 1.0, beta = 0.5;
+        t0 = now();
+        if (which == 13)
+            dsyrk_("L", "N", &n, &n, &alpha, a, &n, &beta, c, &n, 1, 1);
+        else
+            dsyr2k_("L", "N", &n, &n, &alpha, a, &n, b, &n, &beta, c, &n, 1, 1);
+        t1 = now();
+        free(a), free(b), free(c);
+        break;
+    }
+    case 15: { /* dsymm */
+        double *a = random_symmetric(nn), *b = random_matrix(nn, nn), *c = random_matrix(nn, nn);
+        const double alpha = 1.0, beta = 0.5;
+        t0 = now();
+        dsymm_("L", "L", &n, &n, &alpha, a, &n, b, &n, &beta, c, &n, 1, 1);
+        t1 = now();
+        free(a), free(b), free(c);
+        break;
+    }
+    case 16: /* dtrmm */
+    case 17: { /* dtrsm */
+        /* A lower triangular with a diagonal of N + |a|: well conditioned. */
+        double *a = random_matrix(nn, nn), *b = random_matrix(nn, nn);
+        for (size_t j = 0; j < nn; j++)
+            a[j + j * nn] = (double)n + fabs(a[j + j * nn]);
+        const double alpha = 1.0;
+        t0 = now();
+        if (which == 16)
+            dtrmm_("L", "L", "N", "N", &n, &n, &alpha, a, &n, b, &n, 1, 1, 1, 1);
+        else
+            dtrsm_("L", "L", "N", "N", &n, &n, &alpha, a, &n, b, &n, 1, 1, 1, 1);
+        t1 = now();
+        free(a), free(b);
         break;
     }
     }

@@ -169,6 +169,116 @@ int lapack_ai_dgemm_alpha(int layout,
                           int ldc);
 
 /*
+ DSYMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C
+ (SIDE = 'R'), A symmetric, only its UPLO triangle read.
+
+ # Safety
+ Pointers as for reference DSYMM.
+ */
+void dsymm_(const char *side,
+            const char *uplo,
+            const int *m,
+            const int *n,
+            const double *alpha,
+            const double *a,
+            const int *lda,
+            const double *b,
+            const int *ldb,
+            const double *beta,
+            double *c,
+            const int *ldc,
+            size_t side_len,
+            size_t uplo_len);
+
+/*
+ DSYRK: C := alpha A Aᵀ + beta C (TRANS = 'N') or alpha Aᵀ A + beta C,
+ only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference DSYRK.
+ */
+void dsyrk_(const char *uplo,
+            const char *trans,
+            const int *n,
+            const int *k,
+            const double *alpha,
+            const double *a,
+            const int *lda,
+            const double *beta,
+            double *c,
+            const int *ldc,
+            size_t uplo_len,
+            size_t trans_len);
+
+/*
+ DSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (TRANS = 'N') or
+ alpha (Aᵀ B + Bᵀ A) + beta C, only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference DSYR2K.
+ */
+void dsyr2k_(const char *uplo,
+             const char *trans,
+             const int *n,
+             const int *k,
+             const double *alpha,
+             const double *a,
+             const int *lda,
+             const double *b,
+             const int *ldb,
+             const double *beta,
+             double *c,
+             const int *ldc,
+             size_t uplo_len,
+             size_t trans_len);
+
+/*
+ DTRMM: B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular
+ (UPLO; DIAG = 'U': unit diagonal, not read).
+
+ # Safety
+ Pointers as for reference DTRMM.
+ */
+void dtrmm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const double *alpha,
+            const double *a,
+            const int *lda,
+            double *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
+ DTRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, A
+ triangular. On the CPU (no GPU path yet), routed and counted.
+
+ # Safety
+ Pointers as for reference DTRSM.
+ */
+void dtrsm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const double *alpha,
+            const double *a,
+            const int *lda,
+            double *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
  DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.
 
  Arguments as reference BLAS DGEMM: TRANSA, TRANSB ('N', 'T' or 'C'),

@@ -44,6 +44,36 @@ macro_rules! for_each_routine {
                     alpha: *const f64, a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int,
                     beta: *const f64, c: *mut f64, ldc: *const c_int, transa_len: usize, transb_len: usize
                 );
+                /// C := alpha A B + beta C or alpha B A + beta C, A symmetric.
+                Dsymm "dsymm_" D Blas3 dsymm(
+                    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64,
+                    a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int, beta: *const f64, c: *mut f64,
+                    ldc: *const c_int, side_len: usize, uplo_len: usize
+                );
+                /// C := alpha A Aᵀ + beta C or alpha Aᵀ A + beta C, one triangle of C.
+                Dsyrk "dsyrk_" D Blas3 dsyrk(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64,
+                    a: *const f64, lda: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int,
+                    uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha (A Bᵀ + B Aᵀ) + beta C or alpha (Aᵀ B + Bᵀ A) + beta C, one triangle of C.
+                Dsyr2k "dsyr2k_" D Blas3 dsyr2k(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64,
+                    a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int, beta: *const f64, c: *mut f64,
+                    ldc: *const c_int, uplo_len: usize, trans_len: usize
+                );
+                /// B := alpha op(A) B or alpha B op(A), A triangular.
+                Dtrmm "dtrmm_" D Blas3 dtrmm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
+                /// X := alpha op(A)⁻¹ B or alpha B op(A)⁻¹ over B, A triangular.
+                Dtrsm "dtrsm_" D Blas3 dtrsm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
                 /// A X = B by LU with partial pivoting.
                 Dgesv "dgesv_" D Lu dgesv(
                     n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int,
@@ -99,6 +129,8 @@ pub(crate) use for_each_routine;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
     Gemm,
+    /// The other Level-3 BLAS routines (src/ops/blas3/).
+    Blas3,
     Lu,
     Svd,
     Alpha,
