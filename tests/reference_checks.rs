@@ -6,7 +6,7 @@
 //! The seed is printed; `LAPACK_AI_TEST_SEED=<n>` replays a run (decimal or
 //! 0x-hex).
 
-use lapack_ai::ops::{gemm::check as gemm_check, lu::check as lu_check, svd::check as svd_check};
+use lapack_ai::ops::{blas3::check as blas3_check, gemm::check as gemm_check, lu::check as lu_check, svd::check as svd_check};
 use lapack_ai::engine::cpu::bundled;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -273,6 +273,109 @@ fn dgemm_cases(seed: u64) -> Tally {
     tally
 }
 
+/// The XERBLA position a BLAS routine reported (it has no INFO).
+fn position(calls: &[(String, i32)]) -> i32 {
+    calls.first().map_or(0, |(_, pos)| *pos)
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
+struct Blas3Args {
+    letters: String,
+    dims: (i32, i32),
+    leads: (i32, i32, i32),
+}
+
+/// DSYMM, DSYRK, DSYR2K: one routine per call of `cases`, chosen by name.
+fn symmetric_cases(name: &'static str, seed: u64, xor: u64) -> Tally {
+    let mut rng = Rng::new(seed ^ xor);
+    let mut tally = Tally::new(name, seed);
+    for case in 0..CASES {
+        let (alpha, beta) = (rng.value(), rng.value());
+        let (d1, d2) = (rng.dim(), rng.dim());
+        take_xerbla();
+        let (ours, letters, leads);
+        if name == "DSYMM" {
+            let (side, uplo) = (rng.letter(b"LR"), rng.letter(b"UL"));
+            let (m, n) = (d1, d2);
+            let (lda, ldb, ldc) = (rng.lead(&[m, n]), rng.lead(&[m]), rng.lead(&[m]));
+            ours = blas3_check::dsymm(side, uplo, m, n, lda, ldb, ldc);
+            let cols = m.max(n);
+            let (a, b, mut c) = (rng.values(size(lda, cols)), rng.values(size(ldb, cols)), rng.values(size(ldc, cols)));
+            let (sd, ul) = (side as c_char, uplo as c_char);
+            // SAFETY: live locals; A, B, C hold max(LD,1) * max(M,N,1)
+            // elements, more than DSYMM touches with legal arguments; with
+            // illegal ones it returns first. Hidden lengths 1.
+            unsafe {
+                bundled::dsymm(&sd, &ul, &m, &n, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta, c.as_mut_ptr(), &ldc, 1, 1)
+            };
+            letters = format!("{}{}", side as char, uplo as char);
+            leads = (lda, ldb, ldc);
+        } else {
+            let (uplo, trans) = (rng.letter(b"UL"), rng.letter(b"NTC"));
+            let (n, k) = (d1, d2);
+            let (lda, ldb, ldc) = (rng.lead(&[n, k]), rng.lead(&[n, k]), rng.lead(&[n]));
+            let cols = n.max(k);
+            let (a, b, mut c) = (rng.values(size(lda, cols)), rng.values(size(ldb, cols)), rng.values(size(ldc, cols)));
+            let (ul, tr) = (uplo as c_char, trans as c_char);
+            if name == "DSYRK" {
+                ours = blas3_check::dsyrk(uplo, trans, n, k, lda, ldc);
+                // SAFETY: as for DSYMM.
+                unsafe { bundled::dsyrk(&ul, &tr, &n, &k, &alpha, a.as_ptr(), &lda, &beta, c.as_mut_ptr(), &ldc, 1, 1) };
+            } else {
+                ours = blas3_check::dsyr2k(uplo, trans, n, k, lda, ldb, ldc);
+                // SAFETY: as for DSYMM.
+                unsafe {
+                    bundled::dsyr2k(&ul, &tr, &n, &k, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta, c.as_mut_ptr(), &ldc, 1, 1)
+                };
+            }
+            letters = format!("{}{}", uplo as char, trans as char);
+            leads = (lda, ldb, ldc);
+        }
+        let calls = take_xerbla();
+        let info = position(&calls);
+        let args = Blas3Args { letters, dims: (d1, d2), leads };
+        tally.record(case, &args, ours, info, &calls, (info != 0).then_some((name, info)));
+    }
+    tally
+}
+
+/// DTRMM and DTRSM (the same arguments and checks).
+fn triangular_cases(name: &'static str, seed: u64, xor: u64) -> Tally {
+    let mut rng = Rng::new(seed ^ xor);
+    let mut tally = Tally::new(name, seed);
+    for case in 0..CASES {
+        let (side, uplo, transa, diag) = (rng.letter(b"LR"), rng.letter(b"UL"), rng.letter(b"NTC"), rng.letter(b"UN"));
+        let (m, n) = (rng.dim(), rng.dim());
+        let (lda, ldb) = (rng.lead(&[m, n]), rng.lead(&[m]));
+        let ours = if name == "DTRMM" {
+            blas3_check::dtrmm(side, uplo, transa, diag, m, n, lda, ldb)
+        } else {
+            blas3_check::dtrsm(side, uplo, transa, diag, m, n, lda, ldb)
+        };
+        let cols = m.max(n);
+        // A's diagonal away from zero: DTRSM divides by it.
+        let a: Vec<f64> = rng.values(size(lda, cols)).iter().map(|x| x + 4.0f64.copysign(*x)).collect();
+        let mut b = rng.values(size(ldb, cols));
+        let alpha = rng.value();
+        let (sd, ul, ta, dg) = (side as c_char, uplo as c_char, transa as c_char, diag as c_char);
+        take_xerbla();
+        // SAFETY: live locals; A and B hold max(LD,1) * max(M,N,1) elements,
+        // more than the routine touches with legal arguments; with illegal
+        // ones it returns first. Hidden lengths 1.
+        unsafe {
+            let f = if name == "DTRMM" { bundled::dtrmm } else { bundled::dtrsm };
+            f(&sd, &ul, &ta, &dg, &m, &n, &alpha, a.as_ptr(), &lda, b.as_mut_ptr(), &ldb, 1, 1, 1, 1)
+        };
+        let calls = take_xerbla();
+        let info = position(&calls);
+        let letters = [side, uplo, transa, diag].iter().map(|&c| c as char).collect();
+        let args = Blas3Args { letters, dims: (m, n), leads: (lda, ldb, 0) };
+        tally.record(case, &args, ours, info, &calls, (info != 0).then_some((name, info)));
+    }
+    tally
+}
+
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug, in mismatch reports
 struct GesvArgs {
@@ -528,6 +631,11 @@ fn checks_report_exactly_what_reference_lapack_reports() {
         (dgesdd_cases(seed), &[0, -1, -2, -3, -5, -8, -10, -12][..]),
         (dgetrf_cases(seed), &[0, -1, -2, -4][..]),
         (dgetrs_cases(seed), &[0, -1, -2, -3, -5, -8][..]),
+        (symmetric_cases("DSYMM", seed, 11), &[0, 1, 2, 3, 4, 7, 9, 12][..]),
+        (symmetric_cases("DSYRK", seed, 12), &[0, 1, 2, 3, 4, 7, 10][..]),
+        (symmetric_cases("DSYR2K", seed, 13), &[0, 1, 2, 3, 4, 7, 9, 12][..]),
+        (triangular_cases("DTRMM", seed, 14), &[0, 1, 2, 3, 4, 5, 6, 9, 11][..]),
+        (triangular_cases("DTRSM", seed, 15), &[0, 1, 2, 3, 4, 5, 6, 9, 11][..]),
     ];
 
     let mut failures = Vec::new();

@@ -81,6 +81,11 @@ macro_rules! call {
 }
 
 static DGEMM: Slot = Slot::new();
+static DSYMM: Slot = Slot::new();
+static DSYRK: Slot = Slot::new();
+static DSYR2K: Slot = Slot::new();
+static DTRMM: Slot = Slot::new();
+static DTRSM: Slot = Slot::new();
 static DGESV: Slot = Slot::new();
 static DGETRF: Slot = Slot::new();
 static DGETRS: Slot = Slot::new();
@@ -98,6 +103,56 @@ unsafe extern "C" fn dgemm(
                     *const f64, *const I, *const f64, *mut f64, *const I, usize, usize),
           transa, transb, &m, &n, &k, alpha, a, &lda, b, &ldb, beta, c, &ldc, transa_len, transb_len)
 }
+
+unsafe extern "C" fn dsymm(
+    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
+    lda: *const c_int, b: *const f64, ldb: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int,
+    side_len: usize, uplo_len: usize,
+) {
+    let (m, n, lda, ldb, ldc) = (wide(m), wide(n), wide(lda), wide(ldb), wide(ldc));
+    call!(DSYMM, fn(*const c_char, *const c_char, *const I, *const I, *const f64, *const f64, *const I, *const f64,
+                    *const I, *const f64, *mut f64, *const I, usize, usize),
+          side, uplo, &m, &n, alpha, a, &lda, b, &ldb, beta, c, &ldc, side_len, uplo_len)
+}
+
+unsafe extern "C" fn dsyrk(
+    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64, a: *const f64,
+    lda: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int, uplo_len: usize, trans_len: usize,
+) {
+    let (n, k, lda, ldc) = (wide(n), wide(k), wide(lda), wide(ldc));
+    call!(DSYRK, fn(*const c_char, *const c_char, *const I, *const I, *const f64, *const f64, *const I, *const f64,
+                    *mut f64, *const I, usize, usize),
+          uplo, trans, &n, &k, alpha, a, &lda, beta, c, &ldc, uplo_len, trans_len)
+}
+
+unsafe extern "C" fn dsyr2k(
+    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64, a: *const f64,
+    lda: *const c_int, b: *const f64, ldb: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int,
+    uplo_len: usize, trans_len: usize,
+) {
+    let (n, k, lda, ldb, ldc) = (wide(n), wide(k), wide(lda), wide(ldb), wide(ldc));
+    call!(DSYR2K, fn(*const c_char, *const c_char, *const I, *const I, *const f64, *const f64, *const I, *const f64,
+                     *const I, *const f64, *mut f64, *const I, usize, usize),
+          uplo, trans, &n, &k, alpha, a, &lda, b, &ldb, beta, c, &ldc, uplo_len, trans_len)
+}
+
+/// DTRMM and DTRSM share their argument list.
+macro_rules! triangular_shim {
+    ($name:ident, $slot:ident) => {
+        unsafe extern "C" fn $name(
+            side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char, m: *const c_int,
+            n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64, ldb: *const c_int,
+            side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize,
+        ) {
+            let (m, n, lda, ldb) = (wide(m), wide(n), wide(lda), wide(ldb));
+            call!($slot, fn(*const c_char, *const c_char, *const c_char, *const c_char, *const I, *const I, *const f64,
+                            *const f64, *const I, *mut f64, *const I, usize, usize, usize, usize),
+                  side, uplo, transa, diag, &m, &n, alpha, a, &lda, b, &ldb, side_len, uplo_len, transa_len, diag_len)
+        }
+    };
+}
+triangular_shim!(dtrmm, DTRMM);
+triangular_shim!(dtrsm, DTRSM);
 
 unsafe extern "C" fn dgesv(
     n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, b: *mut f64,
@@ -204,6 +259,11 @@ pub(super) unsafe fn install(symbol: &str, routine: *mut c_void) -> Option<*mut 
 fn shim(symbol: &str) -> Option<(&'static Slot, *mut c_void)> {
     Some(match symbol {
         "dgemm_" => (&DGEMM, dgemm as *mut c_void),
+        "dsymm_" => (&DSYMM, dsymm as *mut c_void),
+        "dsyrk_" => (&DSYRK, dsyrk as *mut c_void),
+        "dsyr2k_" => (&DSYR2K, dsyr2k as *mut c_void),
+        "dtrmm_" => (&DTRMM, dtrmm as *mut c_void),
+        "dtrsm_" => (&DTRSM, dtrsm as *mut c_void),
         "dgesv_" => (&DGESV, dgesv as *mut c_void),
         "dgetrf_" => (&DGETRF, dgetrf as *mut c_void),
         "dgetrs_" => (&DGETRS, dgetrs as *mut c_void),

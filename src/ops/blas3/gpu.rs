@@ -82,10 +82,10 @@ pub unsafe fn symm(
     Ok(())
 }
 
-/// DSYRK (`b` None: B = A) and DSYR2K on the GPU: C := alpha (A Bᵀ + B Aᵀ)
-/// + beta C (`notrans`; DSYRK: alpha A Aᵀ + beta C) or with Aᵀ B, only
-/// C's `upper` or lower triangle written. A and B are `n x k` (`k x n`
-/// when not `notrans`).
+/// DSYRK (`b` None: B = A) and DSYR2K on the GPU: C := alpha (A Bᵀ + B
+/// Aᵀ) plus beta C (`notrans`; DSYRK: alpha A Aᵀ plus beta C) or the same
+/// with Aᵀ B, only C's `upper` or lower triangle written. A and B are
+/// `n x k` (`k x n` when not `notrans`).
 ///
 /// # Safety
 /// The arrays hold the matrices the routine's legal arguments describe, C
