@@ -47,6 +47,13 @@ fn terms(m: usize, n: usize, k: usize, gemm_beta: f64) -> (f64, f64) {
     crate::dispatch::cost::gemm_terms(m, n, k, gemm_beta)
 }
 
+/// The bytes of the host copies a GPU path makes around its product
+/// (`doubles` elements read and written), counted with the transfers: they
+/// cost about as much per byte as a copy into pinned staging.
+fn copies(doubles: usize) -> f64 {
+    16.0 * doubles as f64
+}
+
 /// The GPU computes the whole of a result of which the routine needs half
 /// (DSYRK's and DSYR2K's triangle of C, DTRMM's triangle of A): twice the
 /// nominal flops, so the cost model halves the GPU's rate for it.
@@ -82,6 +89,8 @@ pub unsafe extern "C" fn dsymm_(
         let left = lsame(sd, b'L');
         let ka = if left { mu } else { nu };
         let (flops, bytes) = terms(mu, nu, ka, be);
+        // A mirrored (ka x ka), C copied in and out.
+        let bytes = bytes + copies(ka * ka + 2 * mu * nu);
         let call = Call {
             routine: Routine::Dsymm,
             describe: || format!("side={} uplo={} m={m} n={n} lda={lda} ldb={ldb} ldc={ldc}", sd as char, ul as char),
@@ -137,7 +146,8 @@ pub unsafe extern "C" fn dsyrk_(
             routine: Routine::Dsyrk,
             describe: || format!("uplo={} trans={} n={n} k={k} lda={lda} ldc={ldc}", ul as char, tr as char),
             flops: gemm_flops / 2.0,
-            bytes,
+            // C copied in and its triangle out.
+            bytes: bytes + copies(2 * nu * nu),
             launches: 1.0,
             shape: crate::dispatch::cost::gemm_shape(!notrans, notrans, nu, nu, ku),
             shape_name: crate::dispatch::cost::gemm_shape_name,
@@ -190,7 +200,8 @@ pub unsafe extern "C" fn dsyr2k_(
                 format!("uplo={} trans={} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ul as char, tr as char)
             },
             flops: gemm_flops,
-            bytes: bytes + (nu * ku * 8) as f64,
+            // B uploaded too; C copied in and its triangle out.
+            bytes: bytes + (nu * ku * 8) as f64 + copies(2 * nu * nu),
             launches: 2.0,
             shape: crate::dispatch::cost::gemm_shape(!notrans, notrans, nu, nu, ku),
             shape_name: crate::dispatch::cost::gemm_shape_name,
@@ -266,6 +277,8 @@ pub unsafe extern "C" fn dtrmm_(
         let left = lsame(sd, b'L');
         let ka = if left { mu } else { nu };
         let (gemm_flops, bytes) = terms(mu, nu, ka, 0.0);
+        // A expanded (ka x ka); B copied in, the result out.
+        let bytes = bytes + copies(ka * ka + 2 * mu * nu);
         let call = Call {
             routine: Routine::Dtrmm,
             describe: || {
