@@ -1,4 +1,5 @@
-//! The GPU paths of DSYMM, DSYRK, DSYR2K and DTRMM (and DTRSM's CPU path)
+//! The GPU paths of DSYMM, DSYRK, DSYR2K, DTRMM and DTRSM (its recursion
+//! forced down to blocks of 16)
 //! with LAPACK_AI_MODE=gpu, against the bundled reference, on the OpenCL
 //! device named by LAPACK_AI_TEST_OPENCL (PoCL in CI): every SIDE, UPLO,
 //! TRANS and DIAG, odd sizes up to 130, leading dimensions larger than the
@@ -199,7 +200,7 @@ fn cases(rng: &mut Rng) -> Vec<Case> {
             for trans in [b'N', b'T', b'C'] {
                 for diag in [b'N', b'U'] {
                     add("DTRMM", [side, uplo, trans, diag], rng, 2);
-                    add("DTRSM", [side, uplo, trans, diag], rng, 1);
+                    add("DTRSM", [side, uplo, trans, diag], rng, 2);
                 }
             }
         }
@@ -216,6 +217,9 @@ fn gpu_blas3_matches_the_reference() {
     std::env::set_var("LAPACK_AI_DEVICE", &device);
     std::env::set_var("LAPACK_AI_MODE", "gpu");
     std::env::set_var("LAPACK_AI_TEST_STAGING", "3000");
+    // DTRSM's diagonal blocks of 16 rows at most: its recursion runs (up
+    // to four levels at 130).
+    std::env::set_var("LAPACK_AI_TEST_TRSM_BLOCK", "16");
     let log = std::env::temp_dir().join(format!("lapack-ai-gpu-blas3-{}.log", std::process::id()));
     std::env::set_var("LAPACK_AI_LOG", &log);
     let seed = std::env::var("LAPACK_AI_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026_1207u64);
@@ -226,7 +230,7 @@ fn gpu_blas3_matches_the_reference() {
 
     // The log proves the GPU ran the routines that have a GPU path.
     let text = std::fs::read_to_string(&log).unwrap_or_default();
-    for r in ["dsymm_", "dsyrk_", "dsyr2k_", "dtrmm_"] {
+    for r in ["dsymm_", "dsyrk_", "dsyr2k_", "dtrmm_", "dtrsm_"] {
         let on_gpu = text.lines().filter(|l| l.starts_with(&format!("lapack-ai: {r} ")) && l.contains("-> gpu[")).count();
         if on_gpu == 0 {
             failures.push(format!("no {r} call ran on the GPU"));
@@ -240,7 +244,8 @@ fn gpu_blas3_matches_the_reference() {
     for inject in ["dgemm@1", "panic-dgemm@1"] {
         lapack_ai::runtime::config::set_hooks(|h| h.faults = lapack_ai::runtime::config::parse_faults(inject));
         for (routine, letters) in
-            [("DSYMM", [b'R', b'U', 0, 0]), ("DSYRK", [b'L', b'T', 0, 0]), ("DSYR2K", [b'U', b'N', 0, 0]), ("DTRMM", [b'L', b'L', b'T', b'N'])]
+            [("DSYMM", [b'R', b'U', 0, 0]), ("DSYRK", [b'L', b'T', 0, 0]), ("DSYR2K", [b'U', b'N', 0, 0]), ("DTRMM", [b'L', b'L', b'T', b'N']),
+             ("DTRSM", [b'R', b'U', b'N', b'U'])]
         {
             let case = Case { routine, letters, d1: 130, d2: 97, alpha: -0.7, beta: 0.3, pad: 2 };
             if let Some(f) = check(&mut rng, case) {

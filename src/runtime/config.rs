@@ -438,6 +438,10 @@ pub struct Hooks {
     pub lu_panel_rows: Option<usize>,
     pub lu_fused: bool,
     pub lu_stream: bool,
+    /// `LAPACK_AI_TEST_TRSM_BLOCK=N`: the GPU DTRSM's diagonal blocks of at
+    /// most N rows (src/ops/blas3/gpu.rs), so that its recursion runs on
+    /// the test suites' small matrices.
+    pub trsm_block: Option<usize>,
 }
 
 /// What a `LAPACK_AI_FAULT_INJECT` item asks of its site.
@@ -467,6 +471,7 @@ impl Hooks {
             lu_panel_rows: number("LAPACK_AI_LU_PANEL_ROWS"),
             lu_fused: number("LAPACK_AI_LU_FUSED") != Some(0),
             lu_stream: get("LAPACK_AI_LU_STREAM").as_deref() != Some("0"),
+            trsm_block: number("LAPACK_AI_TEST_TRSM_BLOCK").filter(|&b| b >= 1),
         }
     }
 
@@ -586,7 +591,7 @@ pub fn parse_address(text: &str) -> Result<SocketAddr, String> {
 /// misspelt variable gets the nearest of these as a suggestion. A new
 /// variable goes here (the test `every_variable_of_the_project_is_known`
 /// checks the sources for names missing here).
-pub const VARIABLES: [&str; 25] = [
+pub const VARIABLES: [&str; 26] = [
     "LAPACK_AI_MODE",
     "LAPACK_AI_DEVICE",
     "LAPACK_AI_LOG",
@@ -612,6 +617,7 @@ pub const VARIABLES: [&str; 25] = [
     "LAPACK_AI_LU_PANEL_ROWS",
     "LAPACK_AI_LU_FUSED",
     "LAPACK_AI_LU_STREAM",
+    "LAPACK_AI_TEST_TRSM_BLOCK",
 ];
 
 /// `LAPACK_AI_*` variables read by the project's other programs, which may

@@ -3,8 +3,9 @@
 //! character is read): their arguments read and checked as reference BLAS
 //! checks them, the quick returns reference makes, and each call routed:
 //! to the CPU BLAS's routine of the same name, or (DSYMM, DSYRK, DSYR2K,
-//! DTRMM) to the GPU as products of the OpenCL engine's DGEMM ([`super::gpu`]).
-//! DTRSM has no GPU path yet: it is routed, logged and counted, on the CPU.
+//! DTRMM) to the GPU as products of the OpenCL engine's DGEMM, DTRSM as a
+//! recursion of such products around diagonal blocks solved on the CPU
+//! ([`super::gpu`]).
 
 use super::check;
 use super::gpu;
@@ -311,7 +312,7 @@ pub unsafe extern "C" fn dtrmm_(
 }
 
 /// DTRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, A
-/// triangular. On the CPU (no GPU path yet), routed and counted.
+/// triangular.
 ///
 /// # Safety
 /// Pointers as for reference DTRSM.
@@ -332,6 +333,10 @@ pub unsafe extern "C" fn dtrsm_(
         }
         let (mu, nu) = (m as f64, n as f64);
         let ka = if lsame(sd, b'L') { mu } else { nu };
+        // The GPU path's traffic: at each level of its recursion, A's
+        // off-diagonal blocks (half of A) up and B's rows (or columns) up
+        // and down; and B copied in and out on the host.
+        let levels = (ka / 256.0).log2().ceil().max(1.0);
         let call = Call {
             routine: Routine::Dtrsm,
             describe: || {
@@ -341,17 +346,25 @@ pub unsafe extern "C" fn dtrsm_(
                 )
             },
             flops: mu * nu * ka,
-            bytes: 8.0 * (ka * ka + 2.0 * mu * nu),
-            launches: 1.0,
+            bytes: 8.0 * (ka * ka / 2.0 + 3.0 * mu * nu) * levels + copies(m as usize * n as usize),
+            launches: levels,
             shape: 0,
             shape_name: crate::dispatch::cost::plain_shape_name,
             adjust: None,
         };
-        dispatch::run_on_cpu(call, &mut (), |_| {
+        let cpu = |_: &mut ()| {
             // SAFETY: the caller's arguments, legal for DTRSM.
             unsafe {
                 (CPU.dtrsm.f)(side, uplo, transa, diag, &m, &n, &al, a, &lda, b, &ldb, side_len, uplo_len, transa_len, diag_len)
             }
+        };
+        let gpu_path = (al != 0.0).then_some(|_: &mut ()| {
+            let shape = gpu::Tri { left: lsame(sd, b'L'), upper: lsame(ul, b'U'), trans: !lsame(ta, b'N'), unit: lsame(dg, b'U') };
+            // SAFETY: the views of the caller's arrays, legal for DTRSM
+            // (A ka x ka, B m x n), B not overlapping A; the CPU's DTRSM.
+            unsafe { gpu::trsm(shape, m as usize, n as usize, al, a, lda, b, ldb, CPU.dtrsm.f) }
+                .map_err(|e| dispatch::failure(e, cpu))
         });
+        dispatch::run(call, &mut (), cpu, gpu_path);
     });
 }

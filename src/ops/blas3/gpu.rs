@@ -166,3 +166,162 @@ pub unsafe fn trmm(s: Tri, m: usize, n: usize, alpha: f64, a: *const f64, lda: i
     }
     Ok(())
 }
+
+/// The CPU's DTRSM (the table's signature), for the diagonal blocks.
+pub type TrsmFn = unsafe extern "C" fn(
+    *const std::os::raw::c_char, *const std::os::raw::c_char, *const std::os::raw::c_char, *const std::os::raw::c_char,
+    *const i32, *const i32, *const f64, *const f64, *const i32, *mut f64, *const i32, usize, usize, usize, usize,
+);
+
+/// The GPU DTRSM's diagonal blocks: at most this many rows (columns, for
+/// SIDE = 'R') are solved on the CPU at once; everything else is a product
+/// on the GPU. Not tuned on a GPU yet.
+const TRSM_BLOCK: usize = 256;
+
+/// DTRSM on the GPU: B := alpha op(A)⁻¹ B (`left`) or alpha B op(A)⁻¹, A
+/// triangular (`ka x ka`), B `m x n`. Recursive: op(A) is halved, the half
+/// solved first is solved again recursively, its solution multiplies the
+/// off-diagonal block of op(A) in one product on the GPU (the engine's
+/// DGEMM from host memory) that updates the rest of B, then the other half
+/// is solved. Diagonal blocks of [`TRSM_BLOCK`] rows or fewer are solved by
+/// `cpu` (the CPU's DTRSM) on the host. The work is done on a copy of B,
+/// copied into the caller's B at the end.
+///
+/// # Safety
+/// The arrays hold the matrices DTRSM's legal arguments describe, B not
+/// overlapping A; `cpu` is a DTRSM.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn trsm(
+    s: Tri, m: usize, n: usize, alpha: f64, a: *const f64, lda: i32, b: *mut f64, ldb: i32, cpu: TrsmFn,
+) -> Result<(), GpuError> {
+    let ka = if s.left { m } else { n };
+    // SAFETY: B is m x n with leading dimension ldb (the caller's guarantee).
+    let mut w = unsafe { copy_of(b, m, n, ldb as usize, 1.0) }?;
+    if alpha != 1.0 {
+        w.iter_mut().for_each(|x| *x *= alpha);
+    }
+    let nb = crate::runtime::config::hooks().trsm_block.unwrap_or(TRSM_BLOCK).max(1);
+    let solver = Trsm { s, a, lda: lda as usize, w: w.as_mut_ptr(), m, n, nb, cpu };
+    // SAFETY: A as the caller guarantees; W is ours, m x n with ld m.
+    unsafe { solver.solve(0, ka) }?;
+    // SAFETY: as above.
+    let mut bv = unsafe { MatMut::from_raw(b, m, n, ldb as usize) };
+    for j in 0..n {
+        bv.col_mut(j).copy_from_slice(&w[j * m..(j + 1) * m]);
+    }
+    Ok(())
+}
+
+/// One GPU DTRSM: the caller's A, our working copy W of B (m x n, leading
+/// dimension m), the diagonal block size and the CPU's DTRSM.
+struct Trsm {
+    s: Tri,
+    a: *const f64,
+    lda: usize,
+    w: *mut f64,
+    m: usize,
+    n: usize,
+    nb: usize,
+    cpu: TrsmFn,
+}
+
+impl Trsm {
+    /// Whether op(A) is lower triangular.
+    fn lower(&self) -> bool {
+        self.s.upper == self.s.trans
+    }
+
+    /// op(A)'s block of rows `r0..r0+rows` and columns `c0..c0+cols`, as a
+    /// stored view and whether it is transposed.
+    ///
+    /// # Safety
+    /// The block lies in A.
+    unsafe fn op_a(&self, r0: usize, rows: usize, c0: usize, cols: usize) -> (MatRef<'_>, bool) {
+        // SAFETY: the caller's guarantee; A's element (i, j) is at i + j lda.
+        unsafe {
+            if self.s.trans {
+                (MatRef::from_raw(self.a.add(c0 + r0 * self.lda), cols, rows, self.lda), true)
+            } else {
+                (MatRef::from_raw(self.a.add(r0 + c0 * self.lda), rows, cols, self.lda), false)
+            }
+        }
+    }
+
+    /// W's block of rows `r0..r0+rows` and columns `c0..c0+cols`.
+    ///
+    /// # Safety
+    /// The block lies in W, and no other live view of W overlaps it
+    /// mutably.
+    unsafe fn w_block<'b>(&self, r0: usize, rows: usize, c0: usize, cols: usize) -> MatMut<'b> {
+        // SAFETY: the caller's guarantee.
+        unsafe { MatMut::from_raw(self.w.add(r0 + c0 * self.m), rows, cols, self.m) }
+    }
+
+    /// Solves with op(A)'s diagonal block `k0..k0+ka` (the rows of W for
+    /// SIDE = 'L', its columns for 'R').
+    ///
+    /// # Safety
+    /// k0 + ka <= A's order.
+    unsafe fn solve(&self, k0: usize, ka: usize) -> Result<(), GpuError> {
+        if ka == 0 {
+            return Ok(());
+        }
+        if ka <= self.nb {
+            // SAFETY: the diagonal block of A and the block of W it solves.
+            unsafe { self.on_cpu(k0, ka) };
+            return Ok(());
+        }
+        let k1 = ka / 2;
+        let (first, second) = ((k0, k1), (k0 + k1, ka - k1));
+        // Which half is solved first: the one whose solution the other
+        // needs (op(A) lower: the leading one when A multiplies from the
+        // left, the trailing one from the right).
+        let leading_first = self.lower() == self.s.left;
+        let (done, rest) = if leading_first { (first, second) } else { (second, first) };
+        // SAFETY (each call): blocks of A and W inside their matrices.
+        unsafe { self.solve(done.0, done.1) }?;
+        unsafe { self.update(done, rest) }?;
+        unsafe { self.solve(rest.0, rest.1) }
+    }
+
+    /// W(rest) -= op(A)(rest, done) W(done) (SIDE = 'L') or
+    /// W(rest) -= W(done) op(A)(done, rest) ('R'), on the GPU.
+    ///
+    /// # Safety
+    /// Both ranges lie in A's order and are disjoint.
+    unsafe fn update(&self, done: (usize, usize), rest: (usize, usize)) -> Result<(), GpuError> {
+        // SAFETY: disjoint blocks of W (rows or columns `done` and `rest`),
+        // and a block of A, all inside their matrices.
+        unsafe {
+            if self.s.left {
+                let (av, ta) = self.op_a(rest.0, rest.1, done.0, done.1);
+                let x = self.w_block(done.0, done.1, 0, self.n);
+                let c = self.w_block(rest.0, rest.1, 0, self.n);
+                product(&Gemm::new(ta, false, -1.0, av, x.rb(), 1.0), c)
+            } else {
+                let (av, ta) = self.op_a(done.0, done.1, rest.0, rest.1);
+                let x = self.w_block(0, self.m, done.0, done.1);
+                let c = self.w_block(0, self.m, rest.0, rest.1);
+                product(&Gemm::new(false, ta, -1.0, x.rb(), av, 1.0), c)
+            }
+        }
+    }
+
+    /// The CPU's DTRSM on the diagonal block `k0..k0+kb` (ALPHA = 1: W was
+    /// scaled at the start).
+    ///
+    /// # Safety
+    /// The block lies in A.
+    unsafe fn on_cpu(&self, k0: usize, kb: usize) {
+        let ch = |x: bool, t: u8, f: u8| (if x { t } else { f }) as std::os::raw::c_char;
+        let (sd, ul, ta, dg) = (ch(self.s.left, b'L', b'R'), ch(self.s.upper, b'U', b'L'), ch(self.s.trans, b'T', b'N'), ch(self.s.unit, b'U', b'N'));
+        let (rows, cols, r0, c0) = if self.s.left { (kb, self.n, k0, 0) } else { (self.m, kb, 0, k0) };
+        let (mi, ni, lda, ldw) = (rows as i32, cols as i32, self.lda as i32, self.m as i32);
+        // SAFETY: A's diagonal block at (k0, k0) with A's leading
+        // dimension, W's block (r0, c0) with W's; hidden lengths 1. The CPU
+        // library's own BLAS calls, if any, stay on the CPU (host_step).
+        crate::dispatch::host_step(|| unsafe {
+            (self.cpu)(&sd, &ul, &ta, &dg, &mi, &ni, &1.0, self.a.add(k0 + k0 * self.lda), &lda, self.w.add(r0 + c0 * self.m), &ldw, 1, 1, 1, 1)
+        });
+    }
+}
