@@ -137,6 +137,9 @@ impl Machine {
         if let Some(found) = renamed.iter().chain(&self.system).find_map(|l| l.find(symbol)) {
             return Some(found);
         }
+        if !unlimited_memory() {
+            return None;
+        }
         while self.tried < SYSTEM.len() {
             let soname = SYSTEM[self.tried];
             self.tried += 1;
@@ -150,6 +153,21 @@ impl Machine {
         }
         None
     }
+}
+
+/// Whether the process may map memory without limit (RLIMIT_DATA and
+/// RLIMIT_AS unlimited, as by default). Under a limit the machine's LAPACK
+/// is not opened: OpenBLAS maps a buffer of 128 MiB per thread at its first
+/// call and, when the limit refuses it, retries for ever (a 150 MB
+/// `ulimit -d` hung `tests/robustness.sh`'s program, which the bundled
+/// reference runs). A program that loaded its own LAPACK keeps it.
+fn unlimited_memory() -> bool {
+    [libc::RLIMIT_DATA, libc::RLIMIT_AS].iter().all(|&resource| {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit writes the struct it is given.
+        let ok = unsafe { libc::getrlimit(resource, &mut limit) } == 0;
+        ok && limit.rlim_cur == libc::RLIM_INFINITY
+    })
 }
 
 /// The loaded objects that define LAPACK under one of the [`RENAMED`]
