@@ -257,7 +257,7 @@ void dtrmm_(const char *side,
 
 /*
  DTRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, A
- triangular. On the CPU (no GPU path yet), routed and counted.
+ triangular.
 
  # Safety
  Pointers as for reference DTRSM.
