@@ -8,8 +8,9 @@
 #    system's alternatives select (OpenBLAS when installed);
 #  - pkg-config: tests/c/consumer.c compiled and linked with
 #    `pkg-config --cflags --libs lapack_ai` alone, and run;
-#  - the version rules of lapack_aiConfigVersion.cmake: 0.1 is met, 0.2,
-#    2.0 (and the like) are refused.
+#  - the version rules of lapack_aiConfigVersion.cmake: 0.2 is met; 0.1
+#    (before 1.0 a minor version may break compatibility), 0.3, 2.0 (and
+#    the like) are refused.
 # Ends with "cmake consumers: N passed, N failed"; exit status 1 on failure.
 # Usage: tests/cmake_consumers.sh
 set -u
@@ -50,7 +51,7 @@ done
 
 echo "-- fortran-tests against the installed package"
 if cmake -S "$ROOT/fortran-tests" -B "$BUILD" -DCMAKE_PREFIX_PATH="$PREFIX" > "$WORK/configure.out" 2>&1; then
-    ok "configure fortran-tests (find_package(lapack_ai 0.1 CONFIG REQUIRED))"
+    ok "configure fortran-tests (find_package(lapack_ai 0.2 CONFIG REQUIRED))"
     if cmake --build "$BUILD" -j "$(nproc)" > "$WORK/build.out" 2>&1; then
         ok "build fortran-tests"
         # run_ctest SLUG DESCRIPTION [VAR=VALUE...]: ctest in the build tree.
@@ -127,10 +128,11 @@ version_case() {
     esac
 }
 version_case "" 1
-version_case "0.1" 1
+version_case "0.2" 1
+version_case "0.1" 0
 version_case "$VERSION" 1
 version_case "$VERSION EXACT" 1
-version_case "0.2" 0
+version_case "0.3" 0
 version_case "2.0" 0
 version_case "1.0" 0
 version_case "0.0" 0
