@@ -116,13 +116,15 @@ pub static CPU: Lazy<CpuLapack> = Lazy::new(|| {
 /// and default POSIX threads have 8 MiB.
 const OPENBLAS_LU_STACK: usize = 6 << 20;
 
-/// Whether an LU of the CPU library `provider` must run on the bundled
-/// reference on this thread, because the thread's stack is too small for
-/// it (see [`OPENBLAS_LU_STACK`]): slower there, never a crash. The
-/// program's own OpenBLAS gets the same protection as one this library
-/// opened.
-pub fn lu_on_reference_here(provider: &str) -> bool {
-    provider.contains("openblas") && thread_stack_bytes() < OPENBLAS_LU_STACK
+/// Whether the CPU routine `symbol` (an LU: `dgesv_`, `dgetrf_`) must run
+/// on the bundled reference on this thread, because its provider is an
+/// OpenBLAS and the thread's stack is too small for it (see
+/// [`OPENBLAS_LU_STACK`]): slower there, never a crash. The program's own
+/// OpenBLAS gets the same protection as one this library opened.
+pub fn lu_on_reference_here(symbol: &str) -> bool {
+    matches!(symbol, "dgesv_" | "dgetrf_")
+        && CPU.provider(symbol).contains("openblas")
+        && thread_stack_bytes() < OPENBLAS_LU_STACK
 }
 
 /// Where the CPU routine `symbol` runs when called on this thread, for
@@ -130,10 +132,10 @@ pub fn lu_on_reference_here(provider: &str) -> bool {
 /// thread's stack is too small for.
 pub fn provider_here(symbol: &str) -> std::borrow::Cow<'static, str> {
     let provider = CPU.provider(symbol);
-    if (symbol == "dgesv_" || symbol == "dgetrf_") && lu_on_reference_here(provider) {
+    if lu_on_reference_here(symbol) {
         return format!("bundled: this thread's {} KiB stack is too small for {provider}", thread_stack_bytes() >> 10).into();
     }
-    std::borrow::Cow::Owned(provider.to_string())
+    provider.into()
 }
 
 /// The size of this thread's stack, asked once per thread (usize::MAX if
@@ -201,7 +203,7 @@ pub mod on_views {
         let (m, n, lda) = (int(a.rows()), int(a.cols()), int(a.ld()));
         assert!(ipiv.len() >= a.rows().min(a.cols()));
         let mut info = 0;
-        let f = if super::lu_on_reference_here(&CPU.dgetrf.provider) { super::bundled::dgetrf } else { CPU.dgetrf.f };
+        let f = if super::lu_on_reference_here("dgetrf_") { super::bundled::dgetrf } else { CPU.dgetrf.f };
         // SAFETY: the view holds the matrix; IPIV holds min(m, n) entries.
         unsafe { f(&m, &n, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), &mut info) };
         info
@@ -227,7 +229,7 @@ pub mod on_views {
         assert!(a.cols() == a.rows() && b.rows() == a.rows() && ipiv.len() >= a.rows());
         let mut info = 0;
         // SAFETY: the views hold the matrices; IPIV holds n entries.
-        let f = if super::lu_on_reference_here(&CPU.dgesv.provider) { super::bundled::dgesv } else { CPU.dgesv.f };
+        let f = if super::lu_on_reference_here("dgesv_") { super::bundled::dgesv } else { CPU.dgesv.f };
         // SAFETY: as above.
         unsafe { f(&n, &nrhs, a.as_mut_ptr(), &lda, ipiv.as_mut_ptr(), b.as_mut_ptr(), &ldb, &mut info) };
         info

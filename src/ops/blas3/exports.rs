@@ -10,6 +10,7 @@
 use super::check;
 use super::gpu;
 use crate::abi::{boundary, read, read_char};
+use crate::dispatch::cost::gemm_terms;
 use crate::dispatch::{self, Call, Routine};
 use crate::engine::cpu::{xerbla, CPU};
 use crate::ops::lsame;
@@ -37,15 +38,6 @@ unsafe fn scalar(srname: &str, p: *const f64, position: i32) -> Option<f64> {
         xerbla::report(srname, position);
     }
     v
-}
-
-/// The cost terms of a call that the GPU computes as a DGEMM of `m x n x k`
-/// (`gemm_beta`: that product's BETA) whose nominal flops are `flops`:
-/// its bytes, and the factor by which the GPU's product does more work
-/// than the routine's flop count (a symmetric or triangular result
-/// computed whole), applied to the GPU's rate by `adjust`.
-fn terms(m: usize, n: usize, k: usize, gemm_beta: f64) -> (f64, f64) {
-    crate::dispatch::cost::gemm_terms(m, n, k, gemm_beta)
 }
 
 /// The bytes of the host copies a GPU path makes around its product
@@ -89,7 +81,7 @@ pub unsafe extern "C" fn dsymm_(
         let (mu, nu) = (m as usize, n as usize);
         let left = lsame(sd, b'L');
         let ka = if left { mu } else { nu };
-        let (flops, bytes) = terms(mu, nu, ka, be);
+        let (flops, bytes) = gemm_terms(mu, nu, ka, be);
         // A mirrored (ka x ka), C copied in and out.
         let bytes = bytes + copies(ka * ka + 2 * mu * nu);
         let call = Call {
@@ -142,7 +134,7 @@ pub unsafe extern "C" fn dsyrk_(
         }
         let (nu, ku) = (n as usize, k as usize);
         let notrans = lsame(tr, b'N');
-        let (gemm_flops, bytes) = terms(nu, nu, ku, be);
+        let (gemm_flops, bytes) = gemm_terms(nu, nu, ku, be);
         let call = Call {
             routine: Routine::Dsyrk,
             describe: || format!("uplo={} trans={} n={n} k={k} lda={lda} ldc={ldc}", ul as char, tr as char),
@@ -194,7 +186,7 @@ pub unsafe extern "C" fn dsyr2k_(
         }
         let (nu, ku) = (n as usize, k as usize);
         let notrans = lsame(tr, b'N');
-        let (gemm_flops, bytes) = terms(nu, nu, ku, be);
+        let (gemm_flops, bytes) = gemm_terms(nu, nu, ku, be);
         let call = Call {
             routine: Routine::Dsyr2k,
             describe: || {
@@ -277,7 +269,7 @@ pub unsafe extern "C" fn dtrmm_(
         let (mu, nu) = (m as usize, n as usize);
         let left = lsame(sd, b'L');
         let ka = if left { mu } else { nu };
-        let (gemm_flops, bytes) = terms(mu, nu, ka, 0.0);
+        let (gemm_flops, bytes) = gemm_terms(mu, nu, ka, 0.0);
         // A expanded (ka x ka); B copied in, the result out.
         let bytes = bytes + copies(ka * ka + 2 * mu * nu);
         let call = Call {

@@ -27,6 +27,19 @@ fn buffer(len: usize) -> Result<Vec<f64>, GpuError> {
     Ok(v)
 }
 
+/// A packed `rows x cols` result `t` copied into the caller's matrix at
+/// `c` (leading dimension `ld`).
+///
+/// # Safety
+/// `c` holds such a matrix, not overlapping `t`.
+unsafe fn copy_into(t: &[f64], c: *mut f64, rows: usize, cols: usize, ld: usize) {
+    // SAFETY: the caller's guarantee.
+    let mut cv = unsafe { MatMut::from_raw(c, rows, cols, ld) };
+    for j in 0..cols {
+        cv.col_mut(j).copy_from_slice(&t[j * rows..(j + 1) * rows]);
+    }
+}
+
 fn product(g: &Gemm<'_>, c: MatMut<'_>) -> Result<(), GpuError> {
     gemm::dgemm(g, c).map_err(|f| f.error)
 }
@@ -75,10 +88,7 @@ pub unsafe fn symm(
     let g = if left { Gemm::new(false, false, alpha, fv, bv, beta) } else { Gemm::new(false, false, alpha, bv, fv, beta) };
     product(&g, MatMut::from_slice(&mut t, m, n, m))?;
     // SAFETY: C is m x n with leading dimension ldc (the caller's guarantee).
-    let mut cv = unsafe { MatMut::from_raw(c, m, n, ldc as usize) };
-    for j in 0..n {
-        cv.col_mut(j).copy_from_slice(&t[j * m..(j + 1) * m]);
-    }
+    unsafe { copy_into(&t, c, m, n, ldc as usize) };
     Ok(())
 }
 
@@ -160,10 +170,7 @@ pub unsafe fn trmm(s: Tri, m: usize, n: usize, alpha: f64, a: *const f64, lda: i
     let g = if s.left { Gemm::new(s.trans, false, alpha, fv, iv, 0.0) } else { Gemm::new(false, s.trans, alpha, iv, fv, 0.0) };
     product(&g, MatMut::from_slice(&mut out, m, n, m))?;
     // SAFETY: as above.
-    let mut bv = unsafe { MatMut::from_raw(b, m, n, ldb as usize) };
-    for j in 0..n {
-        bv.col_mut(j).copy_from_slice(&out[j * m..(j + 1) * m]);
-    }
+    unsafe { copy_into(&out, b, m, n, ldb as usize) };
     Ok(())
 }
 
@@ -205,10 +212,7 @@ pub unsafe fn trsm(
     // SAFETY: A as the caller guarantees; W is ours, m x n with ld m.
     unsafe { solver.solve(0, ka) }?;
     // SAFETY: as above.
-    let mut bv = unsafe { MatMut::from_raw(b, m, n, ldb as usize) };
-    for j in 0..n {
-        bv.col_mut(j).copy_from_slice(&w[j * m..(j + 1) * m]);
-    }
+    unsafe { copy_into(&w, b, m, n, ldb as usize) };
     Ok(())
 }
 
