@@ -1,20 +1,23 @@
 //! Builds the bundled CPU fallback: the double-precision part of netlib
-//! BLAS + LAPACK, from the sources that the `netlib-src` crate carries.
+//! BLAS + LAPACK and the Level-3 BLAS of the three other precisions, from
+//! the sources that the `netlib-src` crate carries.
 //!
 //! Why not `lapack-src` with its `netlib` feature: that builds all four
 //! precisions plus CBLAS and LAPACKE as a shared library that the product
 //! would then depend on at run time. We need one static, private copy of the
-//! double-precision routines only (about 45 s with `make -j2`).
+//! double-precision routines (about 45 s with `make -j2`) and of the 24
+//! Level-3 BLAS files of the other precisions (a few seconds).
 //!
 //! Steps:
 //! 1. find `netlib-src`'s `source/` tree (override: `LAPACK_AI_NETLIB_SOURCE`);
-//! 2. CMake-build `libblas.a` + `liblapack.a`, double precision, PIC;
+//! 2. CMake-build `libblas.a` + `liblapack.a`, double precision, PIC, and
+//!    compile `BLAS/SRC/{s,c,z}{gemm,symm,...,trsm}.f` into a third archive;
 //! 3. rename every symbol they define to `lapack_ai_netlib_<name>` with
 //!    `objcopy --redefine-syms`, so the copy can never collide with (or be
 //!    interposed by) the process's own LAPACK; remove their `xerbla_`
 //!    objects: `csrc/netlib_xerbla.c` supplies the renamed `xerbla_`, which
 //!    reports to the process's own `xerbla_` (src/engine/cpu/xerbla.rs);
-//! 4. link both archives and libgfortran; the cdylib's version script keeps
+//! 4. link the three archives and libgfortran; the cdylib's version script keeps
 //!    every one of these symbols local.
 
 use std::env;
@@ -58,10 +61,11 @@ fn main() {
     for lib in [&blas, &lapack] {
         assert!(lib.exists(), "netlib build produced no {}", lib.display());
     }
+    let other = other_precisions_blas3(&source, &out);
 
-    // Collect every global symbol the two archives define.
+    // Collect every global symbol the three archives define.
     let mut names = Vec::new();
-    for lib in [&blas, &lapack] {
+    for lib in [&blas, &lapack, &other] {
         let nm = run(Command::new("nm").args(["--defined-only", "-g", "-P"]).arg(lib));
         for line in nm.lines() {
             // `-P`: "name type value size"; archive member headers end in ':'.
@@ -85,7 +89,9 @@ fn main() {
     let map_file = out.join("netlib-redefine.syms");
     fs::write(&map_file, map).expect("write symbol map");
 
-    for (lib, name) in [(&blas, "lapack_ai_netlib_blas"), (&lapack, "lapack_ai_netlib_lapack")] {
+    for (lib, name) in
+        [(&blas, "lapack_ai_netlib_blas"), (&lapack, "lapack_ai_netlib_lapack"), (&other, "lapack_ai_netlib_blas3_scz")]
+    {
         let renamed = out.join(format!("lib{name}.a"));
         run(Command::new("objcopy")
             .arg(format!("--redefine-syms={}", map_file.display()))
@@ -104,6 +110,7 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", out.display());
     // LAPACK first: it references BLAS, which resolves after it.
     println!("cargo:rustc-link-lib=static=lapack_ai_netlib_lapack");
+    println!("cargo:rustc-link-lib=static=lapack_ai_netlib_blas3_scz");
     println!("cargo:rustc-link-lib=static=lapack_ai_netlib_blas");
     println!("cargo:rustc-link-lib=static=lapack_ai_netlib_xerbla");
     if let Some(dir) = gfortran_libdir() {
@@ -120,6 +127,39 @@ fn main() {
     if os == "linux" && (arch == "x86_64" || arch == "aarch64") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-e,lapack_ai_exec_entry");
     }
+}
+
+/// The Level-3 BLAS routines of the single, complex and double complex
+/// precisions (reference `BLAS/SRC/?gemm.f` and the rest), compiled with
+/// gfortran into an archive of their own: the CPU path of last resort for
+/// `sgemm_`, `cgemm_`, `zgemm_` and the others of their precisions, and
+/// the reference the tests compare them with. Only these 24 files: the
+/// rest of BLAS and LAPACK in those precisions would triple the build for
+/// routines the library does not call (they need only `lsame_` and
+/// `xerbla_`, which the double-precision BLAS has).
+fn other_precisions_blas3(source: &Path, out: &Path) -> PathBuf {
+    let fc = env::var("FC").unwrap_or_else(|_| "gfortran".into());
+    let dir = out.join("blas3_scz");
+    fs::create_dir_all(&dir).expect("create the objects' directory");
+    let mut objects = Vec::new();
+    for p in ["s", "c", "z"] {
+        let names: &[&str] = if p != "s" {
+            &["gemm", "symm", "hemm", "syrk", "herk", "syr2k", "her2k", "trmm", "trsm"]
+        } else {
+            &["gemm", "symm", "syrk", "syr2k", "trmm", "trsm"]
+        };
+        for name in names {
+            let src = source.join(format!("BLAS/SRC/{p}{name}.f"));
+            println!("cargo:rerun-if-changed={}", src.display());
+            let obj = dir.join(format!("{p}{name}.o"));
+            run(Command::new(&fc).args(["-O2", "-fPIC", "-c"]).arg(&src).arg("-o").arg(&obj));
+            objects.push(obj);
+        }
+    }
+    let archive = dir.join("libblas3_scz.a");
+    let _ = fs::remove_file(&archive);
+    run(Command::new("ar").arg("rcs").arg(&archive).args(&objects));
+    archive
 }
 
 /// The `source/` tree of the netlib-src crate: `LAPACK_AI_NETLIB_SOURCE`, a

@@ -9,9 +9,10 @@
 #   3. bench/issue17_device.sh on the workloads whose routing issue 17's
 #      GPU run questioned (dgemm_ 4096 went to the GPU for a 1% predicted
 #      gain and ran 1.19x OpenBLAS's time: the start-up charge), and on
-#      the Level-3 BLAS routines of issue 19 (dsyrk, dsyr2k, dsymm, dtrmm,
-#      dtrsm at n = 1024, 4096, 8192), with the peers (OpenBLAS alone,
-#      NVBLAS preloaded) in the same run.
+#      the Level-3 BLAS routines of issue 19 (sgemm, cgemm, zgemm, dsyrk,
+#      dtrsm, zherk, ztrsm at n = 8192 and 4096; dsymm, dtrmm, dsyr2k at
+#      8192),
+#      with the peers (OpenBLAS alone, NVBLAS preloaded) in the same run.
 #
 # Prepared on the project machine (nothing is built on the device): DIR as
 # bench/issue17_device.sh's header says, and the command beside the library:
@@ -55,8 +56,8 @@ echo "== issue 17: the start-up charge"
 # and formatting it costs microseconds per call, a few per cent of
 # workloads made of 0.1 ms calls (dgels 1024: 354 calls in 27 ms).
 VARIANTS=openblas REPS=3 AI_LOG=0 STOP_AT=${STOP_AT:-330} HARD_AT=${HARD_AT:-400} \
-    WORKLOADS=${WORKLOADS:-"dgemm:4096,2048 dsyrk:1024,4096,8192 dtrsm:1024,4096,8192 dsymm:1024,4096,8192 \
-dtrmm:1024,4096,8192 dsyr2k:1024,4096,8192 dgesvd:512 dgetrf:4096 dsyevd:1024 dgels:1024 dgesdd:1024"} \
+    WORKLOADS=${WORKLOADS:-"zgemm:8192,4096 sgemm:8192,4096 cgemm:8192,4096 dsyrk:8192,4096 dtrsm:8192,4096 \
+zherk:8192,4096 ztrsm:8192,4096 dgemm:4096,2048 dsymm:8192 dtrmm:8192 dsyr2k:8192 dgels:1024 dsyevd:1024"} \
     bash "$ROOT/bench/issue17_device.sh" "$DIR" > "$OUT/issue17.txt" 2>&1
 sed -n '/^== table/,/^== whole-process/p' "$OUT/issue17.txt"
 echo "== end $(date -u '+%T UTC')"

@@ -9,6 +9,7 @@
  *
  * ROUTINE: dgemm dsyevd dsyev dgeqrf dgeqp3 dpotrf dgetrf dgesdd dgesvd
  *          dgeev dgels dgelsd dsytrf dsyrk dsyr2k dsymm dtrmm dtrsm
+ *          sgemm cgemm zgemm zherk ztrsm
  * N:       the order of the (square) matrix, >= 1.
  *
  * The calls (column-major, LDA = N):
@@ -30,6 +31,11 @@
  *   dsymm   SIDE='L' UPLO='L', alpha 1, beta 0.5
  *   dtrmm   SIDE='L' UPLO='L' TRANSA='N' DIAG='N', A's diagonal N + |a|
  *   dtrsm   the same
+ *   sgemm   as dgemm, single precision                (issue 19)
+ *   cgemm   as dgemm, single complex, alpha 1, beta 0.5
+ *   zgemm   as dgemm, double complex, alpha 1, beta 0.5
+ *   zherk   UPLO='L' TRANS='N', K = N, alpha 1, beta 0.5 (both real)
+ *   ztrsm   as dtrsm, double complex
  *
  * Inputs are pseudo-random values in (-1, 1) from a 64-bit LCG (never
  * zero), generated afresh in every process from a seed that depends on the
@@ -75,6 +81,25 @@ extern void dgemm_(const char *transa, const char *transb, const lapack_int *m,
                    const lapack_int *ldb, const double *beta, double *c,
                    const lapack_int *ldc, size_t transa_len, size_t transb_len);
 
+extern void sgemm_(const char *transa, const char *transb, const lapack_int *m, const lapack_int *n,
+                   const lapack_int *k, const float *alpha, const float *a, const lapack_int *lda,
+                   const float *b, const lapack_int *ldb, const float *beta, float *c,
+                   const lapack_int *ldc, size_t, size_t);
+/* COMPLEX and COMPLEX*16 by address: (real, imaginary) pairs. */
+extern void cgemm_(const char *transa, const char *transb, const lapack_int *m, const lapack_int *n,
+                   const lapack_int *k, const float *alpha, const float *a, const lapack_int *lda,
+                   const float *b, const lapack_int *ldb, const float *beta, float *c,
+                   const lapack_int *ldc, size_t, size_t);
+extern void zgemm_(const char *transa, const char *transb, const lapack_int *m, const lapack_int *n,
+                   const lapack_int *k, const double *alpha, const double *a, const lapack_int *lda,
+                   const double *b, const lapack_int *ldb, const double *beta, double *c,
+                   const lapack_int *ldc, size_t, size_t);
+extern void zherk_(const char *uplo, const char *trans, const lapack_int *n, const lapack_int *k,
+                   const double *alpha, const double *a, const lapack_int *lda, const double *beta,
+                   double *c, const lapack_int *ldc, size_t, size_t);
+extern void ztrsm_(const char *side, const char *uplo, const char *transa, const char *diag,
+                   const lapack_int *m, const lapack_int *n, const double *alpha, const double *a,
+                   const lapack_int *lda, double *b, const lapack_int *ldb, size_t, size_t, size_t, size_t);
 extern void dsyrk_(const char *uplo, const char *trans, const lapack_int *n, const lapack_int *k,
                    const double *alpha, const double *a, const lapack_int *lda, const double *beta,
                    double *c, const lapack_int *ldc, size_t, size_t);
@@ -233,6 +258,7 @@ static const char *const ROUTINES[] = {
     "dgemm", "dsyevd", "dsyev", "dgeqrf", "dgeqp3", "dpotrf", "dgetrf",
     "dgesdd", "dgesvd", "dgeev", "dgels", "dgelsd", "dsytrf",
     "dsyrk", "dsyr2k", "dsymm", "dtrmm", "dtrsm",
+    "sgemm", "cgemm", "zgemm", "zherk", "ztrsm",
 };
 
 static int usage(const char *why)
@@ -489,6 +515,55 @@ int main(int argc, char **argv)
             dtrmm_("L", "L", "N", "N", &n, &n, &alpha, a, &n, b, &n, 1, 1, 1, 1);
         else
             dtrsm_("L", "L", "N", "N", &n, &n, &alpha, a, &n, b, &n, 1, 1, 1, 1);
+        t1 = now();
+        free(a), free(b);
+        break;
+    }
+    case 18: /* sgemm */
+    case 19: { /* cgemm */
+        size_t w = which == 19 ? 2 : 1; /* floats per element */
+        double *a = random_matrix(w * nn, nn), *b = random_matrix(w * nn, nn), *c = random_matrix(w * nn, nn);
+        float *af = xalloc(w * nn * nn, sizeof(float)), *bf = xalloc(w * nn * nn, sizeof(float)),
+              *cf = xalloc(w * nn * nn, sizeof(float));
+        for (size_t i = 0; i < w * nn * nn; i++)
+            af[i] = (float)a[i], bf[i] = (float)b[i], cf[i] = (float)c[i];
+        free(a), free(b), free(c);
+        const float alpha[2] = {1.0f, 0.0f}, beta[2] = {0.5f, 0.0f};
+        t0 = now();
+        if (which == 18)
+            sgemm_("N", "N", &n, &n, &n, alpha, af, &n, bf, &n, beta, cf, &n, 1, 1);
+        else
+            cgemm_("N", "N", &n, &n, &n, alpha, af, &n, bf, &n, beta, cf, &n, 1, 1);
+        t1 = now();
+        free(af), free(bf), free(cf);
+        break;
+    }
+    case 20: { /* zgemm */
+        double *a = random_matrix(2 * nn, nn), *b = random_matrix(2 * nn, nn), *c = random_matrix(2 * nn, nn);
+        const double alpha[2] = {1.0, 0.0}, beta[2] = {0.5, 0.0};
+        t0 = now();
+        zgemm_("N", "N", &n, &n, &n, alpha, a, &n, b, &n, beta, c, &n, 1, 1);
+        t1 = now();
+        free(a), free(b), free(c);
+        break;
+    }
+    case 21: { /* zherk */
+        double *a = random_matrix(2 * nn, nn), *c = random_matrix(2 * nn, nn);
+        const double alpha = 1.0, beta = 0.5;
+        t0 = now();
+        zherk_("L", "N", &n, &n, &alpha, a, &n, &beta, c, &n, 1, 1);
+        t1 = now();
+        free(a), free(c);
+        break;
+    }
+    case 22: { /* ztrsm */
+        /* A lower triangular with a diagonal of N + |a|: well conditioned. */
+        double *a = random_matrix(2 * nn, nn), *b = random_matrix(2 * nn, nn);
+        for (size_t j = 0; j < nn; j++)
+            a[2 * (j + j * nn)] = (double)n + fabs(a[2 * (j + j * nn)]);
+        const double alpha[2] = {1.0, 0.0};
+        t0 = now();
+        ztrsm_("L", "L", "N", "N", &n, &n, alpha, a, &n, b, &n, 1, 1, 1, 1);
         t1 = now();
         free(a), free(b);
         break;

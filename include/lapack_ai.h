@@ -169,8 +169,116 @@ int lapack_ai_dgemm_alpha(int layout,
                           int ldc);
 
 /*
- DSYMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C
- (SIDE = 'R'), A symmetric, only its UPLO triangle read.
+ SSYMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C, A
+ symmetric (single precision), only its UPLO triangle read.
+
+ # Safety
+ Pointers as for reference SSYMM.
+ */
+void ssymm_(const char *side,
+            const char *uplo,
+            const int *m,
+            const int *n,
+            const float *alpha,
+            const float *a,
+            const int *lda,
+            const float *b,
+            const int *ldb,
+            const float *beta,
+            float *c,
+            const int *ldc,
+            size_t side_len,
+            size_t uplo_len);
+
+/*
+ SSYRK: C := alpha A Aᵀ + beta C (TRANS = 'N') or alpha Aᵀ A + beta C
+ (single precision), only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference SSYRK.
+ */
+void ssyrk_(const char *uplo,
+            const char *trans,
+            const int *n,
+            const int *k,
+            const float *alpha,
+            const float *a,
+            const int *lda,
+            const float *beta,
+            float *c,
+            const int *ldc,
+            size_t uplo_len,
+            size_t trans_len);
+
+/*
+ SSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (TRANS = 'N'), or the same with the
+ transposes first (single precision), only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference SSYR2K.
+ */
+void ssyr2k_(const char *uplo,
+             const char *trans,
+             const int *n,
+             const int *k,
+             const float *alpha,
+             const float *a,
+             const int *lda,
+             const float *b,
+             const int *ldb,
+             const float *beta,
+             float *c,
+             const int *ldc,
+             size_t uplo_len,
+             size_t trans_len);
+
+/*
+ STRMM: B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular (single precision; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
+
+ # Safety
+ Pointers as for reference STRMM.
+ */
+void strmm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const float *alpha,
+            const float *a,
+            const int *lda,
+            float *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
+ STRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular (single precision; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
+
+ # Safety
+ Pointers as for reference STRSM.
+ */
+void strsm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const float *alpha,
+            const float *a,
+            const int *lda,
+            float *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
+ DSYMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C, A
+ symmetric (double precision), only its UPLO triangle read.
 
  # Safety
  Pointers as for reference DSYMM.
@@ -191,8 +299,8 @@ void dsymm_(const char *side,
             size_t uplo_len);
 
 /*
- DSYRK: C := alpha A Aᵀ + beta C (TRANS = 'N') or alpha Aᵀ A + beta C,
- only the UPLO triangle of C written.
+ DSYRK: C := alpha A Aᵀ + beta C (TRANS = 'N') or alpha Aᵀ A + beta C
+ (double precision), only the UPLO triangle of C written.
 
  # Safety
  Pointers as for reference DSYRK.
@@ -211,8 +319,8 @@ void dsyrk_(const char *uplo,
             size_t trans_len);
 
 /*
- DSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (TRANS = 'N') or
- alpha (Aᵀ B + Bᵀ A) + beta C, only the UPLO triangle of C written.
+ DSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (TRANS = 'N'), or the same with the
+ transposes first (double precision), only the UPLO triangle of C written.
 
  # Safety
  Pointers as for reference DSYR2K.
@@ -233,8 +341,7 @@ void dsyr2k_(const char *uplo,
              size_t trans_len);
 
 /*
- DTRMM: B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular
- (UPLO; DIAG = 'U': unit diagonal, not read).
+ DTRMM: B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular (double precision; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
 
  # Safety
  Pointers as for reference DTRMM.
@@ -256,8 +363,7 @@ void dtrmm_(const char *side,
             size_t diag_len);
 
 /*
- DTRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, A
- triangular.
+ DTRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular (double precision; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
 
  # Safety
  Pointers as for reference DTRSM.
@@ -272,6 +378,350 @@ void dtrsm_(const char *side,
             const double *a,
             const int *lda,
             double *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
+ CSYMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C, A
+ symmetric (single complex), only its UPLO triangle read.
+
+ # Safety
+ Pointers as for reference CSYMM.
+ */
+void csymm_(const char *side,
+            const char *uplo,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *b,
+            const int *ldb,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t side_len,
+            size_t uplo_len);
+
+/*
+ CHEMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C, A
+ Hermitian (single complex), only its UPLO triangle read.
+
+ # Safety
+ Pointers as for reference CHEMM.
+ */
+void chemm_(const char *side,
+            const char *uplo,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *b,
+            const int *ldb,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t side_len,
+            size_t uplo_len);
+
+/*
+ CSYRK: C := alpha A Aᵀ + beta C (TRANS = 'N') or alpha Aᵀ A + beta C
+ (single complex), only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference CSYRK.
+ */
+void csyrk_(const char *uplo,
+            const char *trans,
+            const int *n,
+            const int *k,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t uplo_len,
+            size_t trans_len);
+
+/*
+ CHERK: C := alpha A Aᴴ + beta C (TRANS = 'N') or alpha Aᴴ A + beta C
+ (single complex, ALPHA and BETA real), only the UPLO triangle of C written (its diagonal real).
+
+ # Safety
+ Pointers as for reference CHERK.
+ */
+void cherk_(const char *uplo,
+            const char *trans,
+            const int *n,
+            const int *k,
+            const float *alpha,
+            const void *a,
+            const int *lda,
+            const float *beta,
+            void *c,
+            const int *ldc,
+            size_t uplo_len,
+            size_t trans_len);
+
+/*
+ CSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (TRANS = 'N'), or the same with the
+ transposes first (single complex), only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference CSYR2K.
+ */
+void csyr2k_(const char *uplo,
+             const char *trans,
+             const int *n,
+             const int *k,
+             const void *alpha,
+             const void *a,
+             const int *lda,
+             const void *b,
+             const int *ldb,
+             const void *beta,
+             void *c,
+             const int *ldc,
+             size_t uplo_len,
+             size_t trans_len);
+
+/*
+ CHER2K: C := alpha A Bᴴ + conj(alpha) B Aᴴ + beta C (TRANS = 'N'), or the same with the
+ transposes first (single complex, BETA real), only the UPLO triangle of C written (its diagonal real).
+
+ # Safety
+ Pointers as for reference CHER2K.
+ */
+void cher2k_(const char *uplo,
+             const char *trans,
+             const int *n,
+             const int *k,
+             const void *alpha,
+             const void *a,
+             const int *lda,
+             const void *b,
+             const int *ldb,
+             const float *beta,
+             void *c,
+             const int *ldc,
+             size_t uplo_len,
+             size_t trans_len);
+
+/*
+ CTRMM: B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular (single complex; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
+
+ # Safety
+ Pointers as for reference CTRMM.
+ */
+void ctrmm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            void *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
+ CTRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular (single complex; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
+
+ # Safety
+ Pointers as for reference CTRSM.
+ */
+void ctrsm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            void *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
+ ZSYMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C, A
+ symmetric (double complex), only its UPLO triangle read.
+
+ # Safety
+ Pointers as for reference ZSYMM.
+ */
+void zsymm_(const char *side,
+            const char *uplo,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *b,
+            const int *ldb,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t side_len,
+            size_t uplo_len);
+
+/*
+ ZHEMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C, A
+ Hermitian (double complex), only its UPLO triangle read.
+
+ # Safety
+ Pointers as for reference ZHEMM.
+ */
+void zhemm_(const char *side,
+            const char *uplo,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *b,
+            const int *ldb,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t side_len,
+            size_t uplo_len);
+
+/*
+ ZSYRK: C := alpha A Aᵀ + beta C (TRANS = 'N') or alpha Aᵀ A + beta C
+ (double complex), only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference ZSYRK.
+ */
+void zsyrk_(const char *uplo,
+            const char *trans,
+            const int *n,
+            const int *k,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t uplo_len,
+            size_t trans_len);
+
+/*
+ ZHERK: C := alpha A Aᴴ + beta C (TRANS = 'N') or alpha Aᴴ A + beta C
+ (double complex, ALPHA and BETA real), only the UPLO triangle of C written (its diagonal real).
+
+ # Safety
+ Pointers as for reference ZHERK.
+ */
+void zherk_(const char *uplo,
+            const char *trans,
+            const int *n,
+            const int *k,
+            const double *alpha,
+            const void *a,
+            const int *lda,
+            const double *beta,
+            void *c,
+            const int *ldc,
+            size_t uplo_len,
+            size_t trans_len);
+
+/*
+ ZSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (TRANS = 'N'), or the same with the
+ transposes first (double complex), only the UPLO triangle of C written.
+
+ # Safety
+ Pointers as for reference ZSYR2K.
+ */
+void zsyr2k_(const char *uplo,
+             const char *trans,
+             const int *n,
+             const int *k,
+             const void *alpha,
+             const void *a,
+             const int *lda,
+             const void *b,
+             const int *ldb,
+             const void *beta,
+             void *c,
+             const int *ldc,
+             size_t uplo_len,
+             size_t trans_len);
+
+/*
+ ZHER2K: C := alpha A Bᴴ + conj(alpha) B Aᴴ + beta C (TRANS = 'N'), or the same with the
+ transposes first (double complex, BETA real), only the UPLO triangle of C written (its diagonal real).
+
+ # Safety
+ Pointers as for reference ZHER2K.
+ */
+void zher2k_(const char *uplo,
+             const char *trans,
+             const int *n,
+             const int *k,
+             const void *alpha,
+             const void *a,
+             const int *lda,
+             const void *b,
+             const int *ldb,
+             const double *beta,
+             void *c,
+             const int *ldc,
+             size_t uplo_len,
+             size_t trans_len);
+
+/*
+ ZTRMM: B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular (double complex; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
+
+ # Safety
+ Pointers as for reference ZTRMM.
+ */
+void ztrmm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            void *b,
+            const int *ldb,
+            size_t side_len,
+            size_t uplo_len,
+            size_t transa_len,
+            size_t diag_len);
+
+/*
+ ZTRSM: B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular (double complex; op(A) = A, Aᵀ or Aᴴ; DIAG = 'U': unit diagonal, not read).
+
+ # Safety
+ Pointers as for reference ZTRSM.
+ */
+void ztrsm_(const char *side,
+            const char *uplo,
+            const char *transa,
+            const char *diag,
+            const int *m,
+            const int *n,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            void *b,
             const int *ldb,
             size_t side_len,
             size_t uplo_len,
@@ -332,6 +782,141 @@ void cblas_dgemm(int layout,
                  int ldb,
                  double beta,
                  double *c,
+                 int ldc);
+
+/*
+ SGEMM: C := alpha op(A) op(B) + beta C in single precision, op(X) = X or
+ Xᵀ; on the GPU computed in double and rounded once
+ ([`super::precisions`]). Arguments and checks as reference SGEMM; only
+ the first character of TRANSA, TRANSB is read.
+
+ # Safety
+ Pointers as for reference SGEMM: scalars readable, A, B, C valid for
+ the dimensions and leading dimensions given.
+ */
+void sgemm_(const char *transa,
+            const char *transb,
+            const int *m,
+            const int *n,
+            const int *k,
+            const float *alpha,
+            const float *a,
+            const int *lda,
+            const float *b,
+            const int *ldb,
+            const float *beta,
+            float *c,
+            const int *ldc,
+            size_t transa_len,
+            size_t transb_len);
+
+/*
+ CGEMM: C := alpha op(A) op(B) + beta C in single complex, op(X) = X, Xᵀ
+ or Xᴴ (TRANS = 'C'). COMPLEX scalars and arrays by address, as
+ gfortran passes them: (real, imaginary) pairs.
+
+ # Safety
+ Pointers as for reference CGEMM.
+ */
+void cgemm_(const char *transa,
+            const char *transb,
+            const int *m,
+            const int *n,
+            const int *k,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *b,
+            const int *ldb,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t transa_len,
+            size_t transb_len);
+
+/*
+ ZGEMM: C := alpha op(A) op(B) + beta C in double complex (as CGEMM).
+
+ # Safety
+ Pointers as for reference ZGEMM.
+ */
+void zgemm_(const char *transa,
+            const char *transb,
+            const int *m,
+            const int *n,
+            const int *k,
+            const void *alpha,
+            const void *a,
+            const int *lda,
+            const void *b,
+            const int *ldb,
+            const void *beta,
+            void *c,
+            const int *ldc,
+            size_t transa_len,
+            size_t transb_len);
+
+/*
+ CBLAS SGEMM, row- or column-major (as `cblas_dgemm`).
+
+ # Safety
+ As for reference `cblas_sgemm`.
+ */
+void cblas_sgemm(int layout,
+                 int transa,
+                 int transb,
+                 int m,
+                 int n,
+                 int k,
+                 float alpha,
+                 const float *a,
+                 int lda,
+                 const float *b,
+                 int ldb,
+                 float beta,
+                 float *c,
+                 int ldc);
+
+/*
+ CBLAS CGEMM, row- or column-major; ALPHA and BETA by address.
+
+ # Safety
+ As for reference `cblas_cgemm`.
+ */
+void cblas_cgemm(int layout,
+                 int transa,
+                 int transb,
+                 int m,
+                 int n,
+                 int k,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *b,
+                 int ldb,
+                 const void *beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS ZGEMM, row- or column-major; ALPHA and BETA by address.
+
+ # Safety
+ As for reference `cblas_zgemm`.
+ */
+void cblas_zgemm(int layout,
+                 int transa,
+                 int transb,
+                 int m,
+                 int n,
+                 int k,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *b,
+                 int ldb,
+                 const void *beta,
+                 void *c,
                  int ldc);
 
 /*

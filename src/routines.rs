@@ -44,6 +44,56 @@ macro_rules! for_each_routine {
                     alpha: *const f64, a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int,
                     beta: *const f64, c: *mut f64, ldc: *const c_int, transa_len: usize, transb_len: usize
                 );
+                /// C := alpha op(A) op(B) + beta C, single precision.
+                Sgemm "sgemm_" S Gemm sgemm(
+                    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+                    alpha: *const f32, a: *const f32, lda: *const c_int, b: *const f32, ldb: *const c_int,
+                    beta: *const f32, c: *mut f32, ldc: *const c_int, transa_len: usize, transb_len: usize
+                );
+                /// C := alpha op(A) op(B) + beta C, single complex (scalars
+                /// and arrays as gfortran passes COMPLEX: addresses of
+                /// (real, imaginary) pairs).
+                Cgemm "cgemm_" C Gemm cgemm(
+                    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+                    alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int,
+                    beta: *const c_void, c: *mut c_void, ldc: *const c_int, transa_len: usize, transb_len: usize
+                );
+                /// C := alpha op(A) op(B) + beta C, double complex.
+                Zgemm "zgemm_" Z Gemm zgemm(
+                    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+                    alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int,
+                    beta: *const c_void, c: *mut c_void, ldc: *const c_int, transa_len: usize, transb_len: usize
+                );
+                /// C := alpha A B + beta C or alpha B A + beta C, A symmetric.
+                Ssymm "ssymm_" S Blas3 ssymm(
+                    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f32,
+                    a: *const f32, lda: *const c_int, b: *const f32, ldb: *const c_int, beta: *const f32, c: *mut f32,
+                    ldc: *const c_int, side_len: usize, uplo_len: usize
+                );
+                /// C := alpha A Aᵀ + beta C or alpha Aᵀ A + beta C, one triangle of C.
+                Ssyrk "ssyrk_" S Blas3 ssyrk(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f32,
+                    a: *const f32, lda: *const c_int, beta: *const f32, c: *mut f32, ldc: *const c_int,
+                    uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha (A Bᵀ + B Aᵀ) + beta C or the same transposed first, one triangle of C.
+                Ssyr2k "ssyr2k_" S Blas3 ssyr2k(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f32,
+                    a: *const f32, lda: *const c_int, b: *const f32, ldb: *const c_int, beta: *const f32, c: *mut f32,
+                    ldc: *const c_int, uplo_len: usize, trans_len: usize
+                );
+                /// B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular.
+                Strmm "strmm_" S Blas3 strmm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const f32, a: *const f32, lda: *const c_int, b: *mut f32,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
+                /// B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular.
+                Strsm "strsm_" S Blas3 strsm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const f32, a: *const f32, lda: *const c_int, b: *mut f32,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
                 /// C := alpha A B + beta C or alpha B A + beta C, A symmetric.
                 Dsymm "dsymm_" D Blas3 dsymm(
                     side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64,
@@ -56,22 +106,118 @@ macro_rules! for_each_routine {
                     a: *const f64, lda: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int,
                     uplo_len: usize, trans_len: usize
                 );
-                /// C := alpha (A Bᵀ + B Aᵀ) + beta C or alpha (Aᵀ B + Bᵀ A) + beta C, one triangle of C.
+                /// C := alpha (A Bᵀ + B Aᵀ) + beta C or the same transposed first, one triangle of C.
                 Dsyr2k "dsyr2k_" D Blas3 dsyr2k(
                     uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64,
                     a: *const f64, lda: *const c_int, b: *const f64, ldb: *const c_int, beta: *const f64, c: *mut f64,
                     ldc: *const c_int, uplo_len: usize, trans_len: usize
                 );
-                /// B := alpha op(A) B or alpha B op(A), A triangular.
+                /// B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular.
                 Dtrmm "dtrmm_" D Blas3 dtrmm(
                     side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
                     m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64,
                     ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
                 );
-                /// X := alpha op(A)⁻¹ B or alpha B op(A)⁻¹ over B, A triangular.
+                /// B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular.
                 Dtrsm "dtrsm_" D Blas3 dtrsm(
                     side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
                     m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
+                /// C := alpha A B + beta C or alpha B A + beta C, A symmetric.
+                Csymm "csymm_" C Blas3 csymm(
+                    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const c_void, c: *mut c_void,
+                    ldc: *const c_int, side_len: usize, uplo_len: usize
+                );
+                /// C := alpha A B + beta C or alpha B A + beta C, A Hermitian.
+                Chemm "chemm_" C Blas3 chemm(
+                    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const c_void, c: *mut c_void,
+                    ldc: *const c_int, side_len: usize, uplo_len: usize
+                );
+                /// C := alpha A Aᵀ + beta C or alpha Aᵀ A + beta C, one triangle of C.
+                Csyrk "csyrk_" C Blas3 csyrk(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, beta: *const c_void, c: *mut c_void, ldc: *const c_int,
+                    uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha A Aᴴ + beta C or alpha Aᴴ A + beta C, one triangle of C.
+                Cherk "cherk_" C Blas3 cherk(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f32,
+                    a: *const c_void, lda: *const c_int, beta: *const f32, c: *mut c_void, ldc: *const c_int,
+                    uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha (A Bᵀ + B Aᵀ) + beta C or the same transposed first, one triangle of C.
+                Csyr2k "csyr2k_" C Blas3 csyr2k(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const c_void, c: *mut c_void,
+                    ldc: *const c_int, uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha A Bᴴ + conj(alpha) B Aᴴ + beta C or the same transposed first, one triangle of C.
+                Cher2k "cher2k_" C Blas3 cher2k(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const f32, c: *mut c_void,
+                    ldc: *const c_int, uplo_len: usize, trans_len: usize
+                );
+                /// B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular.
+                Ctrmm "ctrmm_" C Blas3 ctrmm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *mut c_void,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
+                /// B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular.
+                Ctrsm "ctrsm_" C Blas3 ctrsm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *mut c_void,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
+                /// C := alpha A B + beta C or alpha B A + beta C, A symmetric.
+                Zsymm "zsymm_" Z Blas3 zsymm(
+                    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const c_void, c: *mut c_void,
+                    ldc: *const c_int, side_len: usize, uplo_len: usize
+                );
+                /// C := alpha A B + beta C or alpha B A + beta C, A Hermitian.
+                Zhemm "zhemm_" Z Blas3 zhemm(
+                    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const c_void, c: *mut c_void,
+                    ldc: *const c_int, side_len: usize, uplo_len: usize
+                );
+                /// C := alpha A Aᵀ + beta C or alpha Aᵀ A + beta C, one triangle of C.
+                Zsyrk "zsyrk_" Z Blas3 zsyrk(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, beta: *const c_void, c: *mut c_void, ldc: *const c_int,
+                    uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha A Aᴴ + beta C or alpha Aᴴ A + beta C, one triangle of C.
+                Zherk "zherk_" Z Blas3 zherk(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64,
+                    a: *const c_void, lda: *const c_int, beta: *const f64, c: *mut c_void, ldc: *const c_int,
+                    uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha (A Bᵀ + B Aᵀ) + beta C or the same transposed first, one triangle of C.
+                Zsyr2k "zsyr2k_" Z Blas3 zsyr2k(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const c_void, c: *mut c_void,
+                    ldc: *const c_int, uplo_len: usize, trans_len: usize
+                );
+                /// C := alpha A Bᴴ + conj(alpha) B Aᴴ + beta C or the same transposed first, one triangle of C.
+                Zher2k "zher2k_" Z Blas3 zher2k(
+                    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const c_void,
+                    a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int, beta: *const f64, c: *mut c_void,
+                    ldc: *const c_int, uplo_len: usize, trans_len: usize
+                );
+                /// B := alpha op(A) B (SIDE = 'L') or alpha B op(A), A triangular.
+                Ztrmm "ztrmm_" Z Blas3 ztrmm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *mut c_void,
+                    ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
+                );
+                /// B := alpha op(A)⁻¹ B (SIDE = 'L') or alpha B op(A)⁻¹, over B, A triangular.
+                Ztrsm "ztrsm_" Z Blas3 ztrsm(
+                    side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char,
+                    m: *const c_int, n: *const c_int, alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *mut c_void,
                     ldb: *const c_int, side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize
                 );
                 /// A X = B by LU with partial pivoting.
@@ -104,6 +250,12 @@ macro_rules! for_each_routine {
             extensions {
                 /// CBLAS's DGEMM, row- or column-major.
                 CblasDgemm "cblas_dgemm" D Gemm dgemm;
+                /// CBLAS's SGEMM.
+                CblasSgemm "cblas_sgemm" S Gemm sgemm;
+                /// CBLAS's CGEMM.
+                CblasCgemm "cblas_cgemm" C Gemm cgemm;
+                /// CBLAS's ZGEMM.
+                CblasZgemm "cblas_zgemm" Z Gemm zgemm;
                 /// The GPU SVD with DGESVD's semantics.
                 Dgesvdocl "dgesvdocl_" D Svd dgesvd;
                 /// DGEMM through fast 4x4-block schemes.

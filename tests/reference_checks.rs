@@ -1,13 +1,18 @@
 //! Every function of `lapack_ai::check` reports exactly what reference
 //! LAPACK reports. Differential test: random argument lists, legal and
 //! illegal, go both to the check and to the bundled netlib routine, whose
-//! XERBLA calls a capturing hook records.
+//! XERBLA calls a capturing hook records. SGEMM, CGEMM and ZGEMM go
+//! through our exported routines themselves, whose XERBLA calls (the
+//! process's `xerbla_`, defined here) must name the routine as reference
+//! does ("SGEMM ", with its blank).
 //!
 //! The seed is printed; `LAPACK_AI_TEST_SEED=<n>` replays a run (decimal or
 //! 0x-hex).
 
 use lapack_ai::ops::{blas3::check as blas3_check, gemm::check as gemm_check, lu::check as lu_check, svd::check as svd_check};
 use lapack_ai::engine::cpu::bundled;
+use lapack_ai::ops::gemm::exports::{cgemm_, sgemm_, zgemm_};
+use std::ffi::c_void;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::os::raw::{c_char, c_int};
@@ -37,6 +42,30 @@ unsafe extern "C" fn capture_xerbla(srname: *const c_char, len: usize, info: c_i
 
 fn take_xerbla() -> Vec<(String, i32)> {
     std::mem::take(&mut *XERBLA_CALLS.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The XERBLA calls of our own exports since the last `take_our_xerbla`:
+/// (SRNAME exactly as passed, trailing blank included, INFO).
+static OUR_XERBLA_CALLS: Mutex<Vec<(String, i32)>> = Mutex::new(Vec::new());
+
+/// The process's XERBLA, which our exports call (src/engine/cpu/xerbla.rs:
+/// csrc/netlib_xerbla.c's weak reference binds to this definition), as a
+/// test program's replacement does.
+///
+/// # Safety
+/// `srname` points to `len` readable bytes and `info` to an integer (the
+/// Fortran CALL XERBLA(SRNAME, INFO) with its hidden length), alive for
+/// the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn xerbla_(srname: *const c_char, info: *const c_int, len: usize) {
+    // SAFETY: the caller's guarantee.
+    let (bytes, info) = unsafe { (std::slice::from_raw_parts(srname.cast::<u8>(), len), *info) };
+    let name = String::from_utf8_lossy(bytes).to_string();
+    OUR_XERBLA_CALLS.lock().unwrap_or_else(|e| e.into_inner()).push((name, info));
+}
+
+fn take_our_xerbla() -> Vec<(String, i32)> {
+    std::mem::take(&mut *OUR_XERBLA_CALLS.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// xorshift64*: reproducible from the printed seed, no dependency.
@@ -271,6 +300,96 @@ fn dgemm_cases(seed: u64) -> Tally {
         tally.record(case, &args, ours, info, &calls, (info != 0).then_some(("DGEMM", info)));
     }
     tally
+}
+
+/// SGEMM's, CGEMM's or ZGEMM's Fortran interface, `P` its element as the
+/// argument list declares it (f32, or `c_void` for a COMPLEX).
+type GemmFn<P> = unsafe extern "C" fn(
+    *const c_char, *const c_char, *const c_int, *const c_int, *const c_int, *const P, *const P, *const c_int,
+    *const P, *const c_int, *const P, *mut P, *const c_int, usize, usize,
+);
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
+struct OtherGemmArgs {
+    args: GemmArgs,
+    /// What our routine passed to XERBLA.
+    ours_reported: Vec<(String, i32)>,
+}
+
+/// SGEMM, CGEMM, ZGEMM (`name`, as reference spells it in XERBLA): DGEMM's
+/// argument lists, through our exported routine (`ours_fn`: what it reports
+/// through the process's XERBLA, whose SRNAME must be `name` and a blank,
+/// as reference passes it) and the bundled reference (`reference`), on
+/// elements of type `T` made by `element`.
+fn other_gemm_cases<T: Copy, P>(
+    name: &'static str, seed: u64, xor: u64, element: fn(&mut Rng) -> T, ours_fn: GemmFn<P>, reference: GemmFn<P>,
+) -> Tally {
+    let mut rng = Rng::new(seed ^ xor);
+    let mut tally = Tally::new(name, seed);
+    let srname = format!("{name} ");
+    for case in 0..CASES {
+        let (transa, transb) = (rng.letter(b"NTC"), rng.letter(b"NTC"));
+        let (m, n, k) = (rng.dim(), rng.dim(), rng.dim());
+        let (lda, ldb, ldc) = (rng.lead(&[m, k]), rng.lead(&[k, n]), rng.lead(&[m]));
+
+        let cols = m.max(n).max(k);
+        let mut elements = |len: usize| -> Vec<T> { (0..len).map(|_| element(&mut rng)).collect() };
+        let a = elements(size(lda, cols));
+        let b = elements(size(ldb, cols));
+        let c = elements(size(ldc, n));
+        let (alpha, beta) = (element(&mut rng), element(&mut rng));
+        let (mut c_ours, mut c_reference) = (c.clone(), c);
+        let (ta, tb) = (transa as c_char, transb as c_char);
+        let p = |x: &T| x as *const T as *const P;
+        take_our_xerbla();
+        // SAFETY: as for DGEMM (dgemm_cases): live locals, each array at
+        // least as large as the routine reads or writes with legal
+        // arguments; `T` is the routine's element (f32, or a COMPLEX as
+        // two reals). Our routine computes on the CPU (LAPACK_AI_MODE=cpu).
+        unsafe {
+            ours_fn(
+                &ta, &tb, &m, &n, &k, p(&alpha), a.as_ptr().cast(), &lda, b.as_ptr().cast(), &ldb, p(&beta),
+                c_ours.as_mut_ptr().cast(), &ldc, 1, 1,
+            )
+        };
+        let ours_reported = take_our_xerbla();
+        take_xerbla();
+        // SAFETY: as above.
+        unsafe {
+            reference(
+                &ta, &tb, &m, &n, &k, p(&alpha), a.as_ptr().cast(), &lda, b.as_ptr().cast(), &ldb, p(&beta),
+                c_reference.as_mut_ptr().cast(), &ldc, 1, 1,
+            )
+        };
+        let calls = take_xerbla();
+        let info = position(&calls);
+        // Ours: the position it reported, if it reported one call under
+        // the right name (else a position no check gives).
+        let ours = match ours_reported.as_slice() {
+            [] => 0,
+            [(s, pos)] if *s == srname => *pos,
+            _ => -1000,
+        };
+        let args = OtherGemmArgs {
+            args: GemmArgs { transa: transa as char, transb: transb as char, m, n, k, lda, ldb, ldc },
+            ours_reported,
+        };
+        tally.record(case, &args, ours, info, &calls, (info != 0).then_some((name, info)));
+    }
+    tally
+}
+
+fn real_element(rng: &mut Rng) -> f32 {
+    rng.value() as f32
+}
+
+fn complex_element(rng: &mut Rng) -> [f32; 2] {
+    [rng.value() as f32, rng.value() as f32]
+}
+
+fn double_complex_element(rng: &mut Rng) -> [f64; 2] {
+    [rng.value(), rng.value()]
 }
 
 /// The XERBLA position a BLAS routine reported (it has no INFO).
@@ -622,10 +741,28 @@ fn seed() -> u64 {
 fn checks_report_exactly_what_reference_lapack_reports() {
     let seed = seed();
     println!("reference_checks: seed {seed} (rerun with LAPACK_AI_TEST_SEED={seed})");
+    // Our SGEMM, CGEMM, ZGEMM compute legal calls on the CPU, without
+    // looking for a device. Their CPU LAPACK, resolved at first use,
+    // routes the bundled copy's XERBLA to the process's: resolved now, so
+    // that the capturing hook set next stays.
+    std::env::set_var("LAPACK_AI_MODE", "cpu");
+    let _ = &*lapack_ai::engine::cpu::CPU;
     bundled::set_xerbla_hook(capture_xerbla);
 
     let tallies = [
         (dgemm_cases(seed), &[0, 1, 2, 3, 4, 5, 8, 10, 13][..]),
+        (
+            other_gemm_cases::<f32, f32>("SGEMM", seed, 16, real_element, sgemm_, bundled::sgemm),
+            &[0, 1, 2, 3, 4, 5, 8, 10, 13][..],
+        ),
+        (
+            other_gemm_cases::<[f32; 2], c_void>("CGEMM", seed, 17, complex_element, cgemm_, bundled::cgemm),
+            &[0, 1, 2, 3, 4, 5, 8, 10, 13][..],
+        ),
+        (
+            other_gemm_cases::<[f64; 2], c_void>("ZGEMM", seed, 18, double_complex_element, zgemm_, bundled::zgemm),
+            &[0, 1, 2, 3, 4, 5, 8, 10, 13][..],
+        ),
         (dgesv_cases(seed), &[0, -1, -2, -4, -7][..]),
         (dgesvd_cases(seed), &[0, -1, -2, -3, -4, -6, -9, -11, -13][..]),
         (dgesdd_cases(seed), &[0, -1, -2, -3, -5, -8, -10, -12][..]),

@@ -8,7 +8,8 @@
 #   openblas LAPACK_AI_CPU_LIB=<libopenblas.so.0>, opened privately
 #   bundled  LAPACK_AI_CPU_LIB=bundled, the library's own netlib copy
 #   gpu      LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl: every call that has a
-#            GPU path (dgemm_, cblas_dgemm, dgesvd_, dgesdd_, dgesv_, dgetrf_,
+#            GPU path (?gemm_ and cblas_?gemm in the four precisions, the
+#            other double Level-3 BLAS, dgesvd_, dgesdd_, dgesv_, dgetrf_,
 #            dgetrs_) runs the OpenCL kernels on PoCL: the BLAS suites, the
 #            SVD suite (about a minute on 2 cores), and xlintstd on the DGE
 #            path of dtest.in (the LU routines: 13 s there). The whole of
@@ -38,7 +39,7 @@ WORK=$(mktemp -d /tmp/lapack-ai-netlib.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 [ -f "$LIB" ] || { echo "no library at $LIB: build it first (cargo build --release)"; exit 2; }
-for p in "$BLASDIR/xblat3d" "$BLASDIR/xdcblat3" "$LAPACKDIR/xeigtstd" "$LAPACKDIR/xlintstd"; do
+for p in "$BLASDIR"/xblat3{s,d,c,z} "$BLASDIR"/x{s,d,c,z}cblat3 "$LAPACKDIR/xeigtstd" "$LAPACKDIR/xlintstd"; do
     [ -x "$p" ] || { echo "missing $p: apt-get install libblas-test liblapack-test"; exit 2; }
 done
 [ -n "$OPENBLAS" ] || { echo "missing OpenBLAS: apt-get install libopenblas0-pthread"; exit 2; }
@@ -146,43 +147,61 @@ suite() {
 
 ILP64=
 [ -n "${LAPACK_AI_ILP64_LIB:-}" ] && ILP64=ilp64
-# Routines without a GPU path yet: forced to the GPU, they run on the CPU.
-CPU_ONLY=""
-suite "next openblas bundled gpu $ILP64" blas3 "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" dblat3.out \
-    'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' 'FAIL|[*]{5}' dgemm_ dsymm_ dsyrk_ dsyr2k_ dtrmm_ dtrsm_
-if [ -z "${CONFIGS:-}" ] || [[ " $CONFIGS " == *" gpu "* ]]; then
-    # The Level-3 routines' GPU paths failing after their first tile of C
-    # (tiny staging: many tiles), and panicking before any: every call
-    # finishes on the CPU from the caller's untouched arrays, the suite
-    # passes, and each routine fell back in one of the two runs (DTRSM's
-    # products on these small matrices have one tile each: it falls back
-    # in the second).
-    declare -A fell_total=()
+# The Level-3 BLAS of each precision: every routine interposed.
+blas3_routines() {
+    case $1 in
+        s|d) echo "${1}gemm_ ${1}symm_ ${1}syrk_ ${1}syr2k_ ${1}trmm_ ${1}trsm_" ;;
+        c|z) echo "${1}gemm_ ${1}symm_ ${1}hemm_ ${1}syrk_ ${1}herk_ ${1}syr2k_ ${1}her2k_ ${1}trmm_ ${1}trsm_" ;;
+    esac
+}
+# faults P: xblat3P forced to the GPU with its paths failing after the first
+# tile of a product (tiny staging: many tiles), then panicking before any:
+# every call finishes on the CPU (ZGEMM's in-place path the tiles the device
+# left, the others from the caller's untouched arrays), the suite passes as
+# many test groups as without the library, and each routine fell back in
+# one of the two runs (?TRSM's products on these small matrices have one
+# tile each: it falls back in the second).
+faults() {
+    local p=$1 inj r dir got want fails fell count
+    local -A fell_total=()
+    want=$(grep -Ec 'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' "$WORK/blas3_$p/plain/summary.txt" 2>/dev/null)
     for inj in dgemm@1 panic-dgemm; do
-        dir=$WORK/blas3-fault-$inj; mkdir -p "$dir"
-        LD_PRELOAD=$LIB LAPACK_AI_LOG=$dir/calls.log LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl LAPACK_AI_TEST_STAGING=64 LAPACK_AI_TEST_TRSM_BLOCK=2 \
-            LAPACK_AI_FAULT_INJECT=$inj run_one "$dir" "$BLASDIR/xblat3d" "$BLASDIR/dblat3.in" dblat3.out
+        dir=$WORK/blas3_$p-fault-$inj; mkdir -p "$dir"
+        LD_PRELOAD=$LIB LAPACK_AI_LOG=$dir/calls.log LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl LAPACK_AI_TEST_STAGING=64 \
+            LAPACK_AI_TEST_TRSM_BLOCK=2 LAPACK_AI_FAULT_INJECT=$inj run_one "$dir" "$BLASDIR/xblat3$p" "$BLASDIR/${p}blat3.in" ${p}blat3.out
         got=$(grep -Ec 'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' "$dir/summary.txt")
         fails=$(grep -Ec 'FAIL|[*]{5}' "$dir/summary.txt")
         fell=""
-        for r in dgemm_ dsymm_ dsyrk_ dsyr2k_ dtrmm_ dtrsm_; do
+        for r in $(blas3_routines "$p"); do
             count=$(grep "^lapack-ai: $r " "$dir/calls.log" | grep -c 'fell back to cpu')
             fell_total[$r]=$(( ${fell_total[$r]:-0} + count ))
             fell="$fell $r:$count"
         done
-        if [ "$(cat "$dir/rc.txt")" = 0 ] && [ "$got" = 12 ] && [ "$fails" = 0 ]; then
-            ok "blas3 [gpu, LAPACK_AI_FAULT_INJECT=$inj]: 12 of 12 test groups passed; calls finished on the CPU:$fell"
+        if [ "$(cat "$dir/rc.txt")" = 0 ] && [ "${want:-0}" -gt 0 ] && [ "$got" = "$want" ] && [ "$fails" = 0 ]; then
+            ok "blas3_$p [gpu, LAPACK_AI_FAULT_INJECT=$inj]: $got of $want test groups passed; calls finished on the CPU:$fell"
         else
-            bad "blas3 [gpu, LAPACK_AI_FAULT_INJECT=$inj]: status $(cat "$dir/rc.txt"), $got of 12 passed, $fails failure lines, fell back:$fell"
+            bad "blas3_$p [gpu, LAPACK_AI_FAULT_INJECT=$inj]: status $(cat "$dir/rc.txt"), $got of ${want:-?} passed, $fails failure lines, fell back:$fell"
         fi
         rm -f "$dir/calls.log"
     done
     for r in "${!fell_total[@]}"; do
-        [ "${fell_total[$r]}" -gt 0 ] || bad "blas3 with faults: no call of $r fell back to the CPU"
+        [ "${fell_total[$r]}" -gt 0 ] || bad "blas3_$p with faults: no call of $r fell back to the CPU"
     done
-fi
-suite "next openblas bundled gpu $ILP64" cblas3 "$BLASDIR/xdcblat3" "$BLASDIR/din3" - \
-    'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' cblas_dgemm
+}
+# Routines without a GPU path yet: forced to the GPU, they run on the CPU.
+CPU_ONLY=""
+for p in d s c z; do
+    # shellcheck disable=SC2046
+    suite "next openblas bundled gpu $ILP64" blas3_$p "$BLASDIR/xblat3$p" "$BLASDIR/${p}blat3.in" ${p}blat3.out \
+        'PASSED THE (TESTS OF ERROR-EXITS|COMPUTATIONAL TESTS)' 'FAIL|[*]{5}' $(blas3_routines $p)
+    if [ -z "${CONFIGS:-}" ] || [[ " $CONFIGS " == *" gpu "* ]]; then
+        faults $p
+    fi
+    # CBLAS: its GEMM interposed (its other Level-3 routines reach ours
+    # through the Fortran symbols the program's CBLAS calls).
+    suite "next openblas bundled gpu $ILP64" cblas3_$p "$BLASDIR/x${p}cblat3" "$BLASDIR/${p}in3" - \
+        'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' cblas_${p}gemm
+done
 suite "next openblas bundled gpu $ILP64" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
     'passed' 'fail|exceed|illegal' dgesvd_ dgesdd_ dgemm_
 suite "next openblas bundled $ILP64" lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \

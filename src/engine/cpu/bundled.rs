@@ -1,8 +1,10 @@
-//! The bundled netlib reference (double precision), built by build.rs with
+//! The bundled netlib reference (double precision, and the Level-3 BLAS of
+//! the other precisions), built by build.rs with
 //! every symbol renamed `lapack_ai_netlib_<name>` and kept local to
 //! liblapack_ai.so. It is the CPU LAPACK of last resort, and the reference
 //! that the crate's tests compare against.
 
+use std::ffi::c_void;
 use std::os::raw::{c_char, c_int};
 
 /// The XERBLA hook of csrc/netlib_xerbla.c.

@@ -81,11 +81,9 @@ macro_rules! call {
 }
 
 static DGEMM: Slot = Slot::new();
-static DSYMM: Slot = Slot::new();
-static DSYRK: Slot = Slot::new();
-static DSYR2K: Slot = Slot::new();
-static DTRMM: Slot = Slot::new();
-static DTRSM: Slot = Slot::new();
+static SGEMM: Slot = Slot::new();
+static CGEMM: Slot = Slot::new();
+static ZGEMM: Slot = Slot::new();
 static DGESV: Slot = Slot::new();
 static DGETRF: Slot = Slot::new();
 static DGETRS: Slot = Slot::new();
@@ -104,55 +102,120 @@ unsafe extern "C" fn dgemm(
           transa, transb, &m, &n, &k, alpha, a, &lda, b, &ldb, beta, c, &ldc, transa_len, transb_len)
 }
 
-unsafe extern "C" fn dsymm(
-    side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const f64, a: *const f64,
-    lda: *const c_int, b: *const f64, ldb: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int,
-    side_len: usize, uplo_len: usize,
-) {
-    let (m, n, lda, ldb, ldc) = (wide(m), wide(n), wide(lda), wide(ldb), wide(ldc));
-    call!(DSYMM, fn(*const c_char, *const c_char, *const I, *const I, *const f64, *const f64, *const I, *const f64,
-                    *const I, *const f64, *mut f64, *const I, usize, usize),
-          side, uplo, &m, &n, alpha, a, &lda, b, &ldb, beta, c, &ldc, side_len, uplo_len)
+/// SGEMM, CGEMM and ZGEMM: DGEMM's argument list with another scalar type
+/// (`$t`: f32, or a COMPLEX's address as `c_void`).
+macro_rules! gemm_shim {
+    ($name:ident, $slot:ident, $t:ty) => {
+        unsafe extern "C" fn $name(
+            transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+            alpha: *const $t, a: *const $t, lda: *const c_int, b: *const $t, ldb: *const c_int, beta: *const $t,
+            c: *mut $t, ldc: *const c_int, transa_len: usize, transb_len: usize,
+        ) {
+            let (m, n, k, lda, ldb, ldc) = (wide(m), wide(n), wide(k), wide(lda), wide(ldb), wide(ldc));
+            call!($slot, fn(*const c_char, *const c_char, *const I, *const I, *const I, *const $t, *const $t, *const I,
+                            *const $t, *const I, *const $t, *mut $t, *const I, usize, usize),
+                  transa, transb, &m, &n, &k, alpha, a, &lda, b, &ldb, beta, c, &ldc, transa_len, transb_len)
+        }
+    };
+}
+gemm_shim!(sgemm, SGEMM, f32);
+gemm_shim!(cgemm, CGEMM, c_void);
+gemm_shim!(zgemm, ZGEMM, c_void);
+
+/// ?SYMM and ?HEMM (elements `$t`: f32, f64, or a COMPLEX's address as
+/// `c_void`).
+macro_rules! symm_shim {
+    ($name:ident, $slot:ident, $t:ty) => {
+        static $slot: Slot = Slot::new();
+        unsafe extern "C" fn $name(
+            side: *const c_char, uplo: *const c_char, m: *const c_int, n: *const c_int, alpha: *const $t, a: *const $t,
+            lda: *const c_int, b: *const $t, ldb: *const c_int, beta: *const $t, c: *mut $t, ldc: *const c_int,
+            side_len: usize, uplo_len: usize,
+        ) {
+            let (m, n, lda, ldb, ldc) = (wide(m), wide(n), wide(lda), wide(ldb), wide(ldc));
+            call!($slot, fn(*const c_char, *const c_char, *const I, *const I, *const $t, *const $t, *const I, *const $t,
+                            *const I, *const $t, *mut $t, *const I, usize, usize),
+                  side, uplo, &m, &n, alpha, a, &lda, b, &ldb, beta, c, &ldc, side_len, uplo_len)
+        }
+    };
 }
 
-unsafe extern "C" fn dsyrk(
-    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64, a: *const f64,
-    lda: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int, uplo_len: usize, trans_len: usize,
-) {
-    let (n, k, lda, ldc) = (wide(n), wide(k), wide(lda), wide(ldc));
-    call!(DSYRK, fn(*const c_char, *const c_char, *const I, *const I, *const f64, *const f64, *const I, *const f64,
-                    *mut f64, *const I, usize, usize),
-          uplo, trans, &n, &k, alpha, a, &lda, beta, c, &ldc, uplo_len, trans_len)
+/// ?SYRK and ?HERK (`$s`: the scalars' type, real for ?HERK).
+macro_rules! syrk_shim {
+    ($name:ident, $slot:ident, $t:ty, $s:ty) => {
+        static $slot: Slot = Slot::new();
+        unsafe extern "C" fn $name(
+            uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const $s, a: *const $t,
+            lda: *const c_int, beta: *const $s, c: *mut $t, ldc: *const c_int, uplo_len: usize, trans_len: usize,
+        ) {
+            let (n, k, lda, ldc) = (wide(n), wide(k), wide(lda), wide(ldc));
+            call!($slot, fn(*const c_char, *const c_char, *const I, *const I, *const $s, *const $t, *const I, *const $s,
+                            *mut $t, *const I, usize, usize),
+                  uplo, trans, &n, &k, alpha, a, &lda, beta, c, &ldc, uplo_len, trans_len)
+        }
+    };
 }
 
-unsafe extern "C" fn dsyr2k(
-    uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const f64, a: *const f64,
-    lda: *const c_int, b: *const f64, ldb: *const c_int, beta: *const f64, c: *mut f64, ldc: *const c_int,
-    uplo_len: usize, trans_len: usize,
-) {
-    let (n, k, lda, ldb, ldc) = (wide(n), wide(k), wide(lda), wide(ldb), wide(ldc));
-    call!(DSYR2K, fn(*const c_char, *const c_char, *const I, *const I, *const f64, *const f64, *const I, *const f64,
-                     *const I, *const f64, *mut f64, *const I, usize, usize),
-          uplo, trans, &n, &k, alpha, a, &lda, b, &ldb, beta, c, &ldc, uplo_len, trans_len)
+/// ?SYR2K and ?HER2K (`$s`: BETA's type, real for ?HER2K).
+macro_rules! syr2k_shim {
+    ($name:ident, $slot:ident, $t:ty, $s:ty) => {
+        static $slot: Slot = Slot::new();
+        unsafe extern "C" fn $name(
+            uplo: *const c_char, trans: *const c_char, n: *const c_int, k: *const c_int, alpha: *const $t, a: *const $t,
+            lda: *const c_int, b: *const $t, ldb: *const c_int, beta: *const $s, c: *mut $t, ldc: *const c_int,
+            uplo_len: usize, trans_len: usize,
+        ) {
+            let (n, k, lda, ldb, ldc) = (wide(n), wide(k), wide(lda), wide(ldb), wide(ldc));
+            call!($slot, fn(*const c_char, *const c_char, *const I, *const I, *const $t, *const $t, *const I, *const $t,
+                            *const I, *const $s, *mut $t, *const I, usize, usize),
+                  uplo, trans, &n, &k, alpha, a, &lda, b, &ldb, beta, c, &ldc, uplo_len, trans_len)
+        }
+    };
 }
 
-/// DTRMM and DTRSM share their argument list.
-macro_rules! triangular_shim {
-    ($name:ident, $slot:ident) => {
+/// ?TRMM and ?TRSM.
+macro_rules! tri_shim {
+    ($name:ident, $slot:ident, $t:ty) => {
+        static $slot: Slot = Slot::new();
         unsafe extern "C" fn $name(
             side: *const c_char, uplo: *const c_char, transa: *const c_char, diag: *const c_char, m: *const c_int,
-            n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64, ldb: *const c_int,
+            n: *const c_int, alpha: *const $t, a: *const $t, lda: *const c_int, b: *mut $t, ldb: *const c_int,
             side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize,
         ) {
             let (m, n, lda, ldb) = (wide(m), wide(n), wide(lda), wide(ldb));
-            call!($slot, fn(*const c_char, *const c_char, *const c_char, *const c_char, *const I, *const I, *const f64,
-                            *const f64, *const I, *mut f64, *const I, usize, usize, usize, usize),
+            call!($slot, fn(*const c_char, *const c_char, *const c_char, *const c_char, *const I, *const I, *const $t,
+                            *const $t, *const I, *mut $t, *const I, usize, usize, usize, usize),
                   side, uplo, transa, diag, &m, &n, alpha, a, &lda, b, &ldb, side_len, uplo_len, transa_len, diag_len)
         }
     };
 }
-triangular_shim!(dtrmm, DTRMM);
-triangular_shim!(dtrsm, DTRSM);
+
+symm_shim!(ssymm, SSYMM, f32);
+syrk_shim!(ssyrk, SSYRK, f32, f32);
+syr2k_shim!(ssyr2k, SSYR2K, f32, f32);
+tri_shim!(strmm, STRMM, f32);
+tri_shim!(strsm, STRSM, f32);
+symm_shim!(dsymm, DSYMM, f64);
+syrk_shim!(dsyrk, DSYRK, f64, f64);
+syr2k_shim!(dsyr2k, DSYR2K, f64, f64);
+tri_shim!(dtrmm, DTRMM, f64);
+tri_shim!(dtrsm, DTRSM, f64);
+symm_shim!(csymm, CSYMM, c_void);
+symm_shim!(chemm, CHEMM, c_void);
+syrk_shim!(csyrk, CSYRK, c_void, c_void);
+syrk_shim!(cherk, CHERK, c_void, f32);
+syr2k_shim!(csyr2k, CSYR2K, c_void, c_void);
+syr2k_shim!(cher2k, CHER2K, c_void, f32);
+tri_shim!(ctrmm, CTRMM, c_void);
+tri_shim!(ctrsm, CTRSM, c_void);
+symm_shim!(zsymm, ZSYMM, c_void);
+symm_shim!(zhemm, ZHEMM, c_void);
+syrk_shim!(zsyrk, ZSYRK, c_void, c_void);
+syrk_shim!(zherk, ZHERK, c_void, f64);
+syr2k_shim!(zsyr2k, ZSYR2K, c_void, c_void);
+syr2k_shim!(zher2k, ZHER2K, c_void, f64);
+tri_shim!(ztrmm, ZTRMM, c_void);
+tri_shim!(ztrsm, ZTRSM, c_void);
 
 unsafe extern "C" fn dgesv(
     n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int, ipiv: *mut c_int, b: *mut f64,
@@ -259,11 +322,35 @@ pub(super) unsafe fn install(symbol: &str, routine: *mut c_void) -> Option<*mut 
 fn shim(symbol: &str) -> Option<(&'static Slot, *mut c_void)> {
     Some(match symbol {
         "dgemm_" => (&DGEMM, dgemm as *mut c_void),
+        "sgemm_" => (&SGEMM, sgemm as *mut c_void),
+        "cgemm_" => (&CGEMM, cgemm as *mut c_void),
+        "zgemm_" => (&ZGEMM, zgemm as *mut c_void),
+        "ssymm_" => (&SSYMM, ssymm as *mut c_void),
+        "ssyrk_" => (&SSYRK, ssyrk as *mut c_void),
+        "ssyr2k_" => (&SSYR2K, ssyr2k as *mut c_void),
+        "strmm_" => (&STRMM, strmm as *mut c_void),
+        "strsm_" => (&STRSM, strsm as *mut c_void),
         "dsymm_" => (&DSYMM, dsymm as *mut c_void),
         "dsyrk_" => (&DSYRK, dsyrk as *mut c_void),
         "dsyr2k_" => (&DSYR2K, dsyr2k as *mut c_void),
         "dtrmm_" => (&DTRMM, dtrmm as *mut c_void),
         "dtrsm_" => (&DTRSM, dtrsm as *mut c_void),
+        "csymm_" => (&CSYMM, csymm as *mut c_void),
+        "chemm_" => (&CHEMM, chemm as *mut c_void),
+        "csyrk_" => (&CSYRK, csyrk as *mut c_void),
+        "cherk_" => (&CHERK, cherk as *mut c_void),
+        "csyr2k_" => (&CSYR2K, csyr2k as *mut c_void),
+        "cher2k_" => (&CHER2K, cher2k as *mut c_void),
+        "ctrmm_" => (&CTRMM, ctrmm as *mut c_void),
+        "ctrsm_" => (&CTRSM, ctrsm as *mut c_void),
+        "zsymm_" => (&ZSYMM, zsymm as *mut c_void),
+        "zhemm_" => (&ZHEMM, zhemm as *mut c_void),
+        "zsyrk_" => (&ZSYRK, zsyrk as *mut c_void),
+        "zherk_" => (&ZHERK, zherk as *mut c_void),
+        "zsyr2k_" => (&ZSYR2K, zsyr2k as *mut c_void),
+        "zher2k_" => (&ZHER2K, zher2k as *mut c_void),
+        "ztrmm_" => (&ZTRMM, ztrmm as *mut c_void),
+        "ztrsm_" => (&ZTRSM, ztrsm as *mut c_void),
         "dgesv_" => (&DGESV, dgesv as *mut c_void),
         "dgetrf_" => (&DGETRF, dgetrf as *mut c_void),
         "dgetrs_" => (&DGETRS, dgetrs as *mut c_void),

@@ -522,7 +522,7 @@ const MIN_PER_THREAD: usize = 1 << 16;
 
 /// How many threads (at most 8) a copy of `len` doubles takes: one thread's
 /// memcpy cannot keep up with pinned DMA.
-fn copy_threads(len: usize) -> usize {
+pub(crate) fn copy_threads(len: usize) -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(len / MIN_PER_THREAD).max(1)
 }
 
@@ -555,7 +555,7 @@ pub(crate) fn pack(src: MatRef<'_>, start: usize, dst: &mut [f64]) {
 /// Runs `work` on each part, a thread each; a part whose thread cannot be
 /// started (a process limit, no memory for its stack: `spawn` would
 /// panic) is done by this thread afterwards.
-fn in_parallel<T: Send>(parts: Vec<T>, work: &(dyn Fn(T) + Sync)) {
+pub(crate) fn in_parallel<T: Send>(parts: Vec<T>, work: &(dyn Fn(T) + Sync)) {
     let slots: Vec<parking_lot::Mutex<Option<T>>> = parts.into_iter().map(|p| parking_lot::Mutex::new(Some(p))).collect();
     std::thread::scope(|s| {
         for slot in &slots {

@@ -11,7 +11,7 @@ use super::{self as fast};
 use crate::abi::capi::{LAPACK_AI_COL_MAJOR, LAPACK_AI_ROW_MAJOR};
 use crate::abi::{boundary, LAPACK_AI_INFO_INTERNAL_ERROR};
 use crate::dispatch::{self, Call, Routine};
-use crate::ops::gemm::check::{self, read_dgemm_args};
+use crate::ops::gemm::check::{self, read_gemm_args};
 use crate::ops::lsame;
 use crate::engine::opencl::gemm::{self, Failure, Gemm, Tile};
 use crate::matrix::MatMut;
@@ -59,7 +59,7 @@ pub unsafe extern "C" fn dgemm_alpha_(
     boundary("DGEMM_ALPHA", || {
         // SAFETY: the caller's scalar pointers (valid or null); DGEMM's
         // checks, reported with the name DGEMM_ALPHA.
-        let args = unsafe { read_dgemm_args("DGEMM_ALPHA", transa, transb, m, n, k, alpha, lda, ldb, beta, ldc) };
+        let args = unsafe { read_gemm_args("DGEMM_ALPHA", transa, transb, m, n, k, alpha, lda, ldb, beta, ldc) };
         let Some(d) = args else { return };
         // SAFETY: arguments checked as reference DGEMM checks them.
         unsafe { product(d.ta, d.tb, d.m, d.n, d.k, d.alpha, a, d.lda, b, d.ldb, d.beta, c, d.ldc) }

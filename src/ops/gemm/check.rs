@@ -103,22 +103,23 @@ pub fn cblas_dgemm(
     }
 }
 
-/// DGEMM's scalar arguments, read and checked.
-pub(crate) struct DgemmArgs {
+/// The scalar arguments of DGEMM (`T` = f64) or of SGEMM, CGEMM, ZGEMM
+/// (f32, or a COMPLEX of either as (real, imaginary)), read and checked.
+pub(crate) struct GemmArgs<T = f64> {
     pub ta: u8,
     pub tb: u8,
     pub m: c_int,
     pub n: c_int,
     pub k: c_int,
-    pub alpha: f64,
+    pub alpha: T,
     pub lda: c_int,
     pub ldb: c_int,
-    pub beta: f64,
+    pub beta: T,
     pub ldc: c_int,
 }
 
-/// Reads DGEMM's Fortran scalar arguments and checks them as reference
-/// DGEMM does; an illegal one is reported as XERBLA(`srname`, position)
+/// Reads the Fortran scalar arguments of DGEMM (or SGEMM, CGEMM, ZGEMM,
+/// whose checks are the same) and checks them as reference DGEMM does; an illegal one is reported as XERBLA(`srname`, position)
 /// and gives `None`. A null integer makes its argument illegal (-1 is
 /// illegal for all of DGEMM's dimensions and leading dimensions), and so
 /// does a null ALPHA (6) or BETA (11).
@@ -126,19 +127,19 @@ pub(crate) struct DgemmArgs {
 /// # Safety
 /// Every pointer is null or valid for reading its scalar.
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn read_dgemm_args(
+pub(crate) unsafe fn read_gemm_args<T: Copy>(
     srname: &str,
     transa: *const c_char,
     transb: *const c_char,
     m: *const c_int,
     n: *const c_int,
     k: *const c_int,
-    alpha: *const f64,
+    alpha: *const T,
     lda: *const c_int,
     ldb: *const c_int,
-    beta: *const f64,
+    beta: *const T,
     ldc: *const c_int,
-) -> Option<DgemmArgs> {
+) -> Option<GemmArgs<T>> {
     // SAFETY (all reads): the caller's guarantee.
     let (ta, tb) = unsafe { (read_char(transa), read_char(transb)) };
     let int = |p: *const c_int| unsafe { read(p) }.unwrap_or(-1);
@@ -152,7 +153,7 @@ pub(crate) unsafe fn read_dgemm_args(
         xerbla::report(srname, if alpha.is_null() { 6 } else { 11 });
         return None;
     };
-    Some(DgemmArgs { ta, tb, m, n, k, alpha: alpha_v, lda, ldb, beta: beta_v, ldc })
+    Some(GemmArgs { ta, tb, m, n, k, alpha: alpha_v, lda, ldb, beta: beta_v, ldc })
 }
 
 #[cfg(test)]

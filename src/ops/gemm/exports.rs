@@ -1,11 +1,18 @@
-//! `dgemm_` (Fortran ABI) and `cblas_dgemm`: their arguments read and
-//! checked as reference BLAS and CBLAS check them, and each call routed: to
-//! the CPU LAPACK's DGEMM, or to the OpenCL engine's DGEMM from host memory
+//! `dgemm_`, `sgemm_`, `cgemm_`, `zgemm_` (Fortran ABI) and their `cblas_`
+//! forms: their arguments read and checked as reference BLAS and CBLAS
+//! check them, and each call routed: to the CPU BLAS's routine of the same
+//! name, or to the OpenCL engine's DGEMM from host memory
 //! (src/engine/opencl/gemm.rs), whose unfinished tiles of C the CPU
-//! computes if it fails.
+//! computes if it fails (SGEMM, CGEMM, ZGEMM through it as real products
+//! in double: [`super::precisions`]).
 
-use super::check::{self, read_dgemm_args};
-use crate::abi::boundary;
+use super::check::{self, read_gemm_args};
+use super::precisions::{self, Complex, Element, Op, Product};
+use crate::abi::{boundary, read};
+use crate::dispatch::cost::gemm_terms;
+use crate::engine::cpu::CPU;
+use crate::routines::Precision;
+use std::ffi::c_void;
 use crate::ops::lsame;
 use crate::engine::cpu::xerbla;
 use crate::dispatch::{self, Call, Routine};
@@ -49,7 +56,7 @@ pub unsafe extern "C" fn dgemm_(
     let _ = (transa_len, transb_len);
     boundary("DGEMM", || {
         // SAFETY: the caller's scalar pointers (valid or null).
-        let Some(d) = (unsafe { read_dgemm_args("DGEMM ", transa, transb, m, n, k, alpha, lda, ldb, beta, ldc) }) else {
+        let Some(d) = (unsafe { read_gemm_args("DGEMM ", transa, transb, m, n, k, alpha, lda, ldb, beta, ldc) }) else {
             return;
         };
         // SAFETY: arguments checked as reference DGEMM checks them; the
@@ -171,5 +178,275 @@ pub(crate) unsafe fn views<'a>(
             MatRef::from_raw(b, br, bc, ldb as usize),
             MatMut::from_raw(c, m, n, ldc as usize),
         )
+    }
+}
+
+/// The CPU BLAS's SGEMM, CGEMM or ZGEMM, for the element type of each.
+trait OnCpu: Element {
+    /// The routine's Fortran call, on legal arguments.
+    ///
+    /// # Safety
+    /// As for the reference routine: legal arguments, arrays valid for them.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn cpu(
+        ta: u8, tb: u8, m: c_int, n: c_int, k: c_int, alpha: &Self, a: *const Self, lda: c_int, b: *const Self, ldb: c_int,
+        beta: &Self, c: *mut Self, ldc: c_int,
+    );
+}
+
+macro_rules! on_cpu {
+    ($t:ty, $field:ident, $p:ty) => {
+        impl OnCpu for $t {
+            unsafe fn cpu(
+                ta: u8, tb: u8, m: c_int, n: c_int, k: c_int, alpha: &Self, a: *const Self, lda: c_int, b: *const Self,
+                ldb: c_int, beta: &Self, c: *mut Self, ldc: c_int,
+            ) {
+                let (ta, tb) = (ta as c_char, tb as c_char);
+                let (alpha, beta) = (alpha as *const Self as *const $p, beta as *const Self as *const $p);
+                // SAFETY: the caller's guarantee; `$t` is the routine's
+                // element type (COMPLEX passed by address, as gfortran does).
+                unsafe {
+                    (CPU.$field.f)(
+                        &ta, &tb, &m, &n, &k, alpha, a as *const $p, &lda, b as *const $p, &ldb, beta, c as *mut $p, &ldc,
+                        1, 1,
+                    )
+                }
+            }
+        }
+    };
+}
+on_cpu!(f32, sgemm, f32);
+on_cpu!(Complex<f32>, cgemm, c_void);
+on_cpu!(Complex<f64>, zgemm, c_void);
+
+/// The CPU's rate for a single-precision product (SGEMM, CGEMM) is about
+/// twice its DGEMM rate (twice the numbers per vector instruction); the
+/// GPU computes it in double, at its DGEMM rate.
+fn single_on_cpu(rates: &mut crate::dispatch::cost::Rates, _flops: f64) {
+    rates.cpu_gflops *= 2.0;
+}
+
+/// SGEMM, CGEMM or ZGEMM whose arguments are legal, in Fortran terms:
+/// the quick return, then the call routed; the GPU path (with alpha != 0
+/// and k > 0) is [`precisions::on_gpu`].
+///
+/// # Safety
+/// Arguments legal for the routine; arrays valid for them, C overlapping
+/// neither A nor B.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_other<T: OnCpu>(
+    routine: Routine, ta: u8, tb: u8, m: c_int, n: c_int, k: c_int, alpha: T, a: *const T, lda: c_int, b: *const T,
+    ldb: c_int, beta: T, c: *mut T, ldc: c_int,
+) {
+    if m == 0 || n == 0 || ((precisions::is_zero(alpha) || k == 0) && precisions::is_one(beta)) {
+        return;
+    }
+    let (op_a, op_b) = (Op::from_char(ta), Op::from_char(tb));
+    let (mu, nu, ku) = (m as usize, n as usize, k as usize);
+    let beta_zero = precisions::is_zero(beta);
+    // The engine's real product: 2m x n x 2k for a complex one.
+    let w = if T::COMPLEX { 2 } else { 1 };
+    let (flops, bytes) = gemm_terms(w * mu, nu, w * ku, if beta_zero { 0.0 } else { 1.0 });
+    let host_copies = if !T::COMPLEX {
+        mu * ku + ku * nu + 2 * mu * nu
+    } else if routine.precision() == Precision::Z {
+        4 * mu * ku + if op_b == Op::N { 0 } else { 2 * ku * nu } + if beta.parts().1 == 0.0 { 0 } else { 4 * mu * nu }
+    } else {
+        4 * mu * ku + 2 * ku * nu + 4 * mu * nu
+    };
+    let call = Call {
+        routine,
+        describe: || {
+            format!("transa={} transb={} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ta as char, tb as char)
+        },
+        flops,
+        bytes: bytes + 16.0 * host_copies as f64,
+        launches: 1.0,
+        shape: crate::dispatch::cost::gemm_shape(op_a != Op::N, op_b != Op::N, mu, nu, ku),
+        shape_name: crate::dispatch::cost::gemm_shape_name,
+        adjust: matches!(routine.precision(), Precision::S | Precision::C).then_some(single_on_cpu as fn(&mut _, f64)),
+    };
+    let cpu = |_: &mut ()| {
+        // SAFETY: the caller's arguments, legal for the routine.
+        unsafe { T::cpu(ta, tb, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc) }
+    };
+    let gpu = (!precisions::is_zero(alpha) && k > 0).then_some(|_: &mut ()| {
+        let (ar, ac) = if op_a == Op::N { (mu, ku) } else { (ku, mu) };
+        let (br, bc) = if op_b == Op::N { (ku, nu) } else { (nu, ku) };
+        // SAFETY: the caller's arrays, whose arguments passed the
+        // routine's checks: op(A) m x k, op(B) k x n, C m x n, each with
+        // its leading dimension; C overlapping neither A nor B.
+        let (av, bv, cv) = unsafe {
+            (
+                MatRef::from_raw(a, ar, ac, lda as usize),
+                MatRef::from_raw(b, br, bc, ldb as usize),
+                MatMut::from_raw(c, mu, nu, ldc as usize),
+            )
+        };
+        let p = Product { op_a, op_b, m: mu, n: nu, k: ku, alpha, a: av, b: bv, beta };
+        precisions::on_gpu(&p, cv).map_err(|f| {
+            if f.c_finished {
+                // The CPU already computed the tiles the device left.
+                dispatch::failure(f.error, |_: &mut ()| {})
+            } else {
+                dispatch::failure(f.error, cpu)
+            }
+        })
+    });
+    dispatch::run(call, &mut (), cpu, gpu);
+}
+
+/// Fortran SGEMM, CGEMM, ZGEMM: DGEMM's argument list and checks with
+/// another element type `T`, read through the caller's pointers.
+///
+/// # Safety
+/// As for the reference routine (`srname`, with its trailing blank).
+#[allow(clippy::too_many_arguments)]
+unsafe fn fortran_gemm<T: OnCpu>(
+    routine: Routine, srname: &str, transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int,
+    k: *const c_int, alpha: *const T, a: *const T, lda: *const c_int, b: *const T, ldb: *const c_int, beta: *const T,
+    c: *mut T, ldc: *const c_int,
+) {
+    boundary(srname.trim_end(), || {
+        // SAFETY: the caller's scalar pointers (valid or null).
+        let Some(d) = (unsafe { read_gemm_args(srname, transa, transb, m, n, k, alpha, lda, ldb, beta, ldc) }) else {
+            return;
+        };
+        // SAFETY: arguments checked as the reference routine checks them;
+        // the arrays are the caller's.
+        unsafe { gemm_other(routine, d.ta, d.tb, d.m, d.n, d.k, d.alpha, a, d.lda, b, d.ldb, d.beta, c, d.ldc) }
+    });
+}
+
+/// SGEMM: C := alpha op(A) op(B) + beta C in single precision, op(X) = X or
+/// Xᵀ; on the GPU computed in double and rounded once
+/// ([`super::precisions`]). Arguments and checks as reference SGEMM; only
+/// the first character of TRANSA, TRANSB is read.
+///
+/// # Safety
+/// Pointers as for reference SGEMM: scalars readable, A, B, C valid for
+/// the dimensions and leading dimensions given.
+#[no_mangle]
+pub unsafe extern "C" fn sgemm_(
+    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+    alpha: *const f32, a: *const f32, lda: *const c_int, b: *const f32, ldb: *const c_int, beta: *const f32,
+    c: *mut f32, ldc: *const c_int, transa_len: usize, transb_len: usize,
+) {
+    let _ = (transa_len, transb_len);
+    // SAFETY: the caller's guarantee.
+    unsafe { fortran_gemm(Routine::Sgemm, "SGEMM ", transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) }
+}
+
+/// CGEMM: C := alpha op(A) op(B) + beta C in single complex, op(X) = X, Xᵀ
+/// or Xᴴ (TRANS = 'C'). COMPLEX scalars and arrays by address, as
+/// gfortran passes them: (real, imaginary) pairs.
+///
+/// # Safety
+/// Pointers as for reference CGEMM.
+#[no_mangle]
+pub unsafe extern "C" fn cgemm_(
+    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+    alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int,
+    beta: *const c_void, c: *mut c_void, ldc: *const c_int, transa_len: usize, transb_len: usize,
+) {
+    let _ = (transa_len, transb_len);
+    type T = Complex<f32>;
+    // SAFETY: the caller's guarantee; the pointers address COMPLEX data.
+    unsafe {
+        fortran_gemm(Routine::Cgemm, "CGEMM ", transa, transb, m, n, k, alpha as *const T, a as *const T, lda,
+            b as *const T, ldb, beta as *const T, c as *mut T, ldc)
+    }
+}
+
+/// ZGEMM: C := alpha op(A) op(B) + beta C in double complex (as CGEMM).
+///
+/// # Safety
+/// Pointers as for reference ZGEMM.
+#[no_mangle]
+pub unsafe extern "C" fn zgemm_(
+    transa: *const c_char, transb: *const c_char, m: *const c_int, n: *const c_int, k: *const c_int,
+    alpha: *const c_void, a: *const c_void, lda: *const c_int, b: *const c_void, ldb: *const c_int,
+    beta: *const c_void, c: *mut c_void, ldc: *const c_int, transa_len: usize, transb_len: usize,
+) {
+    let _ = (transa_len, transb_len);
+    type T = Complex<f64>;
+    // SAFETY: the caller's guarantee; the pointers address COMPLEX*16 data.
+    unsafe {
+        fortran_gemm(Routine::Zgemm, "ZGEMM ", transa, transb, m, n, k, alpha as *const T, a as *const T, lda,
+            b as *const T, ldb, beta as *const T, c as *mut T, ldc)
+    }
+}
+
+/// CBLAS SGEMM, CGEMM, ZGEMM in Fortran terms: `cblas_dgemm`'s checks
+/// (reported as `name`), then the call, row major as C^T = op(B)^T op(A)^T.
+/// A null complex scalar (which reference CBLAS would dereference):
+/// nothing is computed.
+///
+/// # Safety
+/// As for the reference CBLAS routine.
+#[allow(clippy::too_many_arguments)]
+unsafe fn cblas_gemm<T: OnCpu>(
+    routine: Routine, name: &str, layout: c_int, transa: c_int, transb: c_int, m: c_int, n: c_int, k: c_int,
+    alpha: Option<T>, a: *const T, lda: c_int, b: *const T, ldb: c_int, beta: Option<T>, c: *mut T, ldc: c_int,
+) {
+    boundary(name, || match check::cblas_dgemm(layout, transa, transb, m, n, k, lda, ldb, ldc) {
+        Err(e) => xerbla::report_cblas(&e, name),
+        Ok(f) => {
+            let (Some(alpha), Some(beta)) = (alpha, beta) else { return };
+            let (fa, fb) = if f.swap_ab { (b, a) } else { (a, b) };
+            // SAFETY: arguments checked as reference CBLAS checks them.
+            unsafe { gemm_other(routine, f.transa, f.transb, f.m, f.n, k, alpha, fa, f.lda, fb, f.ldb, beta, c, ldc) }
+        }
+    });
+}
+
+/// CBLAS SGEMM, row- or column-major (as `cblas_dgemm`).
+///
+/// # Safety
+/// As for reference `cblas_sgemm`.
+#[no_mangle]
+pub unsafe extern "C" fn cblas_sgemm(
+    layout: c_int, transa: c_int, transb: c_int, m: c_int, n: c_int, k: c_int, alpha: f32, a: *const f32, lda: c_int,
+    b: *const f32, ldb: c_int, beta: f32, c: *mut f32, ldc: c_int,
+) {
+    // SAFETY: the caller's guarantee.
+    unsafe {
+        cblas_gemm(Routine::CblasSgemm, "cblas_sgemm", layout, transa, transb, m, n, k, Some(alpha), a, lda, b, ldb,
+            Some(beta), c, ldc)
+    }
+}
+
+/// CBLAS CGEMM, row- or column-major; ALPHA and BETA by address.
+///
+/// # Safety
+/// As for reference `cblas_cgemm`.
+#[no_mangle]
+pub unsafe extern "C" fn cblas_cgemm(
+    layout: c_int, transa: c_int, transb: c_int, m: c_int, n: c_int, k: c_int, alpha: *const c_void,
+    a: *const c_void, lda: c_int, b: *const c_void, ldb: c_int, beta: *const c_void, c: *mut c_void, ldc: c_int,
+) {
+    type T = Complex<f32>;
+    // SAFETY: the caller's guarantee: ALPHA and BETA address complex
+    // scalars (or are null), the arrays complex data.
+    unsafe {
+        cblas_gemm(Routine::CblasCgemm, "cblas_cgemm", layout, transa, transb, m, n, k, read(alpha as *const T),
+            a as *const T, lda, b as *const T, ldb, read(beta as *const T), c as *mut T, ldc)
+    }
+}
+
+/// CBLAS ZGEMM, row- or column-major; ALPHA and BETA by address.
+///
+/// # Safety
+/// As for reference `cblas_zgemm`.
+#[no_mangle]
+pub unsafe extern "C" fn cblas_zgemm(
+    layout: c_int, transa: c_int, transb: c_int, m: c_int, n: c_int, k: c_int, alpha: *const c_void,
+    a: *const c_void, lda: c_int, b: *const c_void, ldb: c_int, beta: *const c_void, c: *mut c_void, ldc: c_int,
+) {
+    type T = Complex<f64>;
+    // SAFETY: as for cblas_cgemm.
+    unsafe {
+        cblas_gemm(Routine::CblasZgemm, "cblas_zgemm", layout, transa, transb, m, n, k, read(alpha as *const T),
+            a as *const T, lda, b as *const T, ldb, read(beta as *const T), c as *mut T, ldc)
     }
 }
