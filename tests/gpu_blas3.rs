@@ -14,30 +14,12 @@
 // `!(x <= bound)` on purpose: a NaN must fail the check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod common;
+use common::{Rng};
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::ops::blas3::exports::{dsymm_, dsyr2k_, dsyrk_, dtrmm_, dtrsm_};
 use std::os::raw::c_char;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// Uniform in (-1, -0.1] U [0.1, 1): never zero.
-    fn value(&mut self) -> f64 {
-        let x = (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 1.8 - 0.9;
-        x + 0.1f64.copysign(x)
-    }
-    fn values(&mut self, len: usize) -> Vec<f64> {
-        (0..len).map(|_| self.value()).collect()
-    }
-}
 
 const DIMS: [usize; 10] = [1, 2, 3, 7, 13, 31, 64, 67, 97, 130];
 

@@ -29,6 +29,8 @@
 // `!(x <= bound)` on purpose: a NaN must fail the check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod common;
+use common::{Cx, Rng};
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::ops::gemm::exports::{cblas_cgemm, cblas_sgemm, cblas_zgemm, cgemm_, sgemm_, zgemm_};
 use lapack_ai::routines::Routine;
@@ -37,31 +39,7 @@ use std::collections::BTreeMap;
 use std::ffi::c_void;
 use std::os::raw::c_char;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// Uniform in (-1, -0.1] U [0.1, 1): never zero.
-    fn value(&mut self) -> f64 {
-        let x = (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 1.8 - 0.9;
-        x + 0.1f64.copysign(x)
-    }
-}
 
-/// A COMPLEX or COMPLEX*16 as Fortran stores it.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-struct Cx<R> {
-    re: R,
-    im: R,
-}
 
 /// SGEMM's, CGEMM's or ZGEMM's element type, and the routines: ours
 /// (Fortran and CBLAS) and the bundled reference.

@@ -1,16 +1,22 @@
 //! Every function of `lapack_ai::check` reports exactly what reference
 //! LAPACK reports. Differential test: random argument lists, legal and
 //! illegal, go both to the check and to the bundled netlib routine, whose
-//! XERBLA calls a capturing hook records. SGEMM, CGEMM and ZGEMM go
-//! through our exported routines themselves, whose XERBLA calls (the
-//! process's `xerbla_`, defined here) must name the routine as reference
-//! does ("SGEMM ", with its blank).
+//! XERBLA calls a capturing hook records. SGEMM, CGEMM and ZGEMM, and the
+//! single, complex and double complex ?SYMM, ?HEMM, ?SYRK, ?HERK, ?SYR2K,
+//! ?HER2K, ?TRMM, ?TRSM go through our exported routines themselves, whose
+//! XERBLA calls (the process's `xerbla_`, defined here) must name the
+//! routine as reference does ("SGEMM ", "CHERK ", with the blank that
+//! pads the name to 6 characters; "ZSYR2K").
 //!
 //! The seed is printed; `LAPACK_AI_TEST_SEED=<n>` replays a run (decimal or
 //! 0x-hex).
 
 use lapack_ai::ops::{blas3::check as blas3_check, gemm::check as gemm_check, lu::check as lu_check, svd::check as svd_check};
 use lapack_ai::engine::cpu::bundled;
+use lapack_ai::ops::blas3::exports::{
+    cher2k_, cherk_, chemm_, csymm_, csyr2k_, csyrk_, ctrmm_, ctrsm_, ssymm_, ssyr2k_, ssyrk_, strmm_, strsm_,
+    zher2k_, zherk_, zhemm_, zsymm_, zsyr2k_, zsyrk_, ztrmm_, ztrsm_,
+};
 use lapack_ai::ops::gemm::exports::{cgemm_, sgemm_, zgemm_};
 use std::ffi::c_void;
 use std::collections::BTreeMap;
@@ -201,11 +207,13 @@ struct Tally {
     codes: BTreeMap<i32, usize>,
     mismatches: Vec<String>,
     mismatch_count: usize,
+    /// Coverage the generator itself found missing (besides INFO codes).
+    gaps: Vec<String>,
 }
 
 impl Tally {
     fn new(routine: &'static str, seed: u64) -> Tally {
-        Tally { routine, seed, codes: BTreeMap::new(), mismatches: Vec::new(), mismatch_count: 0 }
+        Tally { routine, seed, codes: BTreeMap::new(), mismatches: Vec::new(), mismatch_count: 0, gaps: Vec::new() }
     }
 
     /// Records one case: `ours` from the check, `info` what reference
@@ -243,6 +251,7 @@ impl Tally {
             .iter()
             .filter(|c| !self.codes.contains_key(c))
             .map(|c| format!("{}: reference INFO {c} never came up (seed {})", self.routine, self.seed))
+            .chain(self.gaps.iter().cloned())
             .collect()
     }
 }
@@ -457,6 +466,211 @@ fn symmetric_cases(name: &'static str, seed: u64, xor: u64) -> Tally {
         tally.record(case, &args, ours, info, &calls, (info != 0).then_some((name, info)));
     }
     tally
+}
+
+/// A Level-3 BLAS routine besides GEMM of another precision than double,
+/// as our exports and the bundled reference declare it: `P` the array
+/// element (f32, or `c_void` for a COMPLEX), `Al` and `Be` the types of
+/// ALPHA and BETA (`P`, or the real type: ?HERK's ALPHA and BETA, ?HER2K's
+/// BETA).
+enum Blas3Fn<Al, Be, P> {
+    /// ?SYMM, ?HEMM.
+    Symm(
+        unsafe extern "C" fn(
+            *const c_char, *const c_char, *const c_int, *const c_int, *const Al, *const P, *const c_int, *const P,
+            *const c_int, *const Be, *mut P, *const c_int, usize, usize,
+        ),
+    ),
+    /// ?SYRK, ?HERK.
+    Syrk(
+        unsafe extern "C" fn(
+            *const c_char, *const c_char, *const c_int, *const c_int, *const Al, *const P, *const c_int, *const Be,
+            *mut P, *const c_int, usize, usize,
+        ),
+    ),
+    /// ?SYR2K, ?HER2K.
+    Syr2k(
+        unsafe extern "C" fn(
+            *const c_char, *const c_char, *const c_int, *const c_int, *const Al, *const P, *const c_int, *const P,
+            *const c_int, *const Be, *mut P, *const c_int, usize, usize,
+        ),
+    ),
+    /// ?TRMM, ?TRSM.
+    Tr(
+        unsafe extern "C" fn(
+            *const c_char, *const c_char, *const c_char, *const c_char, *const c_int, *const c_int, *const Al,
+            *const P, *const c_int, *mut P, *const c_int, usize, usize, usize, usize,
+        ),
+    ),
+}
+
+/// One argument list of a [`Blas3Fn`]: the letters (SIDE, UPLO; UPLO,
+/// TRANS; SIDE, UPLO, TRANSA, DIAG), the two dimensions, the leading
+/// dimensions (?TRMM, ?TRSM: LDA, LDB) and the arrays (?TRMM, ?TRSM: B is
+/// `c`), of elements `T`.
+struct Blas3Call<'a, T> {
+    letters: [c_char; 4],
+    d1: c_int,
+    d2: c_int,
+    alpha: &'a T,
+    a: &'a [T],
+    lda: c_int,
+    b: &'a [T],
+    ldb: c_int,
+    beta: &'a T,
+    ldc: c_int,
+}
+
+impl<T> Blas3Call<'_, T> {
+    /// Calls `f` with these arguments and `c` (hidden lengths 1).
+    ///
+    /// # Safety
+    /// `f`'s element types are `T`'s (ALPHA and BETA may be read as their
+    /// real parts: a COMPLEX stores its real part first), and the arrays
+    /// hold what the routine reads and writes with legal arguments (with
+    /// illegal ones it returns first).
+    unsafe fn call<Al, Be, P>(&self, f: &Blas3Fn<Al, Be, P>, c: &mut [T]) {
+        let [l0, l1, l2, l3] = &self.letters;
+        let (al, be) = (self.alpha as *const T as *const Al, self.beta as *const T as *const Be);
+        let (a, b, c) = (self.a.as_ptr().cast::<P>(), self.b.as_ptr().cast::<P>(), c.as_mut_ptr().cast::<P>());
+        let (d1, d2, lda, ldb, ldc) = (&self.d1, &self.d2, &self.lda, &self.ldb, &self.ldc);
+        // SAFETY: the caller's guarantee.
+        unsafe {
+            match f {
+                Blas3Fn::Symm(f) => f(l0, l1, d1, d2, al, a, lda, b, ldb, be, c, ldc, 1, 1),
+                Blas3Fn::Syrk(f) => f(l0, l1, d1, d2, al, a, lda, be, c, ldc, 1, 1),
+                Blas3Fn::Syr2k(f) => f(l0, l1, d1, d2, al, a, lda, b, ldb, be, c, ldc, 1, 1),
+                Blas3Fn::Tr(f) => f(l0, l1, l2, l3, d1, d2, al, a, lda, c, ldc, 1, 1, 1, 1),
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
+struct OtherBlas3Args {
+    args: Blas3Args,
+    /// What our routine passed to XERBLA.
+    ours_reported: Vec<(String, i32)>,
+}
+
+/// The single, complex and double complex ?SYMM, ?HEMM, ?SYRK, ?HERK,
+/// ?SYR2K, ?HER2K, ?TRMM, ?TRSM (`name`, as reference spells it in
+/// XERBLA): the double-precision routines' argument lists (TRANS any of
+/// 'N', 'T', 'C', either case, or an illegal letter, so that the complex
+/// rank-k updates' narrower TRANS is exercised: 'C' is illegal for CSYRK
+/// and CSYR2K, 'T' for CHERK and CHER2K), through our exported routine
+/// (`ours_fn`: what it reports through the process's XERBLA, whose SRNAME
+/// must be `name` padded to 6 characters, as reference passes it) and the
+/// bundled reference (`reference`), on elements of type `T` made by `make`
+/// from a real and an imaginary part.
+fn other_blas3_cases<T: Copy, Al, Be, P>(
+    name: &'static str, seed: u64, xor: u64, make: fn(f64, f64) -> T, ours_fn: Blas3Fn<Al, Be, P>,
+    reference: Blas3Fn<Al, Be, P>,
+) -> Tally {
+    let mut rng = Rng::new(seed ^ xor);
+    let mut tally = Tally::new(name, seed);
+    let srname = format!("{name:<6}");
+    // The TRANS that the real routines accept and this one refuses.
+    let refused = match name.get(1..) {
+        Some("SYRK" | "SYR2K") if !name.starts_with('S') => Some(b'C'),
+        Some("HERK" | "HER2K") => Some(b'T'),
+        _ => None,
+    };
+    let mut refused_seen = 0;
+    for case in 0..CASES {
+        let (d1, d2) = (rng.dim(), rng.dim());
+        let element = |rng: &mut Rng| make(rng.value(), rng.value());
+        let (alpha, beta) = (element(&mut rng), element(&mut rng));
+        let triangular = matches!(ours_fn, Blas3Fn::Tr(_));
+        let letters = match ours_fn {
+            Blas3Fn::Symm(_) => [rng.letter(b"LR"), rng.letter(b"UL"), b' ', b' '],
+            Blas3Fn::Tr(_) => [rng.letter(b"LR"), rng.letter(b"UL"), rng.letter(b"NTC"), rng.letter(b"UN")],
+            _ => [rng.letter(b"UL"), rng.letter(b"NTC"), b' ', b' '],
+        };
+        // Leading dimensions around the minimum each letter may make it.
+        let (lda, ldb, ldc) = match ours_fn {
+            Blas3Fn::Symm(_) => (rng.lead(&[d1, d2]), rng.lead(&[d1]), rng.lead(&[d1])),
+            Blas3Fn::Tr(_) => (rng.lead(&[d1, d2]), 0, rng.lead(&[d1])),
+            _ => (rng.lead(&[d1, d2]), rng.lead(&[d1, d2]), rng.lead(&[d1])),
+        };
+        let cols = d1.max(d2);
+        let elements = |rng: &mut Rng, ld: c_int| -> Vec<T> { (0..size(ld, cols)).map(|_| element(rng)).collect() };
+        let a: Vec<T> = if triangular {
+            // A's diagonal away from zero: ?TRSM divides by it.
+            (0..size(lda, cols))
+                .map(|_| {
+                    let x = rng.value();
+                    make(x + 4.0f64.copysign(x), rng.value())
+                })
+                .collect()
+        } else {
+            elements(&mut rng, lda)
+        };
+        let b = elements(&mut rng, ldb);
+        let c = elements(&mut rng, ldc);
+        let call = Blas3Call {
+            letters: letters.map(|x| x as c_char),
+            d1,
+            d2,
+            alpha: &alpha,
+            a: &a,
+            lda,
+            b: &b,
+            ldb,
+            beta: &beta,
+            ldc,
+        };
+        let (mut c_ours, mut c_reference) = (c.clone(), c);
+        take_our_xerbla();
+        // SAFETY: live locals; A, B and C hold max(LD,1) * max(D1,D2,1)
+        // elements of the routine's type (T), more than it touches with
+        // legal arguments; with illegal ones it returns first. Our routine
+        // computes on the CPU (LAPACK_AI_MODE=cpu).
+        unsafe { call.call(&ours_fn, &mut c_ours) };
+        let ours_reported = take_our_xerbla();
+        take_xerbla();
+        // SAFETY: as above.
+        unsafe { call.call(&reference, &mut c_reference) };
+        let calls = take_xerbla();
+        let info = position(&calls);
+        // Ours: the position it reported, if it reported one call under
+        // the right name (else a position no check gives).
+        let ours = match ours_reported.as_slice() {
+            [] => 0,
+            [(s, pos)] if *s == srname => *pos,
+            _ => -1000,
+        };
+        if refused.is_some_and(|t| letters[1].eq_ignore_ascii_case(&t)) && info == 2 {
+            refused_seen += 1;
+        }
+        let shown = if triangular { 4 } else { 2 };
+        let args = OtherBlas3Args {
+            args: Blas3Args {
+                letters: letters[..shown].iter().map(|&x| x as char).collect(),
+                dims: (d1, d2),
+                leads: (lda, ldb, ldc),
+            },
+            ours_reported,
+        };
+        tally.record(case, &args, ours, info, &calls, (info != 0).then_some((name, info)));
+    }
+    if refused.is_some() && refused_seen == 0 {
+        tally.gaps.push(format!("{name}: reference never refused the TRANS it alone refuses (seed {seed})"));
+    }
+    tally
+}
+
+fn real_make(re: f64, _im: f64) -> f32 {
+    re as f32
+}
+
+fn complex_make(re: f64, im: f64) -> [f32; 2] {
+    [re as f32, im as f32]
+}
+
+fn double_complex_make(re: f64, im: f64) -> [f64; 2] {
+    [re, im]
 }
 
 /// DTRMM and DTRSM (the same arguments and checks).
@@ -741,14 +955,24 @@ fn seed() -> u64 {
 fn checks_report_exactly_what_reference_lapack_reports() {
     let seed = seed();
     println!("reference_checks: seed {seed} (rerun with LAPACK_AI_TEST_SEED={seed})");
-    // Our SGEMM, CGEMM, ZGEMM compute legal calls on the CPU, without
-    // looking for a device. Their CPU LAPACK, resolved at first use,
-    // routes the bundled copy's XERBLA to the process's: resolved now, so
-    // that the capturing hook set next stays.
+    // Our SGEMM, CGEMM, ZGEMM and the other precisions' Level-3 routines
+    // compute legal calls on the CPU, without looking for a device. Their
+    // CPU LAPACK, resolved at first use, routes the bundled copy's XERBLA
+    // to the process's: resolved now, so that the capturing hook set next
+    // stays.
     std::env::set_var("LAPACK_AI_MODE", "cpu");
     let _ = &*lapack_ai::engine::cpu::CPU;
     bundled::set_xerbla_hook(capture_xerbla);
 
+    use Blas3Fn::{Symm, Syr2k, Syrk, Tr};
+    type C = [f32; 2];
+    type Z = [f64; 2];
+    type V = c_void;
+    // The XERBLA positions every routine of a kind must come up with.
+    const SYMM: &[i32] = &[0, 1, 2, 3, 4, 7, 9, 12];
+    const SYRK: &[i32] = &[0, 1, 2, 3, 4, 7, 10];
+    const SYR2K: &[i32] = &[0, 1, 2, 3, 4, 7, 9, 12];
+    const TR: &[i32] = &[0, 1, 2, 3, 4, 5, 6, 9, 11];
     let tallies = [
         (dgemm_cases(seed), &[0, 1, 2, 3, 4, 5, 8, 10, 13][..]),
         (
@@ -773,6 +997,40 @@ fn checks_report_exactly_what_reference_lapack_reports() {
         (symmetric_cases("DSYR2K", seed, 13), &[0, 1, 2, 3, 4, 7, 9, 12][..]),
         (triangular_cases("DTRMM", seed, 14), &[0, 1, 2, 3, 4, 5, 6, 9, 11][..]),
         (triangular_cases("DTRSM", seed, 15), &[0, 1, 2, 3, 4, 5, 6, 9, 11][..]),
+        // The single, complex and double complex routines, through ours.
+        (other_blas3_cases::<f32, f32, f32, f32>("SSYMM", seed, 19, real_make, Symm(ssymm_), Symm(bundled::ssymm)), SYMM),
+        (other_blas3_cases::<f32, f32, f32, f32>("SSYRK", seed, 20, real_make, Syrk(ssyrk_), Syrk(bundled::ssyrk)), SYRK),
+        (
+            other_blas3_cases::<f32, f32, f32, f32>("SSYR2K", seed, 21, real_make, Syr2k(ssyr2k_), Syr2k(bundled::ssyr2k)),
+            SYR2K,
+        ),
+        (other_blas3_cases::<f32, f32, f32, f32>("STRMM", seed, 22, real_make, Tr(strmm_), Tr(bundled::strmm)), TR),
+        (other_blas3_cases::<f32, f32, f32, f32>("STRSM", seed, 23, real_make, Tr(strsm_), Tr(bundled::strsm)), TR),
+        (other_blas3_cases::<C, V, V, V>("CSYMM", seed, 24, complex_make, Symm(csymm_), Symm(bundled::csymm)), SYMM),
+        (other_blas3_cases::<C, V, V, V>("CHEMM", seed, 25, complex_make, Symm(chemm_), Symm(bundled::chemm)), SYMM),
+        (other_blas3_cases::<C, V, V, V>("CSYRK", seed, 26, complex_make, Syrk(csyrk_), Syrk(bundled::csyrk)), SYRK),
+        (other_blas3_cases::<C, f32, f32, V>("CHERK", seed, 27, complex_make, Syrk(cherk_), Syrk(bundled::cherk)), SYRK),
+        (other_blas3_cases::<C, V, V, V>("CSYR2K", seed, 28, complex_make, Syr2k(csyr2k_), Syr2k(bundled::csyr2k)), SYR2K),
+        (
+            other_blas3_cases::<C, V, f32, V>("CHER2K", seed, 29, complex_make, Syr2k(cher2k_), Syr2k(bundled::cher2k)),
+            SYR2K,
+        ),
+        (other_blas3_cases::<C, V, V, V>("CTRMM", seed, 30, complex_make, Tr(ctrmm_), Tr(bundled::ctrmm)), TR),
+        (other_blas3_cases::<C, V, V, V>("CTRSM", seed, 31, complex_make, Tr(ctrsm_), Tr(bundled::ctrsm)), TR),
+        (other_blas3_cases::<Z, V, V, V>("ZSYMM", seed, 32, double_complex_make, Symm(zsymm_), Symm(bundled::zsymm)), SYMM),
+        (other_blas3_cases::<Z, V, V, V>("ZHEMM", seed, 33, double_complex_make, Symm(zhemm_), Symm(bundled::zhemm)), SYMM),
+        (other_blas3_cases::<Z, V, V, V>("ZSYRK", seed, 34, double_complex_make, Syrk(zsyrk_), Syrk(bundled::zsyrk)), SYRK),
+        (other_blas3_cases::<Z, f64, f64, V>("ZHERK", seed, 35, double_complex_make, Syrk(zherk_), Syrk(bundled::zherk)), SYRK),
+        (
+            other_blas3_cases::<Z, V, V, V>("ZSYR2K", seed, 36, double_complex_make, Syr2k(zsyr2k_), Syr2k(bundled::zsyr2k)),
+            SYR2K,
+        ),
+        (
+            other_blas3_cases::<Z, V, f64, V>("ZHER2K", seed, 37, double_complex_make, Syr2k(zher2k_), Syr2k(bundled::zher2k)),
+            SYR2K,
+        ),
+        (other_blas3_cases::<Z, V, V, V>("ZTRMM", seed, 38, double_complex_make, Tr(ztrmm_), Tr(bundled::ztrmm)), TR),
+        (other_blas3_cases::<Z, V, V, V>("ZTRSM", seed, 39, double_complex_make, Tr(ztrsm_), Tr(bundled::ztrsm)), TR),
     ];
 
     let mut failures = Vec::new();
