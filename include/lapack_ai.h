@@ -169,6 +169,536 @@ int lapack_ai_dgemm_alpha(int layout,
                           int ldc);
 
 /*
+ CBLAS SSYMM: C := alpha A B + beta C (Side = CblasLeft) or alpha B A
+ + beta C, A symmetric (single precision), row- or column-major.
+
+ # Safety
+ As for reference `cblas_ssymm`.
+ */
+void cblas_ssymm(int layout,
+                 int side,
+                 int uplo,
+                 int m,
+                 int n,
+                 float alpha,
+                 const float *a,
+                 int lda,
+                 const float *b,
+                 int ldb,
+                 float beta,
+                 float *c,
+                 int ldc);
+
+/*
+ CBLAS SSYRK: C := alpha A Aᵀ + beta C (Trans = CblasNoTrans) or alpha Aᵀ A + beta C, one triangle of C (single precision), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_ssyrk`.
+ */
+void cblas_ssyrk(int layout,
+                 int uplo,
+                 int trans,
+                 int n,
+                 int k,
+                 float alpha,
+                 const float *a,
+                 int lda,
+                 float beta,
+                 float *c,
+                 int ldc);
+
+/*
+ CBLAS SSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (Trans = CblasNoTrans) or the same
+ with the transposes first, one triangle of C (single precision), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_ssyr2k`.
+ */
+void cblas_ssyr2k(int layout,
+                  int uplo,
+                  int trans,
+                  int n,
+                  int k,
+                  float alpha,
+                  const float *a,
+                  int lda,
+                  const float *b,
+                  int ldb,
+                  float beta,
+                  float *c,
+                  int ldc);
+
+/*
+ CBLAS STRMM: B := alpha op(A) B (Side = CblasLeft) or alpha B op(A), A triangular (single precision), row- or column-major.
+
+ # Safety
+ As for reference `cblas_strmm`.
+ */
+void cblas_strmm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 float alpha,
+                 const float *a,
+                 int lda,
+                 float *b,
+                 int ldb);
+
+/*
+ CBLAS STRSM: B := alpha op(A)⁻¹ B (Side = CblasLeft) or alpha B op(A)⁻¹, over B,
+ A triangular (single precision), row- or column-major.
+
+ # Safety
+ As for reference `cblas_strsm`.
+ */
+void cblas_strsm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 float alpha,
+                 const float *a,
+                 int lda,
+                 float *b,
+                 int ldb);
+
+/*
+ CBLAS DSYMM: C := alpha A B + beta C (Side = CblasLeft) or alpha B A
+ + beta C, A symmetric (double precision), row- or column-major.
+
+ # Safety
+ As for reference `cblas_dsymm`.
+ */
+void cblas_dsymm(int layout,
+                 int side,
+                 int uplo,
+                 int m,
+                 int n,
+                 double alpha,
+                 const double *a,
+                 int lda,
+                 const double *b,
+                 int ldb,
+                 double beta,
+                 double *c,
+                 int ldc);
+
+/*
+ CBLAS DSYRK: C := alpha A Aᵀ + beta C (Trans = CblasNoTrans) or alpha Aᵀ A + beta C, one triangle of C (double precision), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_dsyrk`.
+ */
+void cblas_dsyrk(int layout,
+                 int uplo,
+                 int trans,
+                 int n,
+                 int k,
+                 double alpha,
+                 const double *a,
+                 int lda,
+                 double beta,
+                 double *c,
+                 int ldc);
+
+/*
+ CBLAS DSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (Trans = CblasNoTrans) or the same
+ with the transposes first, one triangle of C (double precision), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_dsyr2k`.
+ */
+void cblas_dsyr2k(int layout,
+                  int uplo,
+                  int trans,
+                  int n,
+                  int k,
+                  double alpha,
+                  const double *a,
+                  int lda,
+                  const double *b,
+                  int ldb,
+                  double beta,
+                  double *c,
+                  int ldc);
+
+/*
+ CBLAS DTRMM: B := alpha op(A) B (Side = CblasLeft) or alpha B op(A), A triangular (double precision), row- or column-major.
+
+ # Safety
+ As for reference `cblas_dtrmm`.
+ */
+void cblas_dtrmm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 double alpha,
+                 const double *a,
+                 int lda,
+                 double *b,
+                 int ldb);
+
+/*
+ CBLAS DTRSM: B := alpha op(A)⁻¹ B (Side = CblasLeft) or alpha B op(A)⁻¹, over B,
+ A triangular (double precision), row- or column-major.
+
+ # Safety
+ As for reference `cblas_dtrsm`.
+ */
+void cblas_dtrsm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 double alpha,
+                 const double *a,
+                 int lda,
+                 double *b,
+                 int ldb);
+
+/*
+ CBLAS CSYMM: C := alpha A B + beta C (Side = CblasLeft) or alpha B A
+ + beta C, A symmetric (single complex; ALPHA and BETA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_csymm`.
+ */
+void cblas_csymm(int layout,
+                 int side,
+                 int uplo,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *b,
+                 int ldb,
+                 const void *beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS CHEMM: C := alpha A B + beta C (Side = CblasLeft) or alpha B A
+ + beta C, A Hermitian (single complex; ALPHA and BETA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_chemm`.
+ */
+void cblas_chemm(int layout,
+                 int side,
+                 int uplo,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *b,
+                 int ldb,
+                 const void *beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS CSYRK: C := alpha A Aᵀ + beta C (Trans = CblasNoTrans) or alpha Aᵀ A + beta C, one triangle of C (single complex; ALPHA and BETA by address), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_csyrk`.
+ */
+void cblas_csyrk(int layout,
+                 int uplo,
+                 int trans,
+                 int n,
+                 int k,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS CSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (Trans = CblasNoTrans) or the same
+ with the transposes first, one triangle of C (single complex; ALPHA and BETA by address), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_csyr2k`.
+ */
+void cblas_csyr2k(int layout,
+                  int uplo,
+                  int trans,
+                  int n,
+                  int k,
+                  const void *alpha,
+                  const void *a,
+                  int lda,
+                  const void *b,
+                  int ldb,
+                  const void *beta,
+                  void *c,
+                  int ldc);
+
+/*
+ CBLAS CHERK: C := alpha A Aᴴ + beta C (Trans = CblasNoTrans) or alpha Aᴴ A + beta C, one triangle of C (single complex; ALPHA and BETA real), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_cherk`.
+ */
+void cblas_cherk(int layout,
+                 int uplo,
+                 int trans,
+                 int n,
+                 int k,
+                 float alpha,
+                 const void *a,
+                 int lda,
+                 float beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS CHER2K: C := alpha A Bᴴ + conj(alpha) B Aᴴ + beta C (Trans = CblasNoTrans) or
+ the same with the conjugate transposes first, one triangle of C (single complex; ALPHA by address, BETA real; row major
+ passes conj(ALPHA) to the Fortran routine, as reference does), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_cher2k`.
+ */
+void cblas_cher2k(int layout,
+                  int uplo,
+                  int trans,
+                  int n,
+                  int k,
+                  const void *alpha,
+                  const void *a,
+                  int lda,
+                  const void *b,
+                  int ldb,
+                  float beta,
+                  void *c,
+                  int ldc);
+
+/*
+ CBLAS CTRMM: B := alpha op(A) B (Side = CblasLeft) or alpha B op(A), A triangular (single complex; ALPHA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_ctrmm`.
+ */
+void cblas_ctrmm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 void *b,
+                 int ldb);
+
+/*
+ CBLAS CTRSM: B := alpha op(A)⁻¹ B (Side = CblasLeft) or alpha B op(A)⁻¹, over B,
+ A triangular (single complex; ALPHA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_ctrsm`.
+ */
+void cblas_ctrsm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 void *b,
+                 int ldb);
+
+/*
+ CBLAS ZSYMM: C := alpha A B + beta C (Side = CblasLeft) or alpha B A
+ + beta C, A symmetric (double complex; ALPHA and BETA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_zsymm`.
+ */
+void cblas_zsymm(int layout,
+                 int side,
+                 int uplo,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *b,
+                 int ldb,
+                 const void *beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS ZHEMM: C := alpha A B + beta C (Side = CblasLeft) or alpha B A
+ + beta C, A Hermitian (double complex; ALPHA and BETA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_zhemm`.
+ */
+void cblas_zhemm(int layout,
+                 int side,
+                 int uplo,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *b,
+                 int ldb,
+                 const void *beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS ZSYRK: C := alpha A Aᵀ + beta C (Trans = CblasNoTrans) or alpha Aᵀ A + beta C, one triangle of C (double complex; ALPHA and BETA by address), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_zsyrk`.
+ */
+void cblas_zsyrk(int layout,
+                 int uplo,
+                 int trans,
+                 int n,
+                 int k,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 const void *beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS ZSYR2K: C := alpha (A Bᵀ + B Aᵀ) + beta C (Trans = CblasNoTrans) or the same
+ with the transposes first, one triangle of C (double complex; ALPHA and BETA by address), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_zsyr2k`.
+ */
+void cblas_zsyr2k(int layout,
+                  int uplo,
+                  int trans,
+                  int n,
+                  int k,
+                  const void *alpha,
+                  const void *a,
+                  int lda,
+                  const void *b,
+                  int ldb,
+                  const void *beta,
+                  void *c,
+                  int ldc);
+
+/*
+ CBLAS ZHERK: C := alpha A Aᴴ + beta C (Trans = CblasNoTrans) or alpha Aᴴ A + beta C, one triangle of C (double complex; ALPHA and BETA real), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_zherk`.
+ */
+void cblas_zherk(int layout,
+                 int uplo,
+                 int trans,
+                 int n,
+                 int k,
+                 double alpha,
+                 const void *a,
+                 int lda,
+                 double beta,
+                 void *c,
+                 int ldc);
+
+/*
+ CBLAS ZHER2K: C := alpha A Bᴴ + conj(alpha) B Aᴴ + beta C (Trans = CblasNoTrans) or
+ the same with the conjugate transposes first, one triangle of C (double complex; ALPHA by address, BETA real; row major
+ passes conj(ALPHA) to the Fortran routine, as reference does), row- or
+ column-major.
+
+ # Safety
+ As for reference `cblas_zher2k`.
+ */
+void cblas_zher2k(int layout,
+                  int uplo,
+                  int trans,
+                  int n,
+                  int k,
+                  const void *alpha,
+                  const void *a,
+                  int lda,
+                  const void *b,
+                  int ldb,
+                  double beta,
+                  void *c,
+                  int ldc);
+
+/*
+ CBLAS ZTRMM: B := alpha op(A) B (Side = CblasLeft) or alpha B op(A), A triangular (double complex; ALPHA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_ztrmm`.
+ */
+void cblas_ztrmm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 void *b,
+                 int ldb);
+
+/*
+ CBLAS ZTRSM: B := alpha op(A)⁻¹ B (Side = CblasLeft) or alpha B op(A)⁻¹, over B,
+ A triangular (double complex; ALPHA by address), row- or column-major.
+
+ # Safety
+ As for reference `cblas_ztrsm`.
+ */
+void cblas_ztrsm(int layout,
+                 int side,
+                 int uplo,
+                 int transa,
+                 int diag,
+                 int m,
+                 int n,
+                 const void *alpha,
+                 const void *a,
+                 int lda,
+                 void *b,
+                 int ldb);
+
+/*
  SSYMM: C := alpha A B + beta C (SIDE = 'L') or alpha B A + beta C, A
  symmetric (single precision), only its UPLO triangle read.
 

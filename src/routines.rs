@@ -256,6 +256,58 @@ macro_rules! for_each_routine {
                 CblasCgemm "cblas_cgemm" C Gemm cgemm;
                 /// CBLAS's ZGEMM.
                 CblasZgemm "cblas_zgemm" Z Gemm zgemm;
+                /// CBLAS's SSYMM.
+                CblasSsymm "cblas_ssymm" S Blas3 ssymm;
+                /// CBLAS's SSYRK.
+                CblasSsyrk "cblas_ssyrk" S Blas3 ssyrk;
+                /// CBLAS's SSYR2K.
+                CblasSsyr2k "cblas_ssyr2k" S Blas3 ssyr2k;
+                /// CBLAS's STRMM.
+                CblasStrmm "cblas_strmm" S Blas3 strmm;
+                /// CBLAS's STRSM.
+                CblasStrsm "cblas_strsm" S Blas3 strsm;
+                /// CBLAS's DSYMM.
+                CblasDsymm "cblas_dsymm" D Blas3 dsymm;
+                /// CBLAS's DSYRK.
+                CblasDsyrk "cblas_dsyrk" D Blas3 dsyrk;
+                /// CBLAS's DSYR2K.
+                CblasDsyr2k "cblas_dsyr2k" D Blas3 dsyr2k;
+                /// CBLAS's DTRMM.
+                CblasDtrmm "cblas_dtrmm" D Blas3 dtrmm;
+                /// CBLAS's DTRSM.
+                CblasDtrsm "cblas_dtrsm" D Blas3 dtrsm;
+                /// CBLAS's CSYMM.
+                CblasCsymm "cblas_csymm" C Blas3 csymm;
+                /// CBLAS's CHEMM.
+                CblasChemm "cblas_chemm" C Blas3 chemm;
+                /// CBLAS's CSYRK.
+                CblasCsyrk "cblas_csyrk" C Blas3 csyrk;
+                /// CBLAS's CHERK.
+                CblasCherk "cblas_cherk" C Blas3 cherk;
+                /// CBLAS's CSYR2K.
+                CblasCsyr2k "cblas_csyr2k" C Blas3 csyr2k;
+                /// CBLAS's CHER2K.
+                CblasCher2k "cblas_cher2k" C Blas3 cher2k;
+                /// CBLAS's CTRMM.
+                CblasCtrmm "cblas_ctrmm" C Blas3 ctrmm;
+                /// CBLAS's CTRSM.
+                CblasCtrsm "cblas_ctrsm" C Blas3 ctrsm;
+                /// CBLAS's ZSYMM.
+                CblasZsymm "cblas_zsymm" Z Blas3 zsymm;
+                /// CBLAS's ZHEMM.
+                CblasZhemm "cblas_zhemm" Z Blas3 zhemm;
+                /// CBLAS's ZSYRK.
+                CblasZsyrk "cblas_zsyrk" Z Blas3 zsyrk;
+                /// CBLAS's ZHERK.
+                CblasZherk "cblas_zherk" Z Blas3 zherk;
+                /// CBLAS's ZSYR2K.
+                CblasZsyr2k "cblas_zsyr2k" Z Blas3 zsyr2k;
+                /// CBLAS's ZHER2K.
+                CblasZher2k "cblas_zher2k" Z Blas3 zher2k;
+                /// CBLAS's ZTRMM.
+                CblasZtrmm "cblas_ztrmm" Z Blas3 ztrmm;
+                /// CBLAS's ZTRSM.
+                CblasZtrsm "cblas_ztrsm" Z Blas3 ztrsm;
                 /// The GPU SVD with DGESVD's semantics.
                 Dgesvdocl "dgesvdocl_" D Svd dgesvd;
                 /// DGEMM through fast 4x4-block schemes.

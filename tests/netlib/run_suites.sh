@@ -8,8 +8,8 @@
 #   openblas LAPACK_AI_CPU_LIB=<libopenblas.so.0>, opened privately
 #   bundled  LAPACK_AI_CPU_LIB=bundled, the library's own netlib copy
 #   gpu      LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl: every call that has a
-#            GPU path (?gemm_ and cblas_?gemm in the four precisions, the
-#            other double Level-3 BLAS, dgesvd_, dgesdd_, dgesv_, dgetrf_,
+#            GPU path (the Level-3 BLAS and their cblas_ forms in the four
+#            precisions, dgesvd_, dgesdd_, dgesv_, dgetrf_,
 #            dgetrs_) runs the OpenCL kernels on PoCL: the BLAS suites, the
 #            SVD suite (about a minute on 2 cores), and xlintstd on the DGE
 #            path of dtest.in (the LU routines: 13 s there). The whole of
@@ -197,10 +197,10 @@ for p in d s c z; do
     if [ -z "${CONFIGS:-}" ] || [[ " $CONFIGS " == *" gpu "* ]]; then
         faults $p
     fi
-    # CBLAS: its GEMM interposed (its other Level-3 routines reach ours
-    # through the Fortran symbols the program's CBLAS calls).
+    # CBLAS: every Level-3 routine of the precision interposed.
+    # shellcheck disable=SC2046
     suite "next openblas bundled gpu $ILP64" cblas3_$p "$BLASDIR/x${p}cblat3" "$BLASDIR/${p}in3" - \
-        'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' cblas_${p}gemm
+        'PASSED THE' 'FAIL|[*]{5}|WAS CALLED' $(blas3_routines $p | sed -E 's/([a-z0-9]+)_/cblas_\1/g')
 done
 suite "next openblas bundled gpu $ILP64" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
     'passed' 'fail|exceed|illegal' dgesvd_ dgesdd_ dgemm_

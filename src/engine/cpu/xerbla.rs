@@ -50,19 +50,31 @@ pub struct CblasError {
 }
 
 impl CblasError {
-    /// The position in the caller's argument list (what reference
-    /// `cblas_xerbla` prints).
+    /// The position in the caller's argument list of `cblas_dgemm` (what
+    /// reference `cblas_xerbla` prints).
     pub fn user_position(&self) -> i32 {
+        self.user_position_in("cblas_dgemm")
+    }
+
+    /// The position in the caller's argument list of the CBLAS routine
+    /// `rout`: reference `cblas_xerbla`'s row-major mapping for the Level-3
+    /// routines (GEMM: M<->N, LDA<->LDB; SYMM, HEMM: M<->N; TRMM, TRSM:
+    /// M<->N at 6, 7; the rank-k updates keep their positions).
+    pub fn user_position_in(&self, rout: &str) -> i32 {
         if !self.row_major {
             return self.position;
         }
-        match self.position {
-            4 => 5,
-            5 => 4,
-            9 => 11,
-            11 => 9,
-            p => p,
-        }
+        let swaps: &[(i32, i32)] = if rout.contains("gemm") {
+            &[(4, 5), (9, 11)]
+        } else if rout.contains("symm") || rout.contains("hemm") {
+            &[(4, 5)]
+        } else if rout.contains("trmm") || rout.contains("trsm") {
+            &[(6, 7)]
+        } else {
+            &[]
+        };
+        let p = self.position;
+        swaps.iter().find_map(|&(x, y)| if p == x { Some(y) } else if p == y { Some(x) } else { None }).unwrap_or(p)
     }
 }
 
@@ -116,7 +128,7 @@ pub fn report_cblas(e: &CblasError, rout: &str) {
     let Some(f) = *CBLAS_XERBLA else {
         let detail = e.form.replace("%d", &e.value.to_string());
         let _ = std::io::stderr().write_all(
-            format!("Parameter {} to routine {rout} was incorrect\n{detail}", e.user_position()).as_bytes(),
+            format!("Parameter {} to routine {rout} was incorrect\n{detail}", e.user_position_in(rout)).as_bytes(),
         );
         return;
     };
@@ -128,7 +140,7 @@ pub fn report_cblas(e: &CblasError, rout: &str) {
     }
     // Without RowMajorStrg, cblas_xerbla cannot map a row-major position
     // back: give it the caller's own.
-    let position = if strg.is_some() { e.position } else { e.user_position() };
+    let position = if strg.is_some() { e.position } else { e.user_position_in(rout) };
     // SAFETY: both strings are NUL-terminated and outlive the call; the
     // format consumes at most the one int passed.
     unsafe { f(position, rout_c.as_ptr(), form_c.as_ptr(), e.value as c_int) };

@@ -13,6 +13,11 @@
 //! the rest to one generic function per kind ([`symm`], [`rank_k`],
 //! [`triangular`]): cbindgen, which writes include/lapack_ai.h, reads no
 //! macro expansions, so the exported functions are written out.
+//!
+//! Each of those reads and checks the arguments, then hands the values to
+//! its second half ([`symm_checked`], [`rank_k_checked`],
+//! [`triangular_checked`]: the quick return and the routing), which the
+//! CBLAS forms call too, under their own names ([`super::cblas`]).
 
 use super::check::{self, Transposes};
 use super::gpu::{self, Scalar};
@@ -140,35 +145,52 @@ unsafe fn symm<T: Scalar>(
         }
         let Some(al) = (unsafe { scalar(srname, alpha, 5) }) else { return };
         let Some(be) = (unsafe { scalar(srname, beta, 10) }) else { return };
-        if check::dsymm_quick_return(m, n, al, be) {
-            return;
-        }
-        let (mu, nu) = (m as usize, n as usize);
-        let left = lsame(sd, b'L');
-        let ka = if left { mu } else { nu };
-        let w = width::<T>();
-        let (flops, bytes) = gemm_terms(w * mu, nu, w * ka, reads_c(be));
-        let call = Call {
-            routine,
-            describe: || format!("side={} uplo={} m={m} n={n} lda={lda} ldb={ldb} ldc={ldc}", sd as char, ul as char),
-            flops,
-            // A mirrored (ka x ka), C copied in and out.
-            bytes: bytes + copies(w * (ka * ka + 2 * mu * nu) + widening::<T>(mu, nu, ka)),
-            launches: 1.0,
-            shape: crate::dispatch::cost::gemm_shape(false, false, mu, nu, ka),
-            shape_name: crate::dispatch::cost::gemm_shape_name,
-            adjust: adjust(routine, false),
-        };
-        let cpu = |_: &mut ()| cpu();
-        let gpu_path = (!is_zero(al)).then_some(|_: &mut ()| {
-            // SAFETY: the views of the caller's arrays, whose arguments
-            // passed the checks (A ka x ka, B and C m x n, each with its
-            // leading dimension), C overlapping neither A nor B.
-            unsafe { gpu::symm(left, lsame(ul, b'U'), herm, mu, nu, al, a, lda, b, ldb, be, c, ldc) }
-                .map_err(|e| dispatch::failure(e, cpu))
-        });
-        dispatch::run(call, &mut (), cpu, gpu_path);
+        // SAFETY: arguments checked as reference checks them; the caller's
+        // arrays, valid for them.
+        unsafe { symm_checked(routine, herm, sd, ul, m, n, al, a, lda, b, ldb, be, c, ldc, cpu) }
     });
+}
+
+/// ?SYMM or ?HEMM (`herm`) whose arguments passed the checks, read: the
+/// quick return, then the call routed as `routine` (a Fortran routine or
+/// its CBLAS form); `cpu` runs the call on the CPU BLAS.
+///
+/// # Safety
+/// Arguments legal for the routine; arrays valid for them, C overlapping
+/// neither A nor B.
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn symm_checked<T: Scalar>(
+    routine: Routine, herm: bool, sd: u8, ul: u8, m: c_int, n: c_int, al: T, a: *const T, lda: c_int, b: *const T,
+    ldb: c_int, be: T, c: *mut T, ldc: c_int, cpu: impl Fn() + Copy,
+) {
+    if check::dsymm_quick_return(m, n, al, be) {
+        return;
+    }
+    let (mu, nu) = (m as usize, n as usize);
+    let left = lsame(sd, b'L');
+    let ka = if left { mu } else { nu };
+    let w = width::<T>();
+    let (flops, bytes) = gemm_terms(w * mu, nu, w * ka, reads_c(be));
+    let call = Call {
+        routine,
+        describe: || format!("side={} uplo={} m={m} n={n} lda={lda} ldb={ldb} ldc={ldc}", sd as char, ul as char),
+        flops,
+        // A mirrored (ka x ka), C copied in and out.
+        bytes: bytes + copies(w * (ka * ka + 2 * mu * nu) + widening::<T>(mu, nu, ka)),
+        launches: 1.0,
+        shape: crate::dispatch::cost::gemm_shape(false, false, mu, nu, ka),
+        shape_name: crate::dispatch::cost::gemm_shape_name,
+        adjust: adjust(routine, false),
+    };
+    let cpu = |_: &mut ()| cpu();
+    let gpu_path = (!is_zero(al)).then_some(|_: &mut ()| {
+        // SAFETY: the views of the caller's arrays, whose arguments
+        // passed the checks (A ka x ka, B and C m x n, each with its
+        // leading dimension), C overlapping neither A nor B.
+        unsafe { gpu::symm(left, lsame(ul, b'U'), herm, mu, nu, al, a, lda, b, ldb, be, c, ldc) }
+            .map_err(|e| dispatch::failure(e, cpu))
+    });
+    dispatch::run(call, &mut (), cpu, gpu_path);
 }
 
 /// ?SYRK, ?HERK (`b` None) and ?SYR2K, ?HER2K: read, checked (TRANS as
@@ -197,45 +219,64 @@ unsafe fn rank_k<T: Scalar, Al: Element, Be: Element>(
         }
         let Some(al) = (unsafe { scalar(srname, alpha, 5) }) else { return };
         let Some(be) = (unsafe { scalar(srname, beta, if b.is_some() { 10 } else { 8 }) }) else { return };
-        if check::dsyrk_quick_return(n, k, al, be) {
-            return;
-        }
-        let (al, be): (T, T) = (T::from_parts(al.parts().0, al.parts().1), T::from_parts(be.parts().0, be.parts().1));
-        let (nu, ku) = (n as usize, k as usize);
-        let notrans = lsame(tr, b'N');
-        let w = width::<T>();
-        let products = if b.is_some() { 2 } else { 1 };
-        let (gemm_flops, bytes) = gemm_terms(w * nu, nu, w * ku, reads_c(be));
-        let call = Call {
-            routine,
-            describe: || match ldb {
-                None => format!("uplo={} trans={} n={n} k={k} lda={lda} ldc={ldc}", ul as char, tr as char),
-                Some(ldb) => {
-                    format!("uplo={} trans={} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ul as char, tr as char)
-                }
-            },
-            // The routine's flops: half of each product's.
-            flops: gemm_flops / 2.0 * products as f64,
-            // B uploaded too (?SYR2K); C copied in and its triangle out.
-            bytes: bytes
-                + ((products - 1) * w * nu * ku * 8) as f64
-                + copies(2 * w * nu * nu + products * widening::<T>(nu, nu, ku)),
-            launches: products as f64,
-            shape: crate::dispatch::cost::gemm_shape(!notrans, notrans, nu, nu, ku),
-            shape_name: crate::dispatch::cost::gemm_shape_name,
-            adjust: adjust(routine, true),
-        };
-        let cpu = |_: &mut ()| cpu();
-        let gpu_path = (!is_zero(al) && k > 0).then_some(|_: &mut ()| {
-            let r = gpu::Rank { upper: lsame(ul, b'U'), notrans, herm: kind == Transposes::Hermitian };
-            let b = b.zip(ldb).map(|((b, _), ldb)| (b, ldb));
-            // SAFETY: the views of the caller's arrays, whose arguments
-            // passed the checks (A and B n x k, or k x n transposed; C
-            // n x n), C overlapping neither A nor B.
-            unsafe { gpu::syr2k(r, nu, ku, al, a, lda, b, be, c, ldc) }.map_err(|e| dispatch::failure(e, cpu))
-        });
-        dispatch::run(call, &mut (), cpu, gpu_path);
+        let b = b.zip(ldb).map(|((b, _), ldb)| (b, ldb));
+        // SAFETY: arguments checked as reference checks them; the caller's
+        // arrays, valid for them.
+        unsafe { rank_k_checked(routine, kind, ul, tr, n, k, al, a, lda, b, be, c, ldc, cpu) }
     });
+}
+
+/// A rank-k update (`kind`; ?SYR2K, ?HER2K with `b`: B and LDB) whose
+/// arguments passed the checks, read: the quick return, then the call
+/// routed as `routine` (a Fortran routine or its CBLAS form); `cpu` runs
+/// the call on the CPU BLAS.
+///
+/// # Safety
+/// Arguments legal for the routine; arrays valid for them, C overlapping
+/// neither A nor B.
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn rank_k_checked<T: Scalar, Al: Element, Be: Element>(
+    routine: Routine, kind: Transposes, ul: u8, tr: u8, n: c_int, k: c_int, al: Al, a: *const T, lda: c_int,
+    b: Option<(*const T, c_int)>, be: Be, c: *mut T, ldc: c_int, cpu: impl Fn() + Copy,
+) {
+    let ldb = b.map(|(_, ldb)| ldb);
+    if check::dsyrk_quick_return(n, k, al, be) {
+        return;
+    }
+    let (al, be): (T, T) = (T::from_parts(al.parts().0, al.parts().1), T::from_parts(be.parts().0, be.parts().1));
+    let (nu, ku) = (n as usize, k as usize);
+    let notrans = lsame(tr, b'N');
+    let w = width::<T>();
+    let products = if b.is_some() { 2 } else { 1 };
+    let (gemm_flops, bytes) = gemm_terms(w * nu, nu, w * ku, reads_c(be));
+    let call = Call {
+        routine,
+        describe: || match ldb {
+            None => format!("uplo={} trans={} n={n} k={k} lda={lda} ldc={ldc}", ul as char, tr as char),
+            Some(ldb) => {
+                format!("uplo={} trans={} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ul as char, tr as char)
+            }
+        },
+        // The routine's flops: half of each product's.
+        flops: gemm_flops / 2.0 * products as f64,
+        // B uploaded too (?SYR2K); C copied in and its triangle out.
+        bytes: bytes
+            + ((products - 1) * w * nu * ku * 8) as f64
+            + copies(2 * w * nu * nu + products * widening::<T>(nu, nu, ku)),
+        launches: products as f64,
+        shape: crate::dispatch::cost::gemm_shape(!notrans, notrans, nu, nu, ku),
+        shape_name: crate::dispatch::cost::gemm_shape_name,
+        adjust: adjust(routine, true),
+    };
+    let cpu = |_: &mut ()| cpu();
+    let gpu_path = (!is_zero(al) && k > 0).then_some(|_: &mut ()| {
+        let r = gpu::Rank { upper: lsame(ul, b'U'), notrans, herm: kind == Transposes::Hermitian };
+        // SAFETY: the views of the caller's arrays, whose arguments
+        // passed the checks (A and B n x k, or k x n transposed; C
+        // n x n), C overlapping neither A nor B.
+        unsafe { gpu::syr2k(r, nu, ku, al, a, lda, b, be, c, ldc) }.map_err(|e| dispatch::failure(e, cpu))
+    });
+    dispatch::run(call, &mut (), cpu, gpu_path);
 }
 
 /// ?TRMM (`solve` None) and ?TRSM (`solve`: the CPU's ?TRSM, for the
@@ -258,62 +299,80 @@ unsafe fn triangular<T: Scalar>(
             return xerbla::report(srname, info);
         }
         let Some(al) = (unsafe { scalar(srname, alpha, 7) }) else { return };
-        if m == 0 || n == 0 {
-            return;
-        }
-        let (mu, nu) = (m as usize, n as usize);
-        let left = lsame(sd, b'L');
-        let ka = if left { mu } else { nu };
-        let w = width::<T>();
-        let (gemm_flops, gemm_bytes) = gemm_terms(w * mu, nu, w * ka, 0.0);
-        let (flops, bytes, launches) = match solve {
-            None => {
-                // A expanded (ka x ka); B copied in, the result out.
-                (gemm_flops / 2.0, gemm_bytes + copies(w * (ka * ka + 2 * mu * nu) + widening::<T>(mu, nu, ka)), 1.0)
-            }
-            Some(_) => {
-                // At each level of the recursion, A's off-diagonal blocks
-                // (half of A) up and B's rows (or columns) up and down; and
-                // B copied in and out on the host.
-                let levels = (ka as f64 / 256.0).log2().ceil().max(1.0);
-                let per_level = 8.0 * (w * w * ka * ka / 2 + 3 * w * mu * nu) as f64 + copies(widening::<T>(mu / 2, nu, ka / 2));
-                (gemm_flops / 2.0, per_level * levels + copies(w * mu * nu), levels)
-            }
-        };
-        let call = Call {
-            routine,
-            describe: || {
-                format!(
-                    "side={} uplo={} transa={} diag={} m={m} n={n} lda={lda} ldb={ldb}",
-                    sd as char, ul as char, ta as char, dg as char
-                )
-            },
-            flops,
-            bytes,
-            launches,
-            shape: if solve.is_some() { 0 } else { crate::dispatch::cost::gemm_shape(!lsame(ta, b'N'), false, mu, nu, ka) },
-            shape_name: if solve.is_some() {
-                crate::dispatch::cost::plain_shape_name
-            } else {
-                crate::dispatch::cost::gemm_shape_name
-            },
-            adjust: adjust(routine, solve.is_none()),
-        };
-        let cpu = |_: &mut ()| cpu();
-        let gpu_path = (!is_zero(al)).then_some(|_: &mut ()| {
-            let shape = gpu::Tri { left, upper: lsame(ul, b'U'), op: Op::from_char(ta), unit: lsame(dg, b'U') };
-            // SAFETY: the views of the caller's arrays, whose arguments
-            // passed the checks (A ka x ka, B m x n), B not overlapping A.
-            let done = unsafe {
-                match solve {
-                    None => gpu::trmm(shape, mu, nu, al, a, lda, b, ldb),
-                    Some(f) => gpu::trsm(shape, mu, nu, al, a, lda, b, ldb, f),
-                }
-            };
-            done.map_err(|e| dispatch::failure(e, cpu))
-        });
-        dispatch::run(call, &mut (), cpu, gpu_path);
+        // SAFETY: arguments checked as reference checks them; the caller's
+        // arrays, valid for them.
+        unsafe { triangular_checked(routine, solve, sd, ul, ta, dg, m, n, al, a, lda, b, ldb, cpu) }
     });
+}
+
+/// ?TRMM (`solve` None) or ?TRSM (`solve`: the CPU's ?TRSM, for the
+/// diagonal blocks) whose arguments passed the checks, read: the quick
+/// return, then the call routed as `routine` (a Fortran routine or its
+/// CBLAS form); `cpu` runs the call on the CPU BLAS.
+///
+/// # Safety
+/// Arguments legal for the routine; arrays valid for them, B not
+/// overlapping A.
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn triangular_checked<T: Scalar>(
+    routine: Routine, solve: Option<gpu::TrsmFn<T>>, sd: u8, ul: u8, ta: u8, dg: u8, m: c_int, n: c_int, al: T,
+    a: *const T, lda: c_int, b: *mut T, ldb: c_int, cpu: impl Fn() + Copy,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let (mu, nu) = (m as usize, n as usize);
+    let left = lsame(sd, b'L');
+    let ka = if left { mu } else { nu };
+    let w = width::<T>();
+    let (gemm_flops, gemm_bytes) = gemm_terms(w * mu, nu, w * ka, 0.0);
+    let (flops, bytes, launches) = match solve {
+        None => {
+            // A expanded (ka x ka); B copied in, the result out.
+            (gemm_flops / 2.0, gemm_bytes + copies(w * (ka * ka + 2 * mu * nu) + widening::<T>(mu, nu, ka)), 1.0)
+        }
+        Some(_) => {
+            // At each level of the recursion, A's off-diagonal blocks
+            // (half of A) up and B's rows (or columns) up and down; and
+            // B copied in and out on the host.
+            let levels = (ka as f64 / 256.0).log2().ceil().max(1.0);
+            let per_level = 8.0 * (w * w * ka * ka / 2 + 3 * w * mu * nu) as f64 + copies(widening::<T>(mu / 2, nu, ka / 2));
+            (gemm_flops / 2.0, per_level * levels + copies(w * mu * nu), levels)
+        }
+    };
+    let call = Call {
+        routine,
+        describe: || {
+            format!(
+                "side={} uplo={} transa={} diag={} m={m} n={n} lda={lda} ldb={ldb}",
+                sd as char, ul as char, ta as char, dg as char
+            )
+        },
+        flops,
+        bytes,
+        launches,
+        shape: if solve.is_some() { 0 } else { crate::dispatch::cost::gemm_shape(!lsame(ta, b'N'), false, mu, nu, ka) },
+        shape_name: if solve.is_some() {
+            crate::dispatch::cost::plain_shape_name
+        } else {
+            crate::dispatch::cost::gemm_shape_name
+        },
+        adjust: adjust(routine, solve.is_none()),
+    };
+    let cpu = |_: &mut ()| cpu();
+    let gpu_path = (!is_zero(al)).then_some(|_: &mut ()| {
+        let shape = gpu::Tri { left, upper: lsame(ul, b'U'), op: Op::from_char(ta), unit: lsame(dg, b'U') };
+        // SAFETY: the views of the caller's arrays, whose arguments
+        // passed the checks (A ka x ka, B m x n), B not overlapping A.
+        let done = unsafe {
+            match solve {
+                None => gpu::trmm(shape, mu, nu, al, a, lda, b, ldb),
+                Some(f) => gpu::trsm(shape, mu, nu, al, a, lda, b, ldb, f),
+            }
+        };
+        done.map_err(|e| dispatch::failure(e, cpu))
+    });
+    dispatch::run(call, &mut (), cpu, gpu_path);
 }
 
 
