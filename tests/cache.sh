@@ -61,6 +61,20 @@ flip() {
 }
 # state: name, inode and checksum of every cache file.
 state() { for f in $(files); do echo "$f $(stat -c %i "$f") $(cksum < "$f")"; done; }
+# loaded_state: the same for the kernel programs; for the rates file, what
+# it says but the GPU's set-up time (`first_use`), which a run rewrites when
+# its own start took more than twice or less than half as long (model.rs:
+# set_first_use), as a start under load can: the entry is then loaded and
+# updated, not rebuilt.
+loaded_state() {
+    local f
+    for f in $(files); do
+        case $(basename "$f") in
+            rates-*) echo "$f $(grep -a -E '^(device|absent|rates|constant|learned) ' "$f" | cksum)" ;;
+            *) echo "$f $(stat -c %i "$f") $(cksum < "$f")" ;;
+        esac
+    done
+}
 
 echo "-- a fresh cache directory"
 run first LAPACK_AI_MODE=gpu
@@ -99,6 +113,7 @@ for round in 1 2; do
     rc=$?
     right damaged$round $rc gpu && ok "round $round, every file damaged ($damage): 4 products right, on the GPU, no abort"
     after=$(state)
+    after_loaded=$(loaded_state)
     # Every file written anew: no line of the damaged state is left.
     left=$(comm -12 <(echo "$before") <(echo "$after"))
     [ -z "$left" ] && [ "$(files | wc -l)" -eq "$n" ] \
@@ -106,9 +121,9 @@ for round in 1 2; do
         || { bad "round $round: files left as they were:"; echo "$left"; }
     run reloaded$round LAPACK_AI_MODE=gpu
     rc=$?
-    right reloaded$round $rc gpu && [ "$(state)" = "$after" ] \
-        && ok "round $round: the next run loads them as they are (same inodes and contents)" \
-        || { bad "round $round: the files written anew were not loaded as they are"; diff <(echo "$after") <(state); }
+    right reloaded$round $rc gpu && [ "$(loaded_state)" = "$after_loaded" ] \
+        && ok "round $round: the next run loads them as they are (same inodes and contents; the rates file's set-up time aside)" \
+        || { bad "round $round: the files written anew were not loaded as they are"; diff <(echo "$after_loaded") <(loaded_state); }
 done
 
 echo "-- a link at the rates file's name"
