@@ -9,7 +9,9 @@
  *
  * ROUTINE: dgemm dsyevd dsyev dgeqrf dgeqp3 dpotrf dgetrf dgesdd dgesvd
  *          dgeev dgels dgelsd dsytrf dsyrk dsyr2k dsymm dtrmm dtrsm
- *          sgemm cgemm zgemm zherk ztrsm
+ *          sgemm cgemm zgemm zherk ztrsm, and every other Level-3 BLAS
+ *          routine of the four precisions by its name (ssymm, chemm,
+ *          csyr2k, ...: see level3 below)
  * N:       the order of the (square) matrix, >= 1.
  *
  * The calls (column-major, LDA = N):
@@ -57,12 +59,13 @@
  * Build (which LAPACK/BLAS it runs is chosen at run time through the
  * sonames liblapack.so.3 and libblas.so.3, e.g. with LD_LIBRARY_PATH):
  *
- *   cc -O2 bench/suite.c -o suite -llapack -lblas -lm
+ *   cc -O2 bench/suite.c -o suite -llapack -lblas -lm -ldl
  *
  * Run, e.g.:
  *   ./suite dsyevd 1024
  *   LD_PRELOAD=target/release/liblapack_ai.so LAPACK_AI_LOG=/dev/stderr ./suite dsyevd 1024
  */
+#include <dlfcn.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -271,6 +274,98 @@ static int usage(const char *why)
     return 2;
 }
 
+/* ---- every Level-3 BLAS routine by its name --------------------------- */
+
+/* The Level-3 routines of the four precisions not listed above, called by
+ * name through the dynamic linker (dlsym(RTLD_DEFAULT) finds a preloaded
+ * library's definition first, as the linker does for a direct call): as
+ * the double-precision workloads above, square N, alpha 1, beta 0.5 (both
+ * real for ?HERK, BETA real for ?HER2K), A lower, not transposed, SIDE
+ * 'L', a triangle with diagonal N + |a|. Returns 0 with *seconds set, 1
+ * for a routine it does not know. */
+typedef void (*gemm_fn)(const char *, const char *, const lapack_int *, const lapack_int *, const lapack_int *,
+                        const void *, const void *, const lapack_int *, const void *, const lapack_int *,
+                        const void *, void *, const lapack_int *, size_t, size_t);
+typedef void (*symm_fn)(const char *, const char *, const lapack_int *, const lapack_int *, const void *,
+                        const void *, const lapack_int *, const void *, const lapack_int *, const void *, void *,
+                        const lapack_int *, size_t, size_t);
+typedef void (*syrk_fn)(const char *, const char *, const lapack_int *, const lapack_int *, const void *,
+                        const void *, const lapack_int *, const void *, void *, const lapack_int *, size_t, size_t);
+typedef void (*syr2k_fn)(const char *, const char *, const lapack_int *, const lapack_int *, const void *,
+                         const void *, const lapack_int *, const void *, const lapack_int *, const void *, void *,
+                         const lapack_int *, size_t, size_t);
+typedef void (*trmm_fn)(const char *, const char *, const char *, const char *, const lapack_int *,
+                        const lapack_int *, const void *, const void *, const lapack_int *, void *,
+                        const lapack_int *, size_t, size_t, size_t, size_t);
+
+static int level3(const char *r, lapack_int n, double *seconds)
+{
+    const char p = r[0];
+    const char *kind = r + 1;
+    static const char *const KINDS[] = {"gemm", "symm", "hemm", "syrk", "herk", "syr2k", "her2k", "trmm", "trsm"};
+    int k = -1;
+    for (int i = 0; i < 9; i++)
+        if (strcmp(kind, KINDS[i]) == 0)
+            k = i;
+    int complex = p == 'c' || p == 'z', single = p == 's' || p == 'c';
+    if (k < 0 || strchr("sdcz", p) == NULL || p == 0 || (!complex && kind[0] == 'h'))
+        return 1;
+    char name[16];
+    snprintf(name, sizeof name, "%s_", r);
+    void *f = dlsym(RTLD_DEFAULT, name);
+    if (f == NULL) {
+        fprintf(stderr, "suite: no %s in the process\n", name);
+        exit(1);
+    }
+    size_t nn = (size_t)n, w = complex ? 2 : 1, es = (single ? sizeof(float) : sizeof(double)) * w;
+    /* Three operands in the routine's precision, from random doubles. */
+    void *m[3];
+    for (int i = 0; i < 3; i++) {
+        double *d = random_matrix(w * nn, nn);
+        if (i == 0 && k >= 7) /* the triangle's diagonal */
+            for (size_t j = 0; j < nn; j++)
+                d[w * (j + j * nn)] = (double)n + fabs(d[w * (j + j * nn)]);
+        if (single) {
+            float *s = xalloc(w * nn * nn, sizeof(float));
+            for (size_t e = 0; e < w * nn * nn; e++)
+                s[e] = (float)d[e];
+            free(d);
+            m[i] = s;
+        } else {
+            m[i] = d;
+        }
+    }
+    (void)es;
+    float one_f[2] = {1.0f, 0.0f}, half_f[2] = {0.5f, 0.0f};
+    double one_d[2] = {1.0, 0.0}, half_d[2] = {0.5, 0.0};
+    const void *alpha = single ? (const void *)one_f : (const void *)one_d;
+    const void *beta = single ? (const void *)half_f : (const void *)half_d;
+    double t0 = now();
+    switch (k) {
+    case 0:
+        ((gemm_fn)f)("N", "N", &n, &n, &n, alpha, m[0], &n, m[1], &n, beta, m[2], &n, 1, 1);
+        break;
+    case 1:
+    case 2:
+        ((symm_fn)f)("L", "L", &n, &n, alpha, m[0], &n, m[1], &n, beta, m[2], &n, 1, 1);
+        break;
+    case 3:
+    case 4: /* ?HERK's ALPHA and BETA are real: the first element of each */
+        ((syrk_fn)f)("L", "N", &n, &n, alpha, m[0], &n, beta, m[2], &n, 1, 1);
+        break;
+    case 5:
+    case 6:
+        ((syr2k_fn)f)("L", "N", &n, &n, alpha, m[0], &n, m[1], &n, beta, m[2], &n, 1, 1);
+        break;
+    default:
+        ((trmm_fn)f)("L", "L", "N", "N", &n, &n, alpha, m[0], &n, m[1], &n, 1, 1, 1, 1);
+    }
+    *seconds = now() - t0;
+    for (int i = 0; i < 3; i++)
+        free(m[i]);
+    return 0;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -286,6 +381,13 @@ int main(int argc, char **argv)
             which = i;
         }
     if (!known) {
+        char *end = NULL;
+        long nl = strtol(argv[2], &end, 10);
+        double seconds = 0;
+        if (end != argv[2] && *end == '\0' && nl >= 1 && nl <= 46340 && level3(r, (lapack_int)nl, &seconds) == 0) {
+            printf("%s %ld %.6f 0\n", r, nl, seconds);
+            return 0;
+        }
         char msg[128];
         snprintf(msg, sizeof msg, "unknown routine '%.64s'", r);
         return usage(msg);
