@@ -247,8 +247,10 @@ pub(super) unsafe fn rank_k_checked<T: Scalar, Al: Element, Be: Element>(
     let (nu, ku) = (n as usize, k as usize);
     let notrans = lsame(tr, b'N');
     let w = width::<T>();
-    let products = if b.is_some() { 2 } else { 1 };
-    let (gemm_flops, bytes) = gemm_terms(w * nu, nu, w * ku, reads_c(be));
+    // ?SYR2K, ?HER2K: one product of inner dimension 2k ([A B] by [B A];
+    // ?HER2K with a complex ALPHA two of k, as many flops and bytes).
+    let inner = if b.is_some() { 2 * ku } else { ku };
+    let (gemm_flops, bytes) = gemm_terms(w * nu, nu, w * inner, reads_c(be));
     let call = Call {
         routine,
         describe: || match ldb {
@@ -257,13 +259,12 @@ pub(super) unsafe fn rank_k_checked<T: Scalar, Al: Element, Be: Element>(
                 format!("uplo={} trans={} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ul as char, tr as char)
             }
         },
-        // The routine's flops: half of each product's.
-        flops: gemm_flops / 2.0 * products as f64,
-        // B uploaded too (?SYR2K); C copied in and its triangle out.
-        bytes: bytes
-            + ((products - 1) * w * nu * ku * 8) as f64
-            + copies(2 * w * nu * nu + products * widening::<T>(nu, nu, ku)),
-        launches: products as f64,
+        // The routine's flops: half of the product's.
+        flops: gemm_flops / 2.0,
+        // C copied in and its triangle out; ?SYR2K's two operands of
+        // inner dimension 2k made on the host.
+        bytes: bytes + copies(2 * w * nu * nu + 2 * w * nu * (inner - ku) + widening::<T>(nu, nu, inner)),
+        launches: 1.0,
         shape: crate::dispatch::cost::gemm_shape(!notrans, notrans, nu, nu, ku),
         shape_name: crate::dispatch::cost::gemm_shape_name,
         adjust: adjust(routine, true),

@@ -6,9 +6,10 @@
 //! the operands general:
 //! - ?SYMM, ?HEMM: A's stored triangle mirrored into a full symmetric
 //!   (Hermitian: conjugated, with a real diagonal) matrix;
-//! - ?SYRK, ?SYR2K, ?HERK, ?HER2K: the whole of A op(B) (+ B op(A))
-//!   computed into a copy of C, of which only the UPLO triangle is copied
-//!   back (twice the routine's flops: the cost model halves the GPU's rate
+//! - ?SYRK, ?SYR2K, ?HERK, ?HER2K: the whole of A op(A), or of A op(B) +
+//!   B op(A) as one product of inner dimension 2k ([A B] times [B A]; two
+//!   products for ?HER2K with a complex ALPHA), computed into a copy of C, of which only the UPLO triangle
+//!   is copied back (twice the routine's flops: the cost model halves the GPU's rate
 //!   for them); HERK and HER2K leave the diagonal real, as reference does;
 //! - ?TRMM: A's triangle (with a unit diagonal when DIAG = 'U') expanded
 //!   into a full matrix with zeros, B copied as the product's input;
@@ -197,8 +198,23 @@ pub unsafe fn syr2k<T: Scalar>(
         Some((b, ldb)) => {
             // SAFETY: the caller's guarantee (B has A's shape).
             let bv = unsafe { MatRef::from_raw(b, rows, cols, ldb as usize) };
-            cross(av, bv, alpha, beta, &mut t)?;
-            cross(bv, av, if r.herm { conj(alpha) } else { alpha }, one(), &mut t)?;
+            let alpha2 = if r.herm { conj(alpha) } else { alpha };
+            if alpha2.parts() == alpha.parts() {
+                // One product of inner dimension 2k, X = [A B] and Y = [B
+                // A] side by side (notrans; stacked, [A; B] and [B; A], for
+                // op(X) Y): X op(Y) = A op(B) + B op(A), times alpha. C
+                // goes up and down once, and single precision is rounded
+                // once (the operands are copied, not scaled).
+                let (x, y) = (side_by_side(r.notrans, av, bv)?, side_by_side(r.notrans, bv, av)?);
+                let (xr, xc) = if r.notrans { (n, 2 * k) } else { (2 * k, n) };
+                cross(MatRef::from_slice(&x, xr, xc, xr), MatRef::from_slice(&y, xr, xc, xr), alpha, beta, &mut t)?;
+            } else {
+                // ?HER2K with a complex ALPHA: alpha and conj(alpha) in two
+                // products (scaling an operand instead would round it in
+                // single precision).
+                cross(av, bv, alpha, beta, &mut t)?;
+                cross(bv, av, alpha2, one(), &mut t)?;
+            }
         }
     }
     // SAFETY: C is n x n with leading dimension ldc (the caller's guarantee).
@@ -211,6 +227,23 @@ pub unsafe fn syr2k<T: Scalar>(
         }
     }
     Ok(())
+}
+
+/// `[u v]` (`across`: side by side, rows x 2 cols) or `[u; v]` (stacked,
+/// 2 rows x cols) as a packed buffer, for u and v of one shape.
+fn side_by_side<T: Element>(across: bool, u: MatRef<'_, T>, v: MatRef<'_, T>) -> Result<Vec<T>, GpuError> {
+    let (rows, cols) = (u.rows(), u.cols());
+    let mut out = buffer(2 * rows * cols)?;
+    for j in 0..cols {
+        if across {
+            out[j * rows..(j + 1) * rows].copy_from_slice(u.col(j));
+            out[(cols + j) * rows..(cols + j + 1) * rows].copy_from_slice(v.col(j));
+        } else {
+            out[j * 2 * rows..j * 2 * rows + rows].copy_from_slice(u.col(j));
+            out[j * 2 * rows + rows..(j + 1) * 2 * rows].copy_from_slice(v.col(j));
+        }
+    }
+    Ok(out)
 }
 
 /// ?TRMM's and ?TRSM's triangle: on which side A multiplies, which
