@@ -7,7 +7,11 @@
 //! `tests/reference_checks.rs` compares each with the bundled reference.
 
 use crate::engine::cpu::xerbla::CblasError;
-use crate::ops::gemm::check::{CBLAS_COL_MAJOR, CBLAS_CONJ_TRANS, CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS};
+use crate::ops::gemm::check::{cblas_layout, cblas_trans, fortran_error, CBLAS_CONJ_TRANS, CBLAS_NO_TRANS, CBLAS_TRANS};
+
+/// Reference CBLAS's message for an illegal Trans (TransA of the
+/// triangular routines alike).
+const TRANS_FORM: &str = "Illegal Trans setting, %d\n";
 use crate::ops::gemm::precisions::{is_one, is_zero, Element};
 use crate::ops::lsame;
 
@@ -63,39 +67,20 @@ impl Transposes {
 /// DSYRK: 1 UPLO, 2 TRANS, 3 N, 4 K, 7 LDA (>= max(1, N) when TRANS = 'N',
 /// else K), 10 LDC (>= max(1, N)).
 pub fn dsyrk(uplo: u8, trans: u8, n: i32, k: i32, lda: i32, ldc: i32) -> i32 {
-    syrk(Transposes::Real, uplo, trans, n, k, lda, ldc)
+    rank_k(Transposes::Real, uplo, trans, n, k, lda, None, ldc)
 }
 
-/// ?SYRK and ?HERK: DSYRK's checks, TRANS as `kind` accepts it.
-pub fn syrk(kind: Transposes, uplo: u8, trans: u8, n: i32, k: i32, lda: i32, ldc: i32) -> i32 {
-    let nrowa = if lsame(trans, b'N') { n } else { k };
-    if !lsame(uplo, b'U') && !lsame(uplo, b'L') {
-        1
-    } else if !kind.accept(trans) {
-        2
-    } else if n < 0 {
-        3
-    } else if k < 0 {
-        4
-    } else if lda < nrowa.max(1) {
-        7
-    } else if ldc < n.max(1) {
-        10
-    } else {
-        0
-    }
-}
-
-/// DSYR2K: 1 UPLO, 2 TRANS, 3 N, 4 K, 7 LDA, 9 LDB (both >= max(1, N)
-/// when TRANS = 'N', else K), 12 LDC (>= max(1, N)).
+/// DSYR2K: DSYRK's checks with 9 LDB (as LDA) between LDA and LDC, which
+/// is then 12.
 #[allow(clippy::too_many_arguments)]
 pub fn dsyr2k(uplo: u8, trans: u8, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32) -> i32 {
-    syr2k(Transposes::Real, uplo, trans, n, k, lda, ldb, ldc)
+    rank_k(Transposes::Real, uplo, trans, n, k, lda, Some(ldb), ldc)
 }
 
-/// ?SYR2K and ?HER2K: DSYR2K's checks, TRANS as `kind` accepts it.
+/// ?SYRK and ?HERK (`ldb` None), ?SYR2K and ?HER2K: DSYRK's and DSYR2K's
+/// checks, TRANS as `kind` accepts it.
 #[allow(clippy::too_many_arguments)]
-pub fn syr2k(kind: Transposes, uplo: u8, trans: u8, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32) -> i32 {
+pub fn rank_k(kind: Transposes, uplo: u8, trans: u8, n: i32, k: i32, lda: i32, ldb: Option<i32>, ldc: i32) -> i32 {
     let nrowa = if lsame(trans, b'N') { n } else { k };
     if !lsame(uplo, b'U') && !lsame(uplo, b'L') {
         1
@@ -107,10 +92,14 @@ pub fn syr2k(kind: Transposes, uplo: u8, trans: u8, n: i32, k: i32, lda: i32, ld
         4
     } else if lda < nrowa.max(1) {
         7
-    } else if ldb < nrowa.max(1) {
+    } else if ldb.is_some_and(|ldb| ldb < nrowa.max(1)) {
         9
     } else if ldc < n.max(1) {
-        12
+        if ldb.is_some() {
+            12
+        } else {
+            10
+        }
     } else {
         0
     }
@@ -166,16 +155,6 @@ pub const CBLAS_UNIT: i32 = 132;
 pub const CBLAS_LEFT: i32 = 141;
 pub const CBLAS_RIGHT: i32 = 142;
 
-/// The layout argument (position 1 of every CBLAS routine): whether it is
-/// row major.
-fn cblas_layout(layout: i32) -> Result<bool, CblasError> {
-    match layout {
-        CBLAS_COL_MAJOR => Ok(false),
-        CBLAS_ROW_MAJOR => Ok(true),
-        _ => Err(CblasError { position: 1, form: "Illegal layout setting, %d\n", value: layout, row_major: false }),
-    }
-}
-
 /// SIDE as the Fortran routine gets it: row major computes the transposed
 /// problem, so the side swaps.
 fn cblas_side(side: i32, row_major: bool, position: i32) -> Result<u8, CblasError> {
@@ -192,27 +171,6 @@ fn cblas_uplo(uplo: i32, row_major: bool, position: i32) -> Result<u8, CblasErro
         (CBLAS_UPPER, false) | (CBLAS_LOWER, true) => Ok(b'U'),
         (CBLAS_LOWER, false) | (CBLAS_UPPER, true) => Ok(b'L'),
         _ => Err(CblasError { position, form: "Illegal Uplo setting, %d\n", value: uplo, row_major }),
-    }
-}
-
-/// TRANS taken as it is (column major, and the triangular routines in
-/// both layouts): 'N', 'T' or 'C', whatever the Fortran routine accepts.
-fn cblas_trans(trans: i32, row_major: bool, position: i32) -> Result<u8, CblasError> {
-    match trans {
-        CBLAS_NO_TRANS => Ok(b'N'),
-        CBLAS_TRANS => Ok(b'T'),
-        CBLAS_CONJ_TRANS => Ok(b'C'),
-        _ => Err(CblasError { position, form: "Illegal Trans setting, %d\n", value: trans, row_major }),
-    }
-}
-
-/// A Fortran-level check's failure (`info` != 0) as reference CBLAS
-/// reports it: its XERBLA adds one for the layout argument, and its
-/// `cblas_xerbla` maps row-major positions back itself.
-fn fortran_error(info: i32, row_major: bool) -> Result<(), CblasError> {
-    match info {
-        0 => Ok(()),
-        info => Err(CblasError { position: info + 1, form: "", value: 0, row_major }),
     }
 }
 
@@ -297,20 +255,16 @@ pub fn cblas_rank_k(
     let uplo_position = if row_major && which != RankK::Her2k { 3 } else { 2 };
     let uplo = cblas_uplo(uplo, row_major, uplo_position)?;
     let trans = if !row_major {
-        cblas_trans(trans, false, 3)?
+        cblas_trans(trans, false, 3, TRANS_FORM)?
     } else {
         match trans {
             CBLAS_TRANS | CBLAS_CONJ_TRANS => b'N',
             CBLAS_NO_TRANS if which.transposes() == Transposes::Hermitian => b'C',
             CBLAS_NO_TRANS => b'T',
-            _ => return Err(CblasError { position: 3, form: "Illegal Trans setting, %d\n", value: trans, row_major }),
+            _ => return Err(CblasError { position: 3, form: TRANS_FORM, value: trans, row_major }),
         }
     };
-    let info = match ldb {
-        None => syrk(which.transposes(), uplo, trans, n, k, lda, ldc),
-        Some(ldb) => syr2k(which.transposes(), uplo, trans, n, k, lda, ldb, ldc),
-    };
-    fortran_error(info, row_major)?;
+    fortran_error(rank_k(which.transposes(), uplo, trans, n, k, lda, ldb, ldc), row_major)?;
     Ok(FortranRankK { uplo, trans, conj_alpha: row_major && which == RankK::Her2k })
 }
 
@@ -338,7 +292,7 @@ pub fn cblas_triangular(
     let row_major = cblas_layout(layout)?;
     let side = cblas_side(side, row_major, 2)?;
     let uplo = cblas_uplo(uplo, row_major, 3)?;
-    let transa = cblas_trans(transa, row_major, 4)?;
+    let transa = cblas_trans(transa, row_major, 4, TRANS_FORM)?;
     let diag = match diag {
         CBLAS_UNIT => b'U',
         CBLAS_NON_UNIT => b'N',
@@ -352,6 +306,7 @@ pub fn cblas_triangular(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::gemm::check::{CBLAS_COL_MAJOR, CBLAS_ROW_MAJOR};
 
     const ROW: i32 = CBLAS_ROW_MAJOR;
     const COL: i32 = CBLAS_COL_MAJOR;

@@ -25,7 +25,7 @@ use crate::abi::{boundary, read, read_char};
 use crate::dispatch::cost::{gemm_terms, Rates};
 use crate::dispatch::{self, Call, Routine};
 use crate::engine::cpu::{xerbla, CPU};
-use crate::ops::gemm::precisions::{is_zero, Complex, Element, Op};
+use crate::ops::gemm::precisions::{host_copies_at_most, is_zero, single_on_cpu, Complex, Element, Op};
 use crate::ops::lsame;
 use crate::routines::Precision;
 use std::ffi::c_void;
@@ -69,12 +69,6 @@ fn gpu_does_twice(rates: &mut Rates, _flops: f64) {
     rates.gpu_gflops /= 2.0;
 }
 
-/// The CPU's rate in single precision (and single complex) is about twice
-/// its DGEMM rate; the GPU computes in double.
-fn single_on_cpu(rates: &mut Rates, _flops: f64) {
-    rates.cpu_gflops *= 2.0;
-}
-
 fn twice_and_single(rates: &mut Rates, flops: f64) {
     gpu_does_twice(rates, flops);
     single_on_cpu(rates, flops);
@@ -99,19 +93,6 @@ fn width<T: Element>() -> usize {
         2
     } else {
         1
-    }
-}
-
-/// The host copies [`crate::ops::gemm::precisions::on_gpu`] makes for one
-/// m x n x k product of another precision than double, in doubles (A
-/// expanded or widened, B and C widened, C rounded back).
-fn widening<T: Element + 'static>(m: usize, n: usize, k: usize) -> usize {
-    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<f64>() {
-        0
-    } else if T::COMPLEX {
-        4 * m * k + 2 * k * n + 4 * m * n
-    } else {
-        m * k + k * n + 2 * m * n
     }
 }
 
@@ -176,7 +157,7 @@ pub(super) unsafe fn symm_checked<T: Scalar>(
         describe: || format!("side={} uplo={} m={m} n={n} lda={lda} ldb={ldb} ldc={ldc}", sd as char, ul as char),
         flops,
         // A mirrored (ka x ka), C copied in and out.
-        bytes: bytes + copies(w * (ka * ka + 2 * mu * nu) + widening::<T>(mu, nu, ka)),
+        bytes: bytes + copies(w * (ka * ka + 2 * mu * nu) + host_copies_at_most::<T>(mu, nu, ka)),
         launches: 1.0,
         shape: crate::dispatch::cost::gemm_shape(false, false, mu, nu, ka),
         shape_name: crate::dispatch::cost::gemm_shape_name,
@@ -210,10 +191,7 @@ unsafe fn rank_k<T: Scalar, Al: Element, Be: Element>(
         let (ul, tr) = unsafe { (read_char(uplo), read_char(trans)) };
         let (n, k, lda, ldc) = unsafe { (int(n), int(k), int(lda), int(ldc)) };
         let ldb = b.map(|(_, ldb)| unsafe { int(ldb) });
-        let info = match ldb {
-            None => check::syrk(kind, ul, tr, n, k, lda, ldc),
-            Some(ldb) => check::syr2k(kind, ul, tr, n, k, lda, ldb, ldc),
-        };
+        let info = check::rank_k(kind, ul, tr, n, k, lda, ldb, ldc);
         if info != 0 {
             return xerbla::report(srname, info);
         }
@@ -263,7 +241,7 @@ pub(super) unsafe fn rank_k_checked<T: Scalar, Al: Element, Be: Element>(
         flops: gemm_flops / 2.0,
         // C copied in and its triangle out; ?SYR2K's two operands of
         // inner dimension 2k made on the host.
-        bytes: bytes + copies(2 * w * nu * nu + 2 * w * nu * (inner - ku) + widening::<T>(nu, nu, inner)),
+        bytes: bytes + copies(2 * w * nu * nu + 2 * w * nu * (inner - ku) + host_copies_at_most::<T>(nu, nu, inner)),
         launches: 1.0,
         shape: crate::dispatch::cost::gemm_shape(!notrans, notrans, nu, nu, ku),
         shape_name: crate::dispatch::cost::gemm_shape_name,
@@ -330,14 +308,14 @@ pub(super) unsafe fn triangular_checked<T: Scalar>(
     let (flops, bytes, launches) = match solve {
         None => {
             // A expanded (ka x ka); B copied in, the result out.
-            (gemm_flops / 2.0, gemm_bytes + copies(w * (ka * ka + 2 * mu * nu) + widening::<T>(mu, nu, ka)), 1.0)
+            (gemm_flops / 2.0, gemm_bytes + copies(w * (ka * ka + 2 * mu * nu) + host_copies_at_most::<T>(mu, nu, ka)), 1.0)
         }
         Some(_) => {
             // At each level of the recursion, A's off-diagonal blocks
             // (half of A) up and B's rows (or columns) up and down; and
             // B copied in and out on the host.
             let levels = (ka as f64 / 256.0).log2().ceil().max(1.0);
-            let per_level = 8.0 * (w * w * ka * ka / 2 + 3 * w * mu * nu) as f64 + copies(widening::<T>(mu / 2, nu, ka / 2));
+            let per_level = 8.0 * (w * w * ka * ka / 2 + 3 * w * mu * nu) as f64 + copies(host_copies_at_most::<T>(mu / 2, nu, ka / 2));
             (gemm_flops / 2.0, per_level * levels + copies(w * mu * nu), levels)
         }
     };

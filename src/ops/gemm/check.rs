@@ -73,32 +73,46 @@ pub struct FortranGemm {
 pub fn cblas_dgemm(
     layout: i32, transa: i32, transb: i32, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
 ) -> Result<FortranGemm, CblasError> {
-    let trans_char = |t: i32| match t {
-        CBLAS_TRANS => Some(b'T'),
-        CBLAS_CONJ_TRANS => Some(b'C'),
-        CBLAS_NO_TRANS => Some(b'N'),
-        _ => None,
-    };
-    let row_major = match layout {
-        CBLAS_COL_MAJOR => false,
-        CBLAS_ROW_MAJOR => true,
-        _ => {
-            return Err(CblasError { position: 1, form: "Illegal layout setting, %d\n", value: layout, row_major: false })
-        }
-    };
-    let Some(ta) = trans_char(transa) else {
-        return Err(CblasError { position: 2, form: "Illegal TransA setting, %d\n", value: transa, row_major });
-    };
-    let Some(tb) = trans_char(transb) else {
-        return Err(CblasError { position: 3, form: "Illegal TransB setting, %d\n", value: transb, row_major });
-    };
+    let row_major = cblas_layout(layout)?;
+    let ta = cblas_trans(transa, row_major, 2, "Illegal TransA setting, %d\n")?;
+    let tb = cblas_trans(transb, row_major, 3, "Illegal TransB setting, %d\n")?;
     let call = if row_major {
         FortranGemm { transa: tb, transb: ta, m: n, n: m, lda: ldb, ldb: lda, swap_ab: true }
     } else {
         FortranGemm { transa: ta, transb: tb, m, n, lda, ldb, swap_ab: false }
     };
-    match dgemm(call.transa, call.transb, call.m, call.n, k, call.lda, call.ldb, ldc) {
-        0 => Ok(call),
+    fortran_error(dgemm(call.transa, call.transb, call.m, call.n, k, call.lda, call.ldb, ldc), row_major)?;
+    Ok(call)
+}
+
+/// The layout argument (position 1 of every CBLAS routine): whether it is
+/// row major.
+pub(crate) fn cblas_layout(layout: i32) -> Result<bool, CblasError> {
+    match layout {
+        CBLAS_COL_MAJOR => Ok(false),
+        CBLAS_ROW_MAJOR => Ok(true),
+        _ => Err(CblasError { position: 1, form: "Illegal layout setting, %d\n", value: layout, row_major: false }),
+    }
+}
+
+/// A transpose argument taken as it is: 'N', 'T' or 'C', whatever the
+/// Fortran routine accepts; an illegal one is reported at `position` with
+/// reference's message `form`.
+pub(crate) fn cblas_trans(trans: i32, row_major: bool, position: i32, form: &'static str) -> Result<u8, CblasError> {
+    match trans {
+        CBLAS_NO_TRANS => Ok(b'N'),
+        CBLAS_TRANS => Ok(b'T'),
+        CBLAS_CONJ_TRANS => Ok(b'C'),
+        _ => Err(CblasError { position, form, value: trans, row_major }),
+    }
+}
+
+/// A Fortran-level check's failure (`info` != 0) as reference CBLAS
+/// reports it: its XERBLA adds one for the layout argument, and its
+/// `cblas_xerbla` maps row-major positions back itself.
+pub(crate) fn fortran_error(info: i32, row_major: bool) -> Result<(), CblasError> {
+    match info {
+        0 => Ok(()),
         info => Err(CblasError { position: info + 1, form: "", value: 0, row_major }),
     }
 }
