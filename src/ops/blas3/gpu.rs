@@ -24,7 +24,7 @@
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::gemm::{self, Gemm};
 use crate::matrix::{MatMut, MatRef};
-use crate::ops::gemm::precisions::{self, conj, is_one, is_zero, real_part, times, Complex, Element, Op, Product};
+use crate::ops::gemm::precisions::{self, buffer, conj, is_one, is_zero, real_part, times, Complex, Element, Op, Product};
 
 /// The element types whose products the GPU computes: DGEMM's own, and the
 /// three others through [`precisions::on_gpu`].
@@ -67,15 +67,6 @@ fn zero<T: Element>() -> T {
 
 fn one<T: Element>() -> T {
     T::from_parts(1.0, 0.0)
-}
-
-/// A zeroed host buffer, or the error that says it could not be had
-/// (instead of the abort of an infallible allocation).
-fn buffer<T: Element>(len: usize) -> Result<Vec<T>, GpuError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| GpuError::HostMemory(len * std::mem::size_of::<T>()))?;
-    v.resize(len, zero());
-    Ok(v)
 }
 
 /// A packed `rows x cols` result `t` copied into the caller's matrix at

@@ -219,13 +219,6 @@ on_cpu!(f32, sgemm, f32);
 on_cpu!(Complex<f32>, cgemm, c_void);
 on_cpu!(Complex<f64>, zgemm, c_void);
 
-/// The CPU's rate for a single-precision product (SGEMM, CGEMM) is about
-/// twice its DGEMM rate (twice the numbers per vector instruction); the
-/// GPU computes it in double, at its DGEMM rate.
-fn single_on_cpu(rates: &mut crate::dispatch::cost::Rates, _flops: f64) {
-    rates.cpu_gflops *= 2.0;
-}
-
 /// SGEMM, CGEMM or ZGEMM whose arguments are legal, in Fortran terms:
 /// the quick return, then the call routed; the GPU path (with alpha != 0
 /// and k > 0) is [`precisions::on_gpu`].
@@ -247,24 +240,17 @@ unsafe fn gemm_other<T: OnCpu>(
     // The engine's real product: 2m x n x 2k for a complex one.
     let w = if T::COMPLEX { 2 } else { 1 };
     let (flops, bytes) = gemm_terms(w * mu, nu, w * ku, if beta_zero { 0.0 } else { 1.0 });
-    let host_copies = if !T::COMPLEX {
-        mu * ku + ku * nu + 2 * mu * nu
-    } else if routine.precision() == Precision::Z {
-        4 * mu * ku + if op_b == Op::N { 0 } else { 2 * ku * nu } + if beta.parts().1 == 0.0 { 0 } else { 4 * mu * nu }
-    } else {
-        4 * mu * ku + 2 * ku * nu + 4 * mu * nu
-    };
     let call = Call {
         routine,
         describe: || {
             format!("transa={} transb={} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc}", ta as char, tb as char)
         },
         flops,
-        bytes: bytes + 16.0 * host_copies as f64,
+        bytes: bytes + 16.0 * precisions::host_copies::<T>(mu, nu, ku, op_b, beta) as f64,
         launches: 1.0,
         shape: crate::dispatch::cost::gemm_shape(op_a != Op::N, op_b != Op::N, mu, nu, ku),
         shape_name: crate::dispatch::cost::gemm_shape_name,
-        adjust: matches!(routine.precision(), Precision::S | Precision::C).then_some(single_on_cpu as fn(&mut _, f64)),
+        adjust: matches!(routine.precision(), Precision::S | Precision::C).then_some(precisions::single_on_cpu as fn(&mut _, f64)),
     };
     let cpu = |_: &mut ()| {
         // SAFETY: the caller's arguments, legal for the routine.

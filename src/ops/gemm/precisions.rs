@@ -50,6 +50,8 @@ pub struct Complex<T> {
 pub trait Element: Copy + Send + Sync + 'static {
     /// Whether it is complex (two reals per element).
     const COMPLEX: bool;
+    /// Whether its reals are doubles (DGEMM's and ZGEMM's).
+    const DOUBLE: bool;
     /// Its real and imaginary parts (0 for a real number), in double.
     fn parts(self) -> (f64, f64);
     /// The element nearest to `re` + i `im` (`im` ignored for a real type).
@@ -58,6 +60,7 @@ pub trait Element: Copy + Send + Sync + 'static {
 
 impl Element for f32 {
     const COMPLEX: bool = false;
+    const DOUBLE: bool = false;
     fn parts(self) -> (f64, f64) {
         (self as f64, 0.0)
     }
@@ -68,6 +71,7 @@ impl Element for f32 {
 
 impl Element for f64 {
     const COMPLEX: bool = false;
+    const DOUBLE: bool = true;
     fn parts(self) -> (f64, f64) {
         (self, 0.0)
     }
@@ -78,6 +82,7 @@ impl Element for f64 {
 
 impl Element for Complex<f32> {
     const COMPLEX: bool = true;
+    const DOUBLE: bool = false;
     fn parts(self) -> (f64, f64) {
         (self.re as f64, self.im as f64)
     }
@@ -88,6 +93,7 @@ impl Element for Complex<f32> {
 
 impl Element for Complex<f64> {
     const COMPLEX: bool = true;
+    const DOUBLE: bool = true;
     fn parts(self) -> (f64, f64) {
         (self.re, self.im)
     }
@@ -148,6 +154,35 @@ impl Op {
     }
 }
 
+/// The doubles [`on_gpu`] copies on the host around a product of `T`
+/// (m x n x k) at most: A expanded (complex) or widened, B and C widened,
+/// C rounded back; none for double, which the engine takes as it is.
+pub fn host_copies_at_most<T: Element>(m: usize, n: usize, k: usize) -> usize {
+    match (T::COMPLEX, T::DOUBLE) {
+        (false, true) => 0,
+        (false, false) => m * k + k * n + 2 * m * n,
+        (true, _) => 4 * m * k + 2 * k * n + 4 * m * n,
+    }
+}
+
+/// The doubles [`on_gpu`] copies on the host for this product: ZGEMM uses
+/// B as it is when op(B) = B, and C when BETA is real.
+pub fn host_copies<T: Element>(m: usize, n: usize, k: usize, op_b: Op, beta: T) -> usize {
+    let mut copies = host_copies_at_most::<T>(m, n, k);
+    if T::COMPLEX && T::DOUBLE {
+        copies -= if op_b == Op::N { 2 * k * n } else { 0 } + if beta.parts().1 == 0.0 { 4 * m * n } else { 0 };
+    }
+    copies
+}
+
+/// The cost model's adjustment for a product of another precision than
+/// double: the CPU's rate in single precision (and single complex) is
+/// about twice its DGEMM rate (twice the numbers per vector instruction);
+/// the GPU computes in double, at its DGEMM rate.
+pub fn single_on_cpu(rates: &mut crate::dispatch::cost::Rates, _flops: f64) {
+    rates.cpu_gflops *= 2.0;
+}
+
 /// A legal SGEMM, CGEMM or ZGEMM with alpha != 0: C (m x n) := alpha op(A)
 /// op(B) + beta C, A and B as stored (A is k x m when transposed).
 pub struct Product<'a, T> {
@@ -177,12 +212,12 @@ impl From<GpuError> for Failed {
     }
 }
 
-/// A zeroed host buffer of `len` doubles, or the error that says it could
-/// not be had.
-fn buffer(len: usize) -> Result<Vec<f64>, GpuError> {
+/// A zeroed host buffer of `len` elements, or the error that says it could
+/// not be had (instead of the abort of an infallible allocation).
+pub(crate) fn buffer<T: Element>(len: usize) -> Result<Vec<T>, GpuError> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| GpuError::HostMemory(len * 8))?;
-    v.resize(len, 0.0);
+    v.try_reserve_exact(len).map_err(|_| GpuError::HostMemory(len * std::mem::size_of::<T>()))?;
+    v.resize(len, T::from_parts(0.0, 0.0));
     Ok(v)
 }
 
@@ -208,7 +243,7 @@ fn fill_columns(out: &mut [f64], height: usize, per: usize, units: usize, fill: 
 /// SGEMM's A or B (`x`, as stored) widened to double, packed.
 fn widen_real<T: Element>(x: MatRef<'_, T>) -> Result<Vec<f64>, GpuError> {
     let rows = x.rows();
-    let mut out = buffer(rows * x.cols())?;
+    let mut out = buffer::<f64>(rows * x.cols())?;
     fill_columns(&mut out, rows, 1, x.cols(), &|j, col| {
         for (o, v) in col.iter_mut().zip(x.col(j)) {
             *o = v.parts().0;
@@ -224,7 +259,7 @@ fn widen_real<T: Element>(x: MatRef<'_, T>) -> Result<Vec<f64>, GpuError> {
 fn expand_a<T: Element>(a: MatRef<'_, T>, op: Op, alpha: T) -> Result<Vec<f64>, GpuError> {
     let rows = a.rows();
     let height = 2 * rows;
-    let mut out = buffer(height * 2 * a.cols())?;
+    let mut out = buffer::<f64>(height * 2 * a.cols())?;
     let al = alpha.parts();
     fill_columns(&mut out, height, 2, a.cols(), &|j, cols| {
         let (c0, c1) = cols.split_at_mut(height);
@@ -251,7 +286,7 @@ fn expand_a<T: Element>(a: MatRef<'_, T>, op: Op, alpha: T) -> Result<Vec<f64>, 
 fn real_b<T: Element>(b: MatRef<'_, T>, op: Op) -> Result<Vec<f64>, GpuError> {
     let rows = b.rows();
     if op == Op::N {
-        let mut out = buffer(2 * rows * b.cols())?;
+        let mut out = buffer::<f64>(2 * rows * b.cols())?;
         fill_columns(&mut out, 2 * rows, 1, b.cols(), &|j, col| {
             for (i, v) in b.col(j).iter().enumerate() {
                 (col[2 * i], col[2 * i + 1]) = v.parts();
@@ -260,7 +295,7 @@ fn real_b<T: Element>(b: MatRef<'_, T>, op: Op) -> Result<Vec<f64>, GpuError> {
         return Ok(out);
     }
     let sign = if op == Op::C { -1.0 } else { 1.0 };
-    let mut out = buffer(rows * 2 * b.cols())?;
+    let mut out = buffer::<f64>(rows * 2 * b.cols())?;
     fill_columns(&mut out, rows, 2, b.cols(), &|j, cols| {
         let (c0, c1) = cols.split_at_mut(rows);
         for (i, v) in b.col(j).iter().enumerate() {
@@ -277,7 +312,7 @@ fn real_b<T: Element>(b: MatRef<'_, T>, op: Op) -> Result<Vec<f64>, GpuError> {
 fn scaled_c<T: Element>(c: MatRef<'_, T>, beta: T) -> Result<Vec<f64>, GpuError> {
     let per = if T::COMPLEX { 2 } else { 1 };
     let height = per * c.rows();
-    let mut out = buffer(height * c.cols())?;
+    let mut out = buffer::<f64>(height * c.cols())?;
     if is_zero(beta) {
         return Ok(out);
     }
@@ -341,7 +376,7 @@ pub fn on_gpu<T: Element>(p: &Product<'_, T>, c: MatMut<'_, T>) -> Result<(), Fa
     } else {
         MatRef::from_slice(&a2, 2 * p.k, 2 * p.m, 2 * p.k)
     };
-    let double = std::any::TypeId::of::<T>() == std::any::TypeId::of::<Complex<f64>>();
+    let double = T::DOUBLE;
     let b_copy;
     let bv = if double && p.op_b == Op::N {
         // SAFETY: a COMPLEX*16 k x n matrix with leading dimension ldb is,
