@@ -192,20 +192,10 @@ fn cases(rng: &mut Rng) -> Vec<Case> {
 
 #[test]
 fn gpu_blas3_matches_the_reference() {
-    let Ok(device) = std::env::var("LAPACK_AI_TEST_OPENCL") else {
-        eprintln!("LAPACK_AI_TEST_OPENCL not set (tools/test.sh sets it to pocl): GPU Level-3 BLAS not tested");
-        return;
-    };
-    std::env::set_var("LAPACK_AI_DEVICE", &device);
-    std::env::set_var("LAPACK_AI_MODE", "gpu");
-    std::env::set_var("LAPACK_AI_TEST_STAGING", "3000");
+    let Some((log, seed)) = common::gpu_test("gpu-blas3", "GPU Level-3 BLAS", 0x5eed_2026_1207) else { return };
     // DTRSM's diagonal blocks of 16 rows at most: its recursion runs (up
     // to four levels at 130).
     std::env::set_var("LAPACK_AI_TEST_TRSM_BLOCK", "16");
-    let log = std::env::temp_dir().join(format!("lapack-ai-gpu-blas3-{}.log", std::process::id()));
-    std::env::set_var("LAPACK_AI_LOG", &log);
-    let seed = std::env::var("LAPACK_AI_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026_1207u64);
-    println!("seed {seed}");
     let mut rng = Rng(seed | 1);
     let all = cases(&mut rng);
     let mut failures: Vec<String> = all.iter().filter_map(|&c| check(&mut rng, c)).collect();

@@ -882,20 +882,12 @@ fn faulted<T: Elem>(run: &mut Run, inject: &str) {
 
 #[test]
 fn gpu_blas3_other_precisions_match_the_reference() {
-    let Ok(device) = std::env::var("LAPACK_AI_TEST_OPENCL") else {
-        eprintln!("LAPACK_AI_TEST_OPENCL not set (tools/test.sh sets it to pocl): GPU S/C/Z Level-3 BLAS not tested");
+    let Some((log, seed)) = common::gpu_test("gpu-blas3-precisions", "GPU S/C/Z Level-3 BLAS", 0x5eed_2026_1216) else {
         return;
     };
-    std::env::set_var("LAPACK_AI_DEVICE", &device);
-    std::env::set_var("LAPACK_AI_MODE", "gpu");
-    std::env::set_var("LAPACK_AI_TEST_STAGING", "3000");
     // ?TRSM's diagonal blocks of 16 rows at most: its recursion runs.
     std::env::set_var("LAPACK_AI_TEST_TRSM_BLOCK", "16");
-    let log = std::env::temp_dir().join(format!("lapack-ai-gpu-blas3-precisions-{}.log", std::process::id()));
-    std::env::set_var("LAPACK_AI_LOG", &log);
     config::set_hooks(|h| h.faults.clear());
-    let seed = std::env::var("LAPACK_AI_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026_1216u64);
-    println!("seed {seed}");
     let mut run = Run { rng: Rng(seed | 1), failures: Vec::new(), cases: 0, expected: BTreeMap::new() };
     precision::<f32>(&mut run);
     precision::<Cx<f32>>(&mut run);

@@ -522,18 +522,10 @@ fn faulted_out_of_core<T: Elem>(run: &mut Run, inject: &str) {
 
 #[test]
 fn gpu_sgemm_cgemm_zgemm_match_the_reference() {
-    let Ok(device) = std::env::var("LAPACK_AI_TEST_OPENCL") else {
-        eprintln!("LAPACK_AI_TEST_OPENCL not set (tools/test.sh sets it to pocl): GPU SGEMM, CGEMM, ZGEMM not tested");
+    let Some((log, seed)) = common::gpu_test("gpu-gemm-precisions", "GPU SGEMM, CGEMM, ZGEMM", 0x5eed_2026_1215) else {
         return;
     };
-    std::env::set_var("LAPACK_AI_DEVICE", &device);
-    std::env::set_var("LAPACK_AI_MODE", "gpu");
-    std::env::set_var("LAPACK_AI_TEST_STAGING", "3000");
-    let log = std::env::temp_dir().join(format!("lapack-ai-gpu-gemm-precisions-{}.log", std::process::id()));
-    std::env::set_var("LAPACK_AI_LOG", &log);
     config::set_hooks(|h| h.faults.clear());
-    let seed = std::env::var("LAPACK_AI_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026_1215u64);
-    println!("seed {seed}");
     let mut run = Run { rng: Rng(seed | 1), failures: Vec::new(), cases: 0, expected: BTreeMap::new() };
     precision::<f32>(&mut run);
     precision::<Cx<f32>>(&mut run);

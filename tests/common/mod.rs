@@ -37,3 +37,25 @@ pub struct Cx<R> {
     pub re: R,
     pub im: R,
 }
+
+/// How a GPU test starts: `None`, having said why, without
+/// `LAPACK_AI_TEST_OPENCL` (tools/test.sh sets it to pocl); else the
+/// library configured for it (that device, `LAPACK_AI_MODE=gpu`, staging
+/// buffers of 3000 doubles: many C tiles, a log of this process named after
+/// `name`), and the log's path and the seed (`LAPACK_AI_TEST_SEED`, else
+/// `default_seed`), printed. Set before the library's first call: it reads
+/// its configuration once.
+pub fn gpu_test(name: &str, what: &str, default_seed: u64) -> Option<(std::path::PathBuf, u64)> {
+    let Ok(device) = std::env::var("LAPACK_AI_TEST_OPENCL") else {
+        eprintln!("LAPACK_AI_TEST_OPENCL not set (tools/test.sh sets it to pocl): {what} not tested");
+        return None;
+    };
+    std::env::set_var("LAPACK_AI_DEVICE", &device);
+    std::env::set_var("LAPACK_AI_MODE", "gpu");
+    std::env::set_var("LAPACK_AI_TEST_STAGING", "3000");
+    let log = std::env::temp_dir().join(format!("lapack-ai-{name}-{}.log", std::process::id()));
+    std::env::set_var("LAPACK_AI_LOG", &log);
+    let seed = std::env::var("LAPACK_AI_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default_seed);
+    println!("seed {seed}");
+    Some((log, seed))
+}
