@@ -37,7 +37,8 @@ for p in python3 /usr/bin/python3 /usr/local/bin/python3 /opt/conda/bin/python3;
     "$p" -c "import torch" 2>/dev/null && { PY=$(command -v "$p"); break; }
 done
 if [ -n "$PY" ]; then
-    timeout 150 "$PY" "$ROOT/bench/blas3_torch.py" 4096 8192
+    # shellcheck disable=SC2086
+    timeout "${TORCH_TIMEOUT:-150}" "$PY" "$ROOT/bench/blas3_torch.py" ${TORCH_SIZES:-4096 8192}
 else
     echo "   no python3 with torch"
 fi

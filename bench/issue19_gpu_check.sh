@@ -17,6 +17,8 @@
 #   for p in s d c z; do cp $B/xblat3$p $B/x${p}cblat3 $B/${p}blat3.in $B/${p}in3 $D/blastest/; done
 # Run there:
 #   bash bench/issue19_gpu_check.sh .device17 > $OUT/issue19_check.txt 2>&1
+# SWEEP=0 runs part (1) alone; CHECK_TIMEOUT (default 240) bounds each
+# test program's run on the GPU, in seconds.
 set -u
 DIR=$(realpath "${1:?usage: issue19_gpu_check.sh DIR}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +37,7 @@ for p in s d c z; do
                 (cd "$d" && LD_LIBRARY_PATH=$T timeout 120 "$T/$prog" < "$T/$input" > stdout.txt 2>&1)
             else
                 (cd "$d" && LD_LIBRARY_PATH=$T LD_PRELOAD=$LIB LAPACK_AI_MODE=gpu LAPACK_AI_TEST_TRSM_BLOCK=2 \
-                    LAPACK_AI_LOG=$d/calls.log timeout 240 "$T/$prog" < "$T/$input" > stdout.txt 2>&1)
+                    LAPACK_AI_LOG=$d/calls.log timeout "${CHECK_TIMEOUT:-240}" "$T/$prog" < "$T/$input" > stdout.txt 2>&1)
             fi
             echo $? > "$d/rc"
             if [ "$summary" = - ]; then cp "$d/stdout.txt" "$d/summary.txt"; else cp "$d/$summary" "$d/summary.txt" 2>/dev/null || : > "$d/summary.txt"; fi
@@ -50,6 +52,7 @@ for p in s d c z; do
 done
 grep -h -m1 'set-up' "$W"/*-gpu/calls.log 2>/dev/null | head -1
 
+[ "${SWEEP:-1}" = 1 ] || { echo "== end $(date -u '+%T UTC')"; exit 0; }
 echo "== every Level-3 routine, one process per call"
 L3=""
 for p in s d c z; do

@@ -6,9 +6,8 @@
 //! (lowercase too), sizes 1, 7, 33, 130 mixed, leading dimensions larger
 //! than the rows (their padding NaN in A and B, which must not be read,
 //! and untouched in C), special alpha and beta (beta = 0 with NaN in C,
-//! beta = 1, alpha = 0, k = 0, complex alpha and beta; ZGEMM with a real
-//! beta, which writes the caller's C in place, and with a non-real one,
-//! through a buffer). SGEMM and CGEMM on the GPU must be the product in
+//! beta = 1, alpha = 0, k = 0, complex alpha and beta; a real beta, with
+//! which C is written in place, and a non-real one, through a buffer). SGEMM and CGEMM on the GPU must be the product in
 //! double rounded once: within an ulp of the exact result, closer than
 //! the reference's single-precision arithmetic. The cblas_ forms in both
 //! orders: row major is the Fortran call on the transposed problem (C^T =
@@ -18,9 +17,10 @@
 //! operands make the host copies take several threads, and
 //! LAPACK_AI_FAULT_INJECT makes the engine fail before its first tile or
 //! after it (in core and out of core), or panic there: every call must
-//! still be right, and be counted as a fallback (ZGEMM with a real beta:
-//! the CPU finishes the tiles the device did not write; the others: the
-//! CPU computes the call from C as the caller passed it). The counters
+//! still be right, and be counted as a fallback (with a real beta, C is
+//! written in place and the CPU's routine finishes the tiles the device
+//! did not write; with a complex one the CPU computes the call from C as
+//! the caller passed it). The counters
 //! must show every other call with something to compute on the GPU.
 //!
 //! One #[test]: the configuration is read once per process, and the

@@ -119,8 +119,10 @@ pub struct Gpu {
     /// hash, kernel name), built on first use.
     others: Vec<(u64, String, Kernel)>,
     pub staging: Vec<Staging>,
-    /// Device buffers for A, B and C panels.
-    pub buffers: [DeviceBuffer; 3],
+    /// Device buffers for A, B and C panels, and the conversions' scratch
+    /// (src/engine/opencl/gemm.rs: operands uploaded in single precision or
+    /// complex, before the device makes them the doubles the kernel takes).
+    pub buffers: [DeviceBuffer; 4],
     pub global_mem: u64,
     pub max_alloc: u64,
     staging_len: usize,
@@ -238,7 +240,7 @@ impl Gpu {
             kernels: [None, None, None, None],
             others: Vec::new(),
             staging,
-            buffers: [empty(), empty(), empty()],
+            buffers: [empty(), empty(), empty(), empty()],
             global_mem,
             max_alloc,
             staging_len,
@@ -307,7 +309,7 @@ impl Gpu {
         self.kernels[(trans_a as usize) * 2 + trans_b as usize].as_ref()
     }
 
-    /// Device buffer `which` (0 A, 1 B, 2 C) with room for `len` doubles.
+    /// Device buffer `which` (0 A, 1 B, 2 C, 3 scratch) with room for `len` doubles.
     pub fn buffer(&mut self, which: usize, len: usize) -> Result<&Buffer<f64>, GpuError> {
         let len = len.max(1);
         if (len as u64) * 8 > self.max_alloc {

@@ -88,6 +88,16 @@ fn adjust(routine: Routine, twice: bool) -> Option<fn(&mut Rates, f64)> {
 
 /// Reals per element: 2 for the complex types. The GPU's products are real
 /// ones of `w` times the rows and inner dimension (src/ops/gemm/precisions.rs).
+/// `bytes` counted in doubles, as they move for `T`: singles go up and
+/// come back as singles (src/engine/opencl/gemm.rs), half the bytes.
+fn in_reals_of<T: Element>(bytes: f64) -> f64 {
+    if T::DOUBLE {
+        bytes
+    } else {
+        bytes / 2.0
+    }
+}
+
 fn width<T: Element>() -> usize {
     if T::COMPLEX {
         2
@@ -157,7 +167,7 @@ pub(super) unsafe fn symm_checked<T: Scalar>(
         describe: || format!("side={} uplo={} m={m} n={n} lda={lda} ldb={ldb} ldc={ldc}", sd as char, ul as char),
         flops,
         // A mirrored (ka x ka), C copied in and out.
-        bytes: bytes + copies(w * (ka * ka + 2 * mu * nu) + host_copies_at_most::<T>(mu, nu, ka)),
+        bytes: in_reals_of::<T>(bytes + copies(w * (ka * ka + 2 * mu * nu) + host_copies_at_most::<T>(mu, nu, ka))),
         launches: 1.0,
         shape: crate::dispatch::cost::gemm_shape(false, false, mu, nu, ka),
         shape_name: crate::dispatch::cost::gemm_shape_name,
@@ -241,7 +251,7 @@ pub(super) unsafe fn rank_k_checked<T: Scalar, Al: Element, Be: Element>(
         flops: gemm_flops / 2.0,
         // C copied in and its triangle out; ?SYR2K's two operands of
         // inner dimension 2k made on the host.
-        bytes: bytes + copies(2 * w * nu * nu + 2 * w * nu * (inner - ku) + host_copies_at_most::<T>(nu, nu, inner)),
+        bytes: in_reals_of::<T>(bytes + copies(2 * w * nu * nu + 2 * w * nu * (inner - ku) + host_copies_at_most::<T>(nu, nu, inner))),
         launches: 1.0,
         shape: crate::dispatch::cost::gemm_shape(!notrans, notrans, nu, nu, ku),
         shape_name: crate::dispatch::cost::gemm_shape_name,
@@ -328,7 +338,7 @@ pub(super) unsafe fn triangular_checked<T: Scalar>(
             )
         },
         flops,
-        bytes,
+        bytes: in_reals_of::<T>(bytes),
         launches,
         shape: if solve.is_some() { 0 } else { crate::dispatch::cost::gemm_shape(!lsame(ta, b'N'), false, mu, nu, ka) },
         shape_name: if solve.is_some() {

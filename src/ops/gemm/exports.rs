@@ -239,7 +239,8 @@ unsafe fn gemm_other<T: OnCpu>(
     let beta_zero = precisions::is_zero(beta);
     // The engine's real product: 2m x n x 2k for a complex one.
     let w = if T::COMPLEX { 2 } else { 1 };
-    let (flops, bytes) = gemm_terms(w * mu, nu, w * ku, if beta_zero { 0.0 } else { 1.0 });
+    let (flops, _) = gemm_terms(w * mu, nu, w * ku, if beta_zero { 0.0 } else { 1.0 });
+    let bytes = precisions::wire_bytes::<T>(mu, nu, ku, beta_zero);
     let call = Call {
         routine,
         describe: || {
@@ -270,13 +271,24 @@ unsafe fn gemm_other<T: OnCpu>(
             )
         };
         let p = Product { op_a, op_b, m: mu, n: nu, k: ku, alpha, a: av, b: bv, beta };
-        precisions::on_gpu(&p, cv).map_err(|f| {
-            if f.c_finished {
-                // The CPU already computed the tiles the device left.
-                dispatch::failure(f.error, |_: &mut ()| {})
-            } else {
-                dispatch::failure(f.error, cpu)
-            }
+        precisions::on_gpu(&p, cv).map_err(|f| match f.left {
+            // The tiles of C the device left, each the same product on its
+            // rows and columns, by the CPU's routine.
+            Some(left) => dispatch::failure(f.error, move |_: &mut ()| {
+                for t in &left {
+                    let (r, cl) = (t.row0, t.col0);
+                    let a_at = if op_a == Op::N { r } else { r * lda as usize };
+                    let b_at = if op_b == Op::N { cl * ldb as usize } else { cl };
+                    // SAFETY: the tile lies inside C (m x n), its rows of
+                    // op(A) inside A and its columns of op(B) inside B, with
+                    // the caller's leading dimensions: a legal call.
+                    unsafe {
+                        T::cpu(ta, tb, t.rows as c_int, t.cols as c_int, k, &alpha, a.add(a_at), lda, b.add(b_at), ldb, &beta,
+                            c.add(r + cl * ldc as usize), ldc)
+                    }
+                }
+            }),
+            None => dispatch::failure(f.error, cpu),
         })
     });
     dispatch::run(call, &mut (), cpu, gpu);

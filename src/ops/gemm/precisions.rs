@@ -1,15 +1,18 @@
 //! SGEMM, CGEMM and ZGEMM on the GPU: each is one product of the OpenCL
 //! engine's DGEMM from host memory (src/engine/opencl/gemm.rs, on the FP64
-//! tensor cores on NVIDIA), on operands made real and double:
+//! tensor cores on NVIDIA), on the caller's arrays as they are stored, made
+//! real and double on the device:
 //!
-//! - SGEMM: A, B and C widened to double, the product computed in double
-//!   and rounded to single once. Every element is at least as accurate as
-//!   single-precision arithmetic makes it (no TF32 or other reduced
-//!   precision anywhere). Why not a single-precision kernel: the FP64
-//!   tensor cores that the DGEMM kernel uses run at the rate of the FP32
-//!   units on the H100 (67 TFLOP/s each, NVIDIA's figures), so a kernel of
-//!   our own in single precision would at best match it, and the widening
-//!   costs host copies of O(n²) against the product's O(n³).
+//! - SGEMM: A, B and C go up as singles, are widened to double on the
+//!   device (exactly), the product is computed in double and rounded to
+//!   single once, on the device, and comes back as singles. Every element
+//!   is at least as accurate as single-precision arithmetic makes it (no
+//!   TF32 or other reduced precision anywhere). Why not a single-precision
+//!   kernel: the FP64 tensor cores that the DGEMM kernel uses run at the
+//!   rate of the FP32 units on the H100 (67 TFLOP/s each, NVIDIA's
+//!   figures), so a kernel of our own in single precision would at best
+//!   match it, and the widening costs O(n²) device work against the
+//!   product's O(n³).
 //! - CGEMM, ZGEMM: the classical complex product (four real products per
 //!   complex one, no 3M/Gauss trick) as one real product. A complex m x n
 //!   matrix stored as Fortran stores it, (real, imaginary) pairs down each
@@ -19,20 +22,22 @@
 //!   2m x 2k matrix X₂ times op(B) as a real 2k x n matrix is alpha op(A)
 //!   op(B) as a real 2m x n matrix: row 2i sums x.re b.re - x.im b.im, row
 //!   2i+1 x.im b.re + x.re b.im, the classical formula, with 8mnk real
-//!   flops, as many as a complex product has. So only A is expanded (on
-//!   the host, by several threads, alpha folded in); ZGEMM's B ('N') and
-//!   C (a real BETA) are the caller's own arrays seen as real matrices,
-//!   with no copy at all.
+//!   flops, as many as a complex product has. So only A is expanded, on
+//!   the device after its upload as stored (alpha folded in, in double);
+//!   B ('N') and C (a real BETA) are the caller's own arrays seen as real
+//!   matrices. Host copies remain only for a transposed complex B (its
+//!   columns de-interleaved, in its own precision) and a complex BETA (C
+//!   scaled here in double, rounded back here).
 //!
-//! Where C is the caller's (ZGEMM with a real BETA), a failure of the
-//! engine part way leaves the tiles of C it did not write, which the CPU's
-//! DGEMM computes here from the same real operands (the same formula);
-//! everywhere else the result goes into a buffer of ours and is copied
-//! into C only once the device work is done, so a failure leaves C as the
-//! caller passed it, and the CPU computes the whole call.
+//! Where C is the caller's (a real BETA), a failure of the engine part way
+//! leaves the tiles of C it did not write, which the caller's CPU routine
+//! then computes ([`Failed::left`]); with a complex BETA the result goes
+//! into a buffer of ours and is copied into C only once the device work is
+//! done, so a failure leaves C as the caller passed it, and the CPU
+//! computes the whole call.
 
 use crate::engine::opencl::error::GpuError;
-use crate::engine::opencl::gemm::{self, copy_threads, in_parallel, Gemm};
+use crate::engine::opencl::gemm::{self, copy_threads, in_parallel, Expand, Host, Job, Target, Tile};
 use crate::matrix::{MatMut, MatRef};
 
 /// A complex number as Fortran stores COMPLEX and COMPLEX*16: its real
@@ -52,6 +57,8 @@ pub trait Element: Copy + Send + Sync + 'static {
     const COMPLEX: bool;
     /// Whether its reals are doubles (DGEMM's and ZGEMM's).
     const DOUBLE: bool;
+    /// The type of its real and imaginary parts.
+    type Real: Element;
     /// Its real and imaginary parts (0 for a real number), in double.
     fn parts(self) -> (f64, f64);
     /// The element nearest to `re` + i `im` (`im` ignored for a real type).
@@ -59,6 +66,7 @@ pub trait Element: Copy + Send + Sync + 'static {
 }
 
 impl Element for f32 {
+    type Real = f32;
     const COMPLEX: bool = false;
     const DOUBLE: bool = false;
     fn parts(self) -> (f64, f64) {
@@ -70,6 +78,7 @@ impl Element for f32 {
 }
 
 impl Element for f64 {
+    type Real = f64;
     const COMPLEX: bool = false;
     const DOUBLE: bool = true;
     fn parts(self) -> (f64, f64) {
@@ -81,6 +90,7 @@ impl Element for f64 {
 }
 
 impl Element for Complex<f32> {
+    type Real = f32;
     const COMPLEX: bool = true;
     const DOUBLE: bool = false;
     fn parts(self) -> (f64, f64) {
@@ -92,6 +102,7 @@ impl Element for Complex<f32> {
 }
 
 impl Element for Complex<f64> {
+    type Real = f64;
     const COMPLEX: bool = true;
     const DOUBLE: bool = true;
     fn parts(self) -> (f64, f64) {
@@ -155,24 +166,33 @@ impl Op {
 }
 
 /// The doubles [`on_gpu`] copies on the host around a product of `T`
-/// (m x n x k) at most: A expanded (complex) or widened, B and C widened,
-/// C rounded back; none for double, which the engine takes as it is.
+/// (m x n x k) at most: a complex B transposed (de-interleaved), and C
+/// with a complex BETA (scaled, then rounded back); the engine takes
+/// everything else as the caller stores it.
 pub fn host_copies_at_most<T: Element>(m: usize, n: usize, k: usize) -> usize {
-    match (T::COMPLEX, T::DOUBLE) {
-        (false, true) => 0,
-        (false, false) => m * k + k * n + 2 * m * n,
-        (true, _) => 4 * m * k + 2 * k * n + 4 * m * n,
+    if T::COMPLEX {
+        2 * k * n + 4 * m * n
+    } else {
+        0
     }
 }
 
-/// The doubles [`on_gpu`] copies on the host for this product: ZGEMM uses
-/// B as it is when op(B) = B, and C when BETA is real.
+/// The doubles [`on_gpu`] copies on the host for this product.
 pub fn host_copies<T: Element>(m: usize, n: usize, k: usize, op_b: Op, beta: T) -> usize {
-    let mut copies = host_copies_at_most::<T>(m, n, k);
-    if T::COMPLEX && T::DOUBLE {
-        copies -= if op_b == Op::N { 2 * k * n } else { 0 } + if beta.parts().1 == 0.0 { 4 * m * n } else { 0 };
+    if T::COMPLEX {
+        let b = if op_b == Op::N { 0 } else { 2 * k * n };
+        b + if beta.parts().1 == 0.0 { 0 } else { 4 * m * n }
+    } else {
+        0
     }
-    copies
+}
+
+/// The bytes a product of `T` (m x n x k) moves between host and device:
+/// A, B and C up in their own precision (C only when BETA != 0), C down.
+pub fn wire_bytes<T: Element>(m: usize, n: usize, k: usize, beta_zero: bool) -> f64 {
+    let real = if T::DOUBLE { 8.0 } else { 4.0 } * if T::COMPLEX { 2.0 } else { 1.0 };
+    let (m, n, k) = (m as f64, n as f64, k as f64);
+    real * (m * k + k * n + m * n * if beta_zero { 1.0 } else { 2.0 })
 }
 
 /// The cost model's adjustment for a product of another precision than
@@ -197,18 +217,19 @@ pub struct Product<'a, T> {
     pub beta: T,
 }
 
-/// What the GPU path did when it returns an error: whether the caller's C
-/// is as it was (the CPU then computes the whole call) or finished (by the
-/// CPU here, for the tiles the device did not write).
+/// What the GPU path did when it returns an error: `left` is None when
+/// the caller's C is as it was (the CPU then computes the whole call), or
+/// the tiles of C (in its own rows and columns) that the device did not
+/// write, all others being final.
 #[derive(Debug)]
 pub struct Failed {
     pub error: GpuError,
-    pub c_finished: bool,
+    pub left: Option<Vec<Tile>>,
 }
 
 impl From<GpuError> for Failed {
     fn from(error: GpuError) -> Failed {
-        Failed { error, c_finished: false }
+        Failed { error, left: None }
     }
 }
 
@@ -224,83 +245,68 @@ pub(crate) fn buffer<T: Element>(len: usize) -> Result<Vec<T>, GpuError> {
 /// Fills `out` (packed columns of `height` doubles) by `units` units of
 /// `per` columns each, unit `u` by `fill(u, its columns)`, with several
 /// threads for large sizes.
-fn fill_columns(out: &mut [f64], height: usize, per: usize, units: usize, fill: &(dyn Fn(usize, &mut [f64]) + Sync)) {
+fn fill_columns<U: Send>(out: &mut [U], height: usize, per: usize, units: usize, fill: &(dyn Fn(usize, &mut [U]) + Sync)) {
     let unit_len = height * per;
     if unit_len == 0 || units == 0 {
         return;
     }
     let threads = copy_threads(out.len()).min(units);
     let units_per = units.div_ceil(threads);
-    let parts: Vec<(usize, &mut [f64])> =
+    let parts: Vec<(usize, &mut [U])> =
         out[..unit_len * units].chunks_mut(unit_len * units_per).enumerate().map(|(p, o)| (p * units_per, o)).collect();
-    in_parallel(parts, &|(first, o): (usize, &mut [f64])| {
+    in_parallel(parts, &|(first, o): (usize, &mut [U])| {
         for (u, cols) in o.chunks_mut(unit_len).enumerate() {
             fill(first + u, cols);
         }
     });
 }
 
-/// SGEMM's A or B (`x`, as stored) widened to double, packed.
-fn widen_real<T: Element>(x: MatRef<'_, T>) -> Result<Vec<f64>, GpuError> {
-    let rows = x.rows();
-    let mut out = buffer::<f64>(rows * x.cols())?;
-    fill_columns(&mut out, rows, 1, x.cols(), &|j, col| {
-        for (o, v) in col.iter_mut().zip(x.col(j)) {
-            *o = v.parts().0;
+/// `x` (complex or real, as stored) seen as a real matrix of its reals:
+/// a complex m x n matrix with leading dimension ld is the real 2m x n one
+/// with 2 ld, its rows alternating real and imaginary parts.
+fn reals<'a, T: Element>(x: MatRef<'a, T>) -> Host<'a> {
+    let w = if T::COMPLEX { 2 } else { 1 };
+    let (rows, cols, ld) = (w * x.rows(), x.cols(), w * x.ld().max(1));
+    // SAFETY: T is one of the four element types (Element is implemented
+    // for f32, f64, Complex<f32> and Complex<f64> only), which are, element
+    // for element, w reals of f64 (T::DOUBLE) or of f32 (Complex is
+    // repr(C)); the view covers the same memory for the same lifetime.
+    unsafe {
+        if T::DOUBLE {
+            Host::F64(MatRef::from_raw(x.as_ptr() as *const f64, rows, cols, ld))
+        } else {
+            Host::F32(MatRef::from_raw(x.as_ptr() as *const f32, rows, cols, ld))
         }
-    });
-    Ok(out)
-}
-
-/// The real expansion of `alpha op(A)` for a complex A (`a` as stored): for
-/// op = N the real 2m x 2k matrix X₂ (see the module's comment), else its
-/// transpose, 2k x 2m, which the engine then takes transposed. Either way
-/// stored column j of A gives columns 2j and 2j+1 of the result.
-fn expand_a<T: Element>(a: MatRef<'_, T>, op: Op, alpha: T) -> Result<Vec<f64>, GpuError> {
-    let rows = a.rows();
-    let height = 2 * rows;
-    let mut out = buffer::<f64>(height * 2 * a.cols())?;
-    let al = alpha.parts();
-    fill_columns(&mut out, height, 2, a.cols(), &|j, cols| {
-        let (c0, c1) = cols.split_at_mut(height);
-        for (i, v) in a.col(j).iter().enumerate() {
-            let (re, im) = v.parts();
-            let x = mul(al, if op == Op::C { (re, -im) } else { (re, im) });
-            let (r, s) = (2 * i, 2 * i + 1);
-            if op == Op::N {
-                // Rows 2i, 2i+1 of X₂'s columns 2j, 2j+1: [x.re -x.im; x.im x.re].
-                (c0[r], c0[s], c1[r], c1[s]) = (x.0, x.1, -x.1, x.0);
-            } else {
-                // X₂ᵀ: x is op(A)(j, i), the block transposed.
-                (c0[r], c0[s], c1[r], c1[s]) = (x.0, -x.1, x.1, x.0);
-            }
-        }
-    });
-    Ok(out)
-}
-
-/// op(B) of a complex B (`b` as stored) as a real matrix the engine can
-/// take: for op = N the real 2k x n matrix (packed, B widened), else its
-/// transpose stored n x 2k (B's columns de-interleaved, conjugated for
-/// 'C'), which the engine then takes transposed.
-fn real_b<T: Element>(b: MatRef<'_, T>, op: Op) -> Result<Vec<f64>, GpuError> {
-    let rows = b.rows();
-    if op == Op::N {
-        let mut out = buffer::<f64>(2 * rows * b.cols())?;
-        fill_columns(&mut out, 2 * rows, 1, b.cols(), &|j, col| {
-            for (i, v) in b.col(j).iter().enumerate() {
-                (col[2 * i], col[2 * i + 1]) = v.parts();
-            }
-        });
-        return Ok(out);
     }
+}
+
+/// [`reals`] of the caller's C, to be written.
+fn reals_mut<T: Element>(mut x: MatMut<'_, T>) -> Target<'_> {
+    let w = if T::COMPLEX { 2 } else { 1 };
+    let (rows, cols, ld) = (w * x.rows(), x.cols(), w * x.ld().max(1));
+    // SAFETY: as for `reals`; the real view takes the place of `x`, which
+    // it consumes (nothing else writes the memory while it lives).
+    unsafe {
+        if T::DOUBLE {
+            Target::F64(MatMut::from_raw(x.as_mut_ptr() as *mut f64, rows, cols, ld))
+        } else {
+            Target::F32(MatMut::from_raw(x.as_mut_ptr() as *mut f32, rows, cols, ld))
+        }
+    }
+}
+
+/// op(B) of a complex B (`b` as stored) transposed or conjugate-transposed,
+/// as the real n x 2k matrix (B's columns de-interleaved, conjugated for
+/// 'C') that the engine takes transposed, in B's own precision (exact).
+fn real_b<T: Element>(b: MatRef<'_, T>, op: Op) -> Result<Vec<T::Real>, GpuError> {
+    let rows = b.rows();
     let sign = if op == Op::C { -1.0 } else { 1.0 };
-    let mut out = buffer::<f64>(rows * 2 * b.cols())?;
+    let mut out = buffer::<T::Real>(rows * 2 * b.cols())?;
     fill_columns(&mut out, rows, 2, b.cols(), &|j, cols| {
         let (c0, c1) = cols.split_at_mut(rows);
         for (i, v) in b.col(j).iter().enumerate() {
             let (re, im) = v.parts();
-            (c0[i], c1[i]) = (re, sign * im);
+            (c0[i], c1[i]) = (T::Real::from_parts(re, 0.0), T::Real::from_parts(sign * im, 0.0));
         }
     });
     Ok(out)
@@ -355,61 +361,42 @@ fn round_into<T: Element>(t: &[f64], c: MatMut<'_, T>) {
     in_parallel(parts, &|(first, mine)| write(first, mine));
 }
 
-/// The product on the GPU. `Err` says whether C is untouched (the CPU
-/// computes the whole call) or already finished here.
+/// The product on the GPU, as one real product of the engine
+/// (src/engine/opencl/gemm.rs) on the caller's own arrays: A, B and C go
+/// up in their own precision (singles widened on the device), a complex A
+/// as stored and expanded there with alpha, and C comes back into the
+/// caller's array (singles rounded once, on the device). Host copies only
+/// where the layout asks for one: a complex B transposed (de-interleaved),
+/// and C with a complex BETA (BETA C computed here, the product added on
+/// the device, the result rounded here). `Err` says what is left of C.
 pub fn on_gpu<T: Element>(p: &Product<'_, T>, c: MatMut<'_, T>) -> Result<(), Failed> {
-    if !T::COMPLEX {
-        let (a, b) = (widen_real(p.a)?, widen_real(p.b)?);
-        let av = MatRef::from_slice(&a, p.a.rows(), p.a.cols(), p.a.rows());
-        let bv = MatRef::from_slice(&b, p.b.rows(), p.b.cols(), p.b.rows());
-        // C widened (not read when BETA = 0), BETA applied by the engine.
-        let keep = T::from_parts(if is_zero(p.beta) { 0.0 } else { 1.0 }, 0.0);
-        let mut t = scaled_c(c.rb(), keep)?;
-        let g = Gemm::new(p.op_a != Op::N, p.op_b != Op::N, p.alpha.parts().0, av, bv, p.beta.parts().0);
-        gemm::dgemm(&g, MatMut::from_slice(&mut t, p.m, p.n, p.m)).map_err(|f| f.error)?;
-        round_into(&t, c);
-        return Ok(());
-    }
-    let a2 = expand_a(p.a, p.op_a, p.alpha)?;
-    let a2v = if p.op_a == Op::N {
-        MatRef::from_slice(&a2, 2 * p.m, 2 * p.k, 2 * p.m)
+    let w = if T::COMPLEX { 2 } else { 1 };
+    let (a, expand, alpha) = if T::COMPLEX {
+        (reals(p.a), Some(Expand { alpha: p.alpha.parts(), conj: p.op_a == Op::C }), 1.0)
     } else {
-        MatRef::from_slice(&a2, 2 * p.k, 2 * p.m, 2 * p.k)
+        (reals(p.a), None, p.alpha.parts().0)
     };
-    let double = T::DOUBLE;
     let b_copy;
-    let bv = if double && p.op_b == Op::N {
-        // SAFETY: a COMPLEX*16 k x n matrix with leading dimension ldb is,
-        // element for element, the real 2k x n matrix with leading
-        // dimension 2 ldb over the same memory (Complex<f64> is two f64,
-        // repr(C)); the view lives no longer than the caller's B.
-        unsafe { MatRef::from_raw(p.b.as_ptr() as *const f64, 2 * p.k, p.n, 2 * p.b.ld()) }
-    } else {
+    let b = if T::COMPLEX && p.op_b != Op::N {
         b_copy = real_b(p.b, p.op_b)?;
-        if p.op_b == Op::N {
-            MatRef::from_slice(&b_copy, 2 * p.k, p.n, 2 * p.k)
-        } else {
-            MatRef::from_slice(&b_copy, p.n, 2 * p.k, p.n)
-        }
+        reals(MatRef::from_slice(&b_copy, p.n, 2 * p.k, p.n.max(1)))
+    } else {
+        reals(p.b)
     };
     let (be_re, be_im) = p.beta.parts();
-    if double && be_im == 0.0 {
-        // C is the caller's, as a real 2m x n matrix (as B above).
-        let mut c = c;
-        // SAFETY: as for B; the real view replaces `c` for the rest of
-        // the call (nothing else writes C meanwhile).
-        let mut cv = unsafe { MatMut::from_raw(c.as_mut_ptr() as *mut f64, 2 * p.m, p.n, 2 * c.ld()) };
-        let g = Gemm::new(p.op_a != Op::N, p.op_b != Op::N, 1.0, a2v, bv, be_re);
-        return gemm::dgemm(&g, cv.rb_mut()).map_err(|f| {
-            // The tiles the device did not write, as the same real
-            // products on the CPU's DGEMM, from C as the caller passed it.
-            f.remaining.iter().for_each(|t| g.tile(*t).on_cpu(t.of(&mut cv)));
-            Failed { error: f.error, c_finished: true }
+    if be_im == 0.0 {
+        // C is the caller's, in place: its tiles that the device did not
+        // write are left for the CPU, in C's own rows.
+        let j = Job::new(p.op_a != Op::N, p.op_b != Op::N, alpha, a, expand, b, be_re);
+        return gemm::product(&j, reals_mut(c)).map_err(|f| Failed {
+            error: f.error,
+            left: Some(f.remaining.iter().map(|t| Tile { row0: t.row0 / w, rows: t.rows / w, ..*t }).collect()),
         });
     }
+    // A complex BETA: C scaled here (in double) and the product added.
     let mut t = scaled_c(c.rb(), p.beta)?;
-    let g = Gemm::new(p.op_a != Op::N, p.op_b != Op::N, 1.0, a2v, bv, if is_zero(p.beta) { 0.0 } else { 1.0 });
-    gemm::dgemm(&g, MatMut::from_slice(&mut t, 2 * p.m, p.n, 2 * p.m)).map_err(|f| f.error)?;
+    let j = Job::new(p.op_a != Op::N, p.op_b != Op::N, alpha, a, expand, b, 1.0);
+    gemm::product(&j, Target::F64(MatMut::from_slice(&mut t, 2 * p.m, p.n, 2 * p.m))).map_err(|f| f.error)?;
     round_into(&t, c);
     Ok(())
 }
@@ -419,28 +406,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_expansion_multiplies_as_complex_numbers() {
-        // A 2 x 3 complex A and its expansions for op = N and op = C.
-        let a: Vec<Complex<f64>> =
-            (0..6).map(|i| Complex { re: 1.0 + i as f64, im: 0.5 - i as f64 * 0.25 }).collect();
-        let alpha = Complex { re: 0.5, im: -2.0 };
-        let av = MatRef::from_slice(&a, 2, 3, 2);
-        let x2 = expand_a(av, Op::N, alpha).unwrap();
-        // X₂ (4 x 6): its column 2l (l = 1) is alpha A(:, l) as (re, im)
-        // rows, the image of the real unit; column 2l+1 that of i.
-        for i in 0..2 {
-            let want = mul(alpha.parts(), a[i + 2].parts());
-            assert_eq!((x2[2 * i + 2 * 4], x2[2 * i + 1 + 2 * 4]), want);
-            assert_eq!((x2[2 * i + 3 * 4], x2[2 * i + 1 + 3 * 4]), mul(want, (0.0, 1.0)));
-        }
-        // op = C: X₂ᵀ (4 x 6 here), stored column j of A giving its
-        // columns 2j, 2j+1: x = alpha conj(A(i, j)) is op(A)(j, i), its
-        // block [x.re -x.im; x.im x.re] transposed at rows 2i, 2i+1.
-        let xc = expand_a(av, Op::C, alpha).unwrap();
-        let (i, j, h) = (1, 2, 4);
-        let x = mul(alpha.parts(), (a[i + 2 * j].re, -a[i + 2 * j].im));
-        assert_eq!((xc[2 * i + (2 * j) * h], xc[2 * i + 1 + (2 * j) * h]), (x.0, -x.1));
-        assert_eq!((xc[2 * i + (2 * j + 1) * h], xc[2 * i + 1 + (2 * j + 1) * h]), (x.1, x.0));
+    fn complex_operands_as_real_matrices() {
+        // A 2 x 3 complex B with ldb 3: its real view is 4 x 3 with ld 6,
+        // and op(B) = B**H as the real 3 x 4 matrix [Re B**T, -Im B**T].
+        let b: Vec<Complex<f32>> = (0..9).map(|i| Complex { re: i as f32, im: 0.5 - i as f32 }).collect();
+        let bv = MatRef::from_slice(&b, 2, 3, 3);
+        let Host::F32(r) = reals(bv) else { panic!("single precision") };
+        assert_eq!((r.rows(), r.cols(), r.ld(), r.at(3, 2)), (4, 3, 6, b[1 + 2 * 3].im));
+        let h = real_b(bv, Op::C).unwrap();
+        // The 2 x 6 result's columns 2j, 2j+1 are B's column j, its real
+        // parts and its imaginary parts negated.
+        let (i, j) = (1, 2);
+        assert_eq!((h[i + 2 * j * 2], h[i + (2 * j + 1) * 2]), (b[i + j * 3].re, -b[i + j * 3].im));
     }
 
     #[test]
