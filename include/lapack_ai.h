@@ -33,6 +33,12 @@
  */
 #define LAPACK_AI_WORK_MEMORY_ERROR -1010
 
+/*
+ Panel width of the GPU factorization on a GPU (src/ops/chol/gpu.rs):
+ one host round trip per panel.
+ */
+#define GPU_PANEL 512
+
 
 
 #ifdef __cplusplus
@@ -1257,6 +1263,67 @@ void ztrsm_(const char *side,
             size_t uplo_len,
             size_t transa_len,
             size_t diag_len);
+
+/*
+ DPOTRF computes the Cholesky factorization of a real symmetric positive
+ definite matrix A: A = U**T * U (UPLO = 'U') or A = L * L**T ('L').
+
+ Arguments as reference DPOTRF: UPLO ('U' or 'L': the triangle of A
+ stored, and replaced by the factor; the other is not referenced), N
+ (>= 0), A(LDA,N), LDA (>= max(1,N)), INFO: 0 success; < 0: argument
+ -INFO illegal (XERBLA('DPOTRF', -INFO)); > 0: the leading minor of
+ order INFO is not positive, and the factorization could not be
+ completed.
+
+ # Safety
+ As for reference DPOTRF.
+ */
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
+
+/*
+ DPOSV computes the solution to A * X = B for a real symmetric positive
+ definite N-by-N A and N-by-NRHS B, by the Cholesky factorization.
+
+ Arguments as reference DPOSV: UPLO, N (>= 0), NRHS (>= 0), A(LDA,N)
+ (on exit the factor, as DPOTRF leaves it), LDA (>= max(1,N)),
+ B(LDB,NRHS) (on exit X), LDB (>= max(1,N)), INFO: 0 success; < 0:
+ argument -INFO illegal (XERBLA('DPOSV ', -INFO)); > 0: the leading
+ minor of order INFO is not positive, and X was not computed.
+
+ # Safety
+ As for reference DPOSV.
+ */
+void dposv_(const char *uplo,
+            const int *n,
+            const int *nrhs,
+            double *a,
+            const int *lda,
+            double *b,
+            const int *ldb,
+            int *info,
+            size_t uplo_len);
+
+/*
+ DPOTRS solves A * X = B with the Cholesky factorization A = U**T * U or
+ A = L * L**T computed by DPOTRF.
+
+ Arguments as reference DPOTRS: UPLO, N (>= 0), NRHS (>= 0), A(LDA,N)
+ (the factor), LDA (>= max(1,N)), B(LDB,NRHS) (on exit X), LDB
+ (>= max(1,N)), INFO: 0 success; < 0: argument -INFO illegal
+ (XERBLA('DPOTRS', -INFO)).
+
+ # Safety
+ As for reference DPOTRS.
+ */
+void dpotrs_(const char *uplo,
+             const int *n,
+             const int *nrhs,
+             const double *a,
+             const int *lda,
+             double *b,
+             const int *ldb,
+             int *info,
+             size_t uplo_len);
 
 /*
  DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.

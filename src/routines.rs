@@ -234,6 +234,20 @@ macro_rules! for_each_routine {
                     trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
                     ipiv: *const c_int, b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize
                 );
+                /// A = L Lᵀ or Uᵀ U, A symmetric positive definite (Cholesky).
+                Dpotrf "dpotrf_" D Chol dpotrf(
+                    uplo: *const c_char, n: *const c_int, a: *mut f64, lda: *const c_int, info: *mut c_int, uplo_len: usize
+                );
+                /// A X = B with DPOTRF's factor.
+                Dpotrs "dpotrs_" D Chol dpotrs(
+                    uplo: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int,
+                    b: *mut f64, ldb: *const c_int, info: *mut c_int, uplo_len: usize
+                );
+                /// A X = B by Cholesky, A symmetric positive definite.
+                Dposv "dposv_" D Chol dposv(
+                    uplo: *const c_char, n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int,
+                    b: *mut f64, ldb: *const c_int, info: *mut c_int, uplo_len: usize
+                );
                 /// A = U Σ Vᵀ (QR iteration for the bidiagonal SVD).
                 Dgesvd "dgesvd_" D Svd dgesvd(
                     jobu: *const c_char, jobvt: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64,
@@ -336,6 +350,8 @@ pub enum Family {
     /// The other Level-3 BLAS routines (src/ops/blas3/).
     Blas3,
     Lu,
+    /// Cholesky (src/ops/chol/).
+    Chol,
     Svd,
     Alpha,
 }

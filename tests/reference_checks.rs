@@ -11,7 +11,10 @@
 //! The seed is printed; `LAPACK_AI_TEST_SEED=<n>` replays a run (decimal or
 //! 0x-hex).
 
-use lapack_ai::ops::{blas3::check as blas3_check, gemm::check as gemm_check, lu::check as lu_check, svd::check as svd_check};
+use lapack_ai::ops::{
+    blas3::check as blas3_check, chol::check as chol_check, gemm::check as gemm_check, lu::check as lu_check,
+    svd::check as svd_check,
+};
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::ops::blas3::exports::{
     cher2k_, cherk_, chemm_, csymm_, csyr2k_, csyrk_, ctrmm_, ctrsm_, ssymm_, ssyr2k_, ssyrk_, strmm_, strsm_,
@@ -256,8 +259,9 @@ impl Tally {
     }
 }
 
-/// Reference DGESV/DGESVD/DGESDD report argument errors only as INFO < 0;
-/// INFO > 0 (a singular factor, an SVD that did not converge) comes from a
+/// Reference LAPACK routines (DGESV, DGESVD, DPOTRF, ...) report argument
+/// errors only as INFO < 0; INFO > 0 (a singular factor, a matrix not
+/// positive definite, an SVD that did not converge) comes from a
 /// computation with legal arguments, which the checks report as 0.
 fn argument_info(info: c_int) -> i32 {
     info.min(0)
@@ -815,6 +819,124 @@ fn dgetrs_cases(seed: u64) -> Tally {
     tally
 }
 
+/// A symmetric positive definite matrix in the LDA x N array `a` (random
+/// values, the diagonal made dominant), or a Cholesky factor with a
+/// nonsingular diagonal: with legal arguments DPOTRF and DPOSV really
+/// factor it, DPOTRS really solves with it.
+fn dominant_diagonal(a: &mut [f64], n: i32, lda: i32) {
+    if n > 0 && lda >= n {
+        for i in 0..n as usize {
+            a[i + i * lda as usize] = 2.0 * n as f64 + 2.0;
+        }
+    }
+}
+
+/// Legal calls must have factored their diagonally dominant matrices
+/// (INFO > 0, which `argument_info` maps to 0, would mean they stopped
+/// short of the computation they are there to run).
+fn not_positive_gap(tally: &mut Tally, count: usize) {
+    if count > 0 {
+        tally.gaps.push(format!("{}: {count} legal calls found the matrix not positive definite", tally.routine));
+    }
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
+struct PotrfArgs {
+    uplo: char,
+    n: i32,
+    lda: i32,
+}
+
+fn dpotrf_cases(seed: u64) -> Tally {
+    let mut rng = Rng::new(seed ^ 40);
+    let mut tally = Tally::new("DPOTRF", seed);
+    let mut not_positive = 0;
+    for case in 0..CASES {
+        let uplo = rng.letter(b"UL");
+        let n = rng.dim();
+        let lda = rng.lead(&[n]);
+        let ours = chol_check::dpotrf(uplo, n, lda);
+
+        let mut a = rng.values(size(lda, n));
+        dominant_diagonal(&mut a, n, lda);
+        let mut info: c_int = 0;
+        let u = uplo as c_char;
+        take_xerbla();
+        // SAFETY: every pointer is to a live local; A holds max(LDA,1) *
+        // max(N,1) elements, what DPOTRF uses with legal arguments; with
+        // illegal ones it returns before touching it. Hidden CHARACTER
+        // length 1.
+        unsafe { bundled::dpotrf(&u, &n, a.as_mut_ptr(), &lda, &mut info, 1) };
+        let calls = take_xerbla();
+        not_positive += usize::from(info > 0);
+        let info = argument_info(info);
+        let args = PotrfArgs { uplo: uplo as char, n, lda };
+        tally.record(case, &args, ours, info, &calls, (info < 0).then_some(("DPOTRF", -info)));
+    }
+    not_positive_gap(&mut tally, not_positive);
+    tally
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
+struct PotrsArgs {
+    uplo: char,
+    n: i32,
+    nrhs: i32,
+    lda: i32,
+    ldb: i32,
+}
+
+fn dpotrs_cases(seed: u64) -> Tally {
+    solve_cases("DPOTRS", seed, 41)
+}
+
+fn dposv_cases(seed: u64) -> Tally {
+    solve_cases("DPOSV", seed, 42)
+}
+
+/// DPOTRS and DPOSV (the same arguments and checks: DPOSV's are
+/// DPOTRS's), chosen by name.
+fn solve_cases(name: &'static str, seed: u64, xor: u64) -> Tally {
+    let mut rng = Rng::new(seed ^ xor);
+    let mut tally = Tally::new(name, seed);
+    let mut not_positive = 0;
+    for case in 0..CASES {
+        let uplo = rng.letter(b"UL");
+        let (n, nrhs) = (rng.dim(), rng.dim());
+        let (lda, ldb) = (rng.lead(&[n]), rng.lead(&[n, nrhs]));
+        let ours = chol_check::dpotrs(uplo, n, nrhs, lda, ldb);
+
+        // A factor with a dominant diagonal for DPOTRS (a nonsingular
+        // triangle), a diagonally dominant SPD matrix for DPOSV.
+        let mut a = rng.values(size(lda, n));
+        dominant_diagonal(&mut a, n, lda);
+        let mut b = rng.values(size(ldb, nrhs));
+        let mut info: c_int = 0;
+        let u = uplo as c_char;
+        take_xerbla();
+        // SAFETY: every pointer is to a live local; A holds max(LDA,1) *
+        // max(N,1) and B max(LDB,1) * max(NRHS,1) elements, what the
+        // routine uses with legal arguments; with illegal ones it returns
+        // before touching them. Hidden CHARACTER length 1.
+        unsafe {
+            if name == "DPOTRS" {
+                bundled::dpotrs(&u, &n, &nrhs, a.as_ptr(), &lda, b.as_mut_ptr(), &ldb, &mut info, 1)
+            } else {
+                bundled::dposv(&u, &n, &nrhs, a.as_mut_ptr(), &lda, b.as_mut_ptr(), &ldb, &mut info, 1)
+            }
+        };
+        let calls = take_xerbla();
+        not_positive += usize::from(info > 0);
+        let info = argument_info(info);
+        let args = PotrsArgs { uplo: uplo as char, n, nrhs, lda, ldb };
+        tally.record(case, &args, ours, info, &calls, (info < 0).then_some((name, -info)));
+    }
+    not_positive_gap(&mut tally, not_positive);
+    tally
+}
+
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug, in mismatch reports
 struct GesvdArgs {
@@ -992,6 +1114,9 @@ fn checks_report_exactly_what_reference_lapack_reports() {
         (dgesdd_cases(seed), &[0, -1, -2, -3, -5, -8, -10, -12][..]),
         (dgetrf_cases(seed), &[0, -1, -2, -4][..]),
         (dgetrs_cases(seed), &[0, -1, -2, -3, -5, -8][..]),
+        (dpotrf_cases(seed), &[0, -1, -2, -4][..]),
+        (dpotrs_cases(seed), &[0, -1, -2, -3, -5, -7][..]),
+        (dposv_cases(seed), &[0, -1, -2, -3, -5, -7][..]),
         (symmetric_cases("DSYMM", seed, 11), &[0, 1, 2, 3, 4, 7, 9, 12][..]),
         (symmetric_cases("DSYRK", seed, 12), &[0, 1, 2, 3, 4, 7, 10][..]),
         (symmetric_cases("DSYR2K", seed, 13), &[0, 1, 2, 3, 4, 7, 9, 12][..]),

@@ -10,11 +10,13 @@
 //! - [`blas3`]: `dsymm_`, `dsyrk_`, `dsyr2k_`, `dtrmm_`, `dtrsm_` (which call
 //!   the engine's DGEMM, not the gemm family);
 //! - [`lu`]: `dgesv_`, `dgetrf_`, `dgetrs_`;
+//! - [`chol`]: `dpotrf_`, `dpotrs_`, `dposv_`;
 //! - [`svd`]: `dgesvd_`, `dgesdd_`, `dgesvdocl_`, `lapack_ai_dgesvdocl`;
 //! - [`alpha`]: `dgemm_alpha_`, `lapack_ai_dgemm_alpha`.
 
 pub mod alpha;
 pub mod blas3;
+pub mod chol;
 pub mod gemm;
 pub mod lu;
 pub mod svd;

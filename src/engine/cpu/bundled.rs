@@ -50,6 +50,11 @@ pub mod routines {
             n: *const c_int, alpha: *const f64, a: *const f64, lda: *const c_int, b: *mut f64, ldb: *const c_int,
             side_len: usize, uplo_len: usize, transa_len: usize, diag_len: usize,
         );
+        #[link_name = "lapack_ai_netlib_dtrtri_"]
+        pub fn dtrtri(
+            uplo: *const c_char, diag: *const c_char, n: *const c_int, a: *mut f64, lda: *const c_int, info: *mut c_int,
+            uplo_len: usize, diag_len: usize,
+        );
         #[link_name = "lapack_ai_netlib_dlaswp_"]
         pub fn dlaswp(
             n: *const c_int, a: *mut f64, lda: *const c_int, k1: *const c_int, k2: *const c_int, ipiv: *const c_int,

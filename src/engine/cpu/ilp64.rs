@@ -87,6 +87,9 @@ static ZGEMM: Slot = Slot::new();
 static DGESV: Slot = Slot::new();
 static DGETRF: Slot = Slot::new();
 static DGETRS: Slot = Slot::new();
+static DPOTRF: Slot = Slot::new();
+static DPOTRS: Slot = Slot::new();
+static DPOSV: Slot = Slot::new();
 static DGESVD: Slot = Slot::new();
 static DGESDD: Slot = Slot::new();
 static DGEQRF: Slot = Slot::new();
@@ -245,6 +248,33 @@ unsafe extern "C" fn dgetrf(m: *const c_int, n: *const c_int, a: *mut f64, lda: 
     }
 }
 
+unsafe extern "C" fn dpotrf(uplo: *const c_char, n: *const c_int, a: *mut f64, lda: *const c_int, info: *mut c_int, uplo_len: usize) {
+    let (n, lda) = (wide(n), wide(lda));
+    let mut inf: I = 0;
+    call!(DPOTRF, fn(*const c_char, *const I, *mut f64, *const I, *mut I, usize), uplo, &n, a, &lda, &mut inf, uplo_len);
+    // SAFETY: INFO is valid.
+    unsafe { *info = narrow(inf) };
+}
+
+/// DPOTRS (`solve`) and DPOSV: the same argument list.
+macro_rules! chol_solve_shim {
+    ($name:ident, $slot:ident, $a:ty) => {
+        unsafe extern "C" fn $name(
+            uplo: *const c_char, n: *const c_int, nrhs: *const c_int, a: $a, lda: *const c_int, b: *mut f64,
+            ldb: *const c_int, info: *mut c_int, uplo_len: usize,
+        ) {
+            let (n, nrhs, lda, ldb) = (wide(n), wide(nrhs), wide(lda), wide(ldb));
+            let mut inf: I = 0;
+            call!($slot, fn(*const c_char, *const I, *const I, $a, *const I, *mut f64, *const I, *mut I, usize),
+                  uplo, &n, &nrhs, a, &lda, b, &ldb, &mut inf, uplo_len);
+            // SAFETY: INFO is valid.
+            unsafe { *info = narrow(inf) };
+        }
+    };
+}
+chol_solve_shim!(dpotrs, DPOTRS, *const f64);
+chol_solve_shim!(dposv, DPOSV, *mut f64);
+
 unsafe extern "C" fn dgetrs(
     trans: *const c_char, n: *const c_int, nrhs: *const c_int, a: *const f64, lda: *const c_int, ipiv: *const c_int,
     b: *mut f64, ldb: *const c_int, info: *mut c_int, trans_len: usize,
@@ -354,6 +384,9 @@ fn shim(symbol: &str) -> Option<(&'static Slot, *mut c_void)> {
         "dgesv_" => (&DGESV, dgesv as *mut c_void),
         "dgetrf_" => (&DGETRF, dgetrf as *mut c_void),
         "dgetrs_" => (&DGETRS, dgetrs as *mut c_void),
+        "dpotrf_" => (&DPOTRF, dpotrf as *mut c_void),
+        "dpotrs_" => (&DPOTRS, dpotrs as *mut c_void),
+        "dposv_" => (&DPOSV, dposv as *mut c_void),
         "dgesvd_" => (&DGESVD, dgesvd as *mut c_void),
         "dgesdd_" => (&DGESDD, dgesdd as *mut c_void),
         "dgeqrf_" => (&DGEQRF, dgeqrf as *mut c_void),

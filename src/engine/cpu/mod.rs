@@ -198,6 +198,33 @@ pub mod on_views {
         unsafe { (CPU.dgemm.f)(&ta, &tb, &mi, &ni, &ki, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta, c.as_mut_ptr(), &ldc, 1, 1) };
     }
 
+    /// DPOTRF of the n x n A's `uplo` triangle; returns INFO.
+    pub fn dpotrf(uplo: u8, mut a: MatMut<'_>) -> c_int {
+        let (n, lda) = (int(a.rows()), int(a.ld()));
+        let mut info = 0;
+        // SAFETY: the view holds the matrix; UPLO is one character.
+        unsafe { (CPU.dpotrf.f)(&(uplo as c_char), &n, a.as_mut_ptr(), &lda, &mut info, 1) };
+        info
+    }
+
+    /// DPOTRS with DPOTRF's factor in the n x n A, X over B; returns INFO.
+    pub fn dpotrs(uplo: u8, a: MatRef<'_>, mut b: MatMut<'_>) -> c_int {
+        let (n, nrhs, lda, ldb) = (int(a.rows()), int(b.cols()), int(a.ld()), int(b.ld()));
+        let mut info = 0;
+        // SAFETY: the views hold A (n x n) and B (n x nrhs).
+        unsafe { (CPU.dpotrs.f)(&(uplo as c_char), &n, &nrhs, a.as_ptr(), &lda, b.as_mut_ptr(), &ldb, &mut info, 1) };
+        info
+    }
+
+    /// DPOSV of the n x n A and B (n x nrhs); returns INFO.
+    pub fn dposv(uplo: u8, mut a: MatMut<'_>, mut b: MatMut<'_>) -> c_int {
+        let (n, nrhs, lda, ldb) = (int(a.rows()), int(b.cols()), int(a.ld()), int(b.ld()));
+        let mut info = 0;
+        // SAFETY: the views hold A (n x n) and B (n x nrhs).
+        unsafe { (CPU.dposv.f)(&(uplo as c_char), &n, &nrhs, a.as_mut_ptr(), &lda, b.as_mut_ptr(), &ldb, &mut info, 1) };
+        info
+    }
+
     /// DGETRF of A (`m x n`) with `min(m, n)` pivots; returns INFO.
     pub fn dgetrf(mut a: MatMut<'_>, ipiv: &mut [c_int]) -> c_int {
         let (m, n, lda) = (int(a.rows()), int(a.cols()), int(a.ld()));

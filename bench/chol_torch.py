@@ -1,0 +1,45 @@
+"""cuSOLVER's Cholesky (potrf) through PyTorch, the peer of issue 20's
+benchmark: for each n given, one line
+
+    dpotrf N RESIDENT_S FROM_HOST_S
+
+RESIDENT_S: torch.linalg.cholesky of an SPD double matrix already on the
+GPU (median of 5, CUDA events); FROM_HOST_S: the same from pageable host
+memory, as a program's array is (A up, the factorization, L back; median
+of 3, wall clock). Prints nothing (exit 0) where PyTorch or CUDA is
+missing.
+
+Usage: python3 bench/chol_torch.py 4096 8192
+"""
+import statistics
+import sys
+import time
+
+try:
+    import torch
+except ImportError:
+    sys.exit(0)
+if not torch.cuda.is_available():
+    sys.exit(0)
+
+for n in map(int, sys.argv[1:]):
+    g = torch.Generator().manual_seed(n)
+    b = torch.rand((n, n), generator=g, dtype=torch.float64) * 2 - 1
+    a = (b + b.T) / 2 + n * torch.eye(n, dtype=torch.float64)
+    ad = a.cuda()
+    torch.linalg.cholesky(ad)
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(5):
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record()
+        torch.linalg.cholesky(ad)
+        e.record()
+        torch.cuda.synchronize()
+        times.append(s.elapsed_time(e) / 1e3)
+    host = []
+    for _ in range(3):
+        t = time.perf_counter()
+        torch.linalg.cholesky(a.cuda()).cpu()
+        host.append(time.perf_counter() - t)
+    print(f"dpotrf {n} {statistics.median(times):.6f} {statistics.median(host):.6f}", flush=True)
