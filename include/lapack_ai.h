@@ -1326,6 +1326,28 @@ void dpotrs_(const char *uplo,
              size_t uplo_len);
 
 /*
+ DGEQRF computes a QR factorization of a real M-by-N matrix A: A = Q * R.
+
+ Arguments as reference DGEQRF: M, N (>= 0), A(LDA,N) (on exit R on and
+ above the diagonal, the Householder vectors below it), LDA
+ (>= max(1,M)), TAU(min(M,N)) (the reflectors' scalar factors),
+ WORK(max(1,LWORK)), LWORK (>= max(1,N) when M > 0, >= 1 otherwise; -1:
+ a workspace query, answered by the CPU LAPACK in WORK(1)), INFO: 0
+ success; < 0: argument -INFO illegal (XERBLA('DGEQRF', -INFO)).
+
+ # Safety
+ As for reference DGEQRF.
+ */
+void dgeqrf_(const int *m,
+             const int *n,
+             double *a,
+             const int *lda,
+             double *tau,
+             double *work,
+             const int *lwork,
+             int *info);
+
+/*
  DGEMM: C := alpha*op(A)*op(B) + beta*C, op(X) = X or X**T.
 
  Arguments as reference BLAS DGEMM: TRANSA, TRANSB ('N', 'T' or 'C'),

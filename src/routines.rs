@@ -248,6 +248,12 @@ macro_rules! for_each_routine {
                     uplo: *const c_char, n: *const c_int, nrhs: *const c_int, a: *mut f64, lda: *const c_int,
                     b: *mut f64, ldb: *const c_int, info: *mut c_int, uplo_len: usize
                 );
+                /// A = Q R by Householder reflectors (also the panel QR
+                /// factorizations of the GPU SVD's band reduction).
+                Dgeqrf "dgeqrf_" D Qr dgeqrf(
+                    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, tau: *mut f64, work: *mut f64,
+                    lwork: *const c_int, info: *mut c_int
+                );
                 /// A = U Σ Vᵀ (QR iteration for the bidiagonal SVD).
                 Dgesvd "dgesvd_" D Svd dgesvd(
                     jobu: *const c_char, jobvt: *const c_char, m: *const c_int, n: *const c_int, a: *mut f64,
@@ -327,13 +333,7 @@ macro_rules! for_each_routine {
                 /// DGEMM through fast 4x4-block schemes.
                 DgemmAlpha "dgemm_alpha_" D Alpha dgemm;
             }
-            host {
-                /// The panel QR factorizations of the GPU SVD's band reduction.
-                dgeqrf(
-                    m: *const c_int, n: *const c_int, a: *mut f64, lda: *const c_int, tau: *mut f64, work: *mut f64,
-                    lwork: *const c_int, info: *mut c_int
-                );
-            }
+            host {}
             api {
                 "lapack_ai_calibrate", "lapack_ai_dgemm_alpha", "lapack_ai_dgesvdocl", "lapack_ai_info",
                 "lapack_ai_stats_json", "lapack_ai_version",
@@ -352,6 +352,8 @@ pub enum Family {
     Lu,
     /// Cholesky (src/ops/chol/).
     Chol,
+    /// QR (src/ops/qr/).
+    Qr,
     Svd,
     Alpha,
 }

@@ -23,8 +23,12 @@
 //!   bundled::dpotrf's bit for bit (and INFO the pivot expected);
 //! - DPOTRS on reference's factor with NRHS 0, 1, 3, 70: DPOT02's ratio
 //!   ||B - A X||_1 / (||A||_1 ||X||_1 n eps) below 30 per column, X close
-//!   to bundled::dpotrs's, A untouched, B's padding untouched;
-//! - DPOSV: the same residuals, factor and X against bundled::dposv's;
+//!   to bundled::dpotrs's, A untouched, B's padding untouched (DPOTRS's
+//!   GPU path: the factor up, its leaves' inverses, two substitutions);
+//!   and a factor with a zero on its diagonal, which the GPU path declines:
+//!   X bit for bit bundled::dpotrs's (its infinities and NaNs);
+//! - DPOSV (the factorization and the solve both on the device): the same
+//!   residuals, factor and X against bundled::dposv's;
 //!   NRHS = 0 (A still factored, B untouched); not positive definite: INFO
 //!   > 0 and A and B bit for bit as reference leaves them (B untouched);
 //! - N = 0: INFO 0, nothing touched;
@@ -809,6 +813,28 @@ fn gpu_cholesky_matches_the_reference() {
     for (c, &(n, nrhs, kind)) in solves.iter().enumerate() {
         let uplo = b"ULul"[c % 4];
         run.potrs_case(Shape { uplo, n, ld: n + c % 3 }, kind, nrhs, n + (c + 1) % 3);
+    }
+
+    // DPOTRS with a factor that has a zero on its diagonal (a caller's
+    // mistake): the GPU path declines it, and the CPU LAPACK divides by the
+    // zero as reference does, bit for bit.
+    for (c, &(n, at)) in [(5usize, 2usize), (70, 69), (100, 17)].iter().enumerate() {
+        run.cases += 1;
+        let uplo = b"LuU"[c];
+        let sh = Shape { uplo, n, ld: n };
+        let s = spd(&mut run.rng, Kind::Random, n);
+        let mut f = sh.array(&s);
+        let finfo = potrf(bundled::dpotrf, sh, &mut f);
+        f[at + at * n] = 0.0;
+        let b0 = rhs(&mut run.rng, n, 2, n);
+        let (mut x, mut reference) = (b0.clone(), b0.clone());
+        let info = potrs(dpotrs_, sh, &f, 2, &mut x, n);
+        let rinfo = potrs(bundled::dpotrs, sh, &f, 2, &mut reference, n);
+        let what = format!("dpotrs {} n={n} with a zero at {at} on the factor's diagonal", uplo as char);
+        run.placed("dpotrs_", Placed::Any, &what);
+        if finfo != 0 || info != rinfo || !same_bits(&x, &reference) {
+            run.failures.push(format!("{what}: INFO {info} (reference {rinfo}), X bitwise reference's: {}", same_bits(&x, &reference)));
+        }
     }
 
     // DPOSV: positive definite (NRHS = 0 too), then not.

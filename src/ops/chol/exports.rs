@@ -4,11 +4,10 @@
 //! routine, or for the factorization to the GPU Cholesky ([`super::gpu`]),
 //! which writes the caller's A only once it has succeeded.
 //!
-//! DPOTRS has no GPU path of its own: where the CPU LAPACK takes its BLAS
-//! from the process (reference LAPACK on a shared libblas), its two DTRSM
-//! calls are this library's `dtrsm_`, routed like any other
-//! (src/ops/blas3/); OpenBLAS's and the bundled copy's stay inside them.
-//! DPOSV's GPU path is the GPU factorization, then that DPOTRS.
+//! DPOTRS on the GPU: the caller's factor up, the inverses of its 64 x 64
+//! diagonal leaves from the host, two block substitutions as GEMMs. DPOSV
+//! on the GPU: the factorization, then the same solve with the factor still
+//! on the device; A and B are written only once both succeeded.
 //!
 //! A matrix that is not positive definite is found by the GPU path (a
 //! diagonal block's factorization on the host), which then has the CPU
@@ -40,19 +39,21 @@ impl Factor<'_> {
         }
     }
 
-    /// The GPU path: the factorization on the GPU, then for DPOSV the
-    /// solve by the CPU LAPACK's DPOTRS (its DTRSMs routed). A matrix that
+    /// The GPU path: the factorization on the GPU, and for DPOSV the solve
+    /// there too (src/ops/chol/gpu.rs). A matrix that
     /// is not positive definite is a result, not a failure: the GPU stops
     /// at the first diagonal block that is not, with A untouched, and the
     /// CPU LAPACK computes the call from it, so that INFO and what A and B
     /// hold are exactly reference's.
     /// (A GPU error leaves A and B as passed, for the CPU.)
     fn on_gpu(&mut self) -> Result<c_int, GpuError> {
-        match chol::dpotrf_host(lsame(self.uplo, b'U'), self.a.rb_mut()) {
-            Ok(()) => Ok(match &mut self.b {
-                Some(b) if b.cols() > 0 => on_views::dpotrs(self.uplo, self.a.rb(), b.rb_mut()),
-                _ => 0,
-            }),
+        let upper = lsame(self.uplo, b'U');
+        let done = match &mut self.b {
+            Some(b) => chol::dposv_host(upper, self.a.rb_mut(), b.rb_mut()),
+            None => chol::dpotrf_host(upper, self.a.rb_mut()),
+        };
+        match done {
+            Ok(()) => Ok(0),
             Err(chol::Stop::NotPositive) => Ok(self.on_cpu()),
             Err(chol::Stop::Gpu(e)) => Err(e),
         }
@@ -230,9 +231,14 @@ pub unsafe extern "C" fn dpotrs_(
         let (nu, ru) = (n as usize, nrhs as usize);
         // SAFETY: the arguments passed DPOTRS's checks: A is n x n and B
         // n x nrhs with their leading dimensions; B does not overlap A.
-        let (av, mut bv) = unsafe { (MatRef::from_raw(a, nu, nu, lda as usize), MatMut::from_raw(b, nu, ru, ldb as usize)) };
-        let cpu = |_: &mut ()| on_views::dpotrs(ul, av, bv.rb_mut());
-        let result = dispatch::run(call, &mut (), cpu, None::<fn(&mut ()) -> Result<c_int, dispatch::GpuFailure<'static, (), c_int>>>);
+        let (av, bv) = unsafe { (MatRef::from_raw(a, nu, nu, lda as usize), MatMut::from_raw(b, nu, ru, ldb as usize)) };
+        let mut args = (av, bv);
+        type Args<'a> = (MatRef<'a>, MatMut<'a>);
+        let cpu = move |s: &mut Args| on_views::dpotrs(ul, s.0, s.1.rb_mut());
+        let gpu = move |s: &mut Args| {
+            chol::dpotrs_host(lsame(ul, b'U'), s.0, s.1.rb_mut()).map(|()| 0).map_err(|e| dispatch::failure(e, cpu))
+        };
+        let result = dispatch::run(call, &mut args, cpu, Some(gpu));
         // SAFETY: INFO is the caller's.
         unsafe { set_info(info, result) };
     });

@@ -1,5 +1,5 @@
 //! The Cholesky factorization (DPOTRF) on the GPU, on a device-resident
-//! matrix.
+//! matrix, and the solves with its factor (DPOTRS, DPOSV).
 //!
 //! # Algorithm
 //!
@@ -27,6 +27,12 @@
 //! way GPU triangular solves are usually made (MAGMA's, for one): a 64 x 64
 //! triangle's inverse is as accurate as its condition allows, which for a
 //! Cholesky factor's diagonal block is at most the square root of A's.
+//!
+//! The solve L Lᵀ X = B (DPOTRS with the caller's factor, DPOSV with the
+//! one still on the device): a forward then a backward substitution by
+//! leaves, each leaf one GEMM for the update by the leaves solved before
+//! and one GEMM by the leaf's inverse (from the factorization, or from the
+//! host's DTRTRI of the caller's factor's leaves for DPOTRS).
 //!
 //! # What the caller sees
 //!
@@ -72,57 +78,213 @@ fn widths(gpu: &Gpu) -> (usize, usize) {
     }
 }
 
+/// A factorization on the device: the lower factor L (A = L Lᵀ; for
+/// UPLO = 'U', L = Uᵀ) in `lower`, the inverses of its `leaf` x `leaf`
+/// diagonal leaves side by side in `inv` (leaf x n), and A's own device
+/// copy when `lower` is its transpose.
+struct Factored {
+    lower: DeviceMatrix,
+    inv: DeviceMatrix,
+    leaf: usize,
+    stored: Option<DeviceMatrix>,
+}
+
+/// A (its `upper` or lower triangle) up, transposed into lower form for
+/// 'U', and factored on the device.
+fn factor(g: &mut Gpu, upper: bool, a: MatRef<'_>, fault: Option<fault::Fault>) -> Result<Factored, Stop> {
+    let n = a.rows();
+    let d = DeviceMatrix::new(g, n, n)?;
+    // SAFETY: the device matrix is n x n, as A.
+    unsafe { resident::write(g, d.view(), a) }?;
+    let (lower, stored) = if upper {
+        let t = DeviceMatrix::new(g, n, n)?;
+        // SAFETY: two n x n device matrices.
+        unsafe { resident::transpose(g, n, n, d.view(), t.view()) }?;
+        (t, Some(d))
+    } else {
+        (d, None)
+    };
+    let (inv, leaf) = factor_lower(g, &lower, n, fault)?;
+    Ok(Factored { lower, inv, leaf, stored })
+}
+
+/// The factor as the caller's A stores it (U = Lᵀ for 'U'), read back
+/// into a packed n x n host buffer.
+fn factor_back(g: &mut Gpu, f: &Factored, n: usize) -> Result<Vec<f64>, GpuError> {
+    let src = match &f.stored {
+        Some(d) => {
+            // SAFETY: two n x n device matrices.
+            unsafe { resident::transpose(g, n, n, f.lower.view(), d.view()) }?;
+            d
+        }
+        None => &f.lower,
+    };
+    let mut out = host::zeroed::<f64>(n * n, "dpotrf")?;
+    // SAFETY: the device matrix is n x n, as the buffer's view.
+    unsafe { resident::read(g, src.view(), MatMut::from_slice(&mut out, n, n, n)) }?;
+    Ok(out)
+}
+
+/// The packed factor `out` into the caller's A, its `upper` or lower
+/// triangle only.
+fn write_triangle(upper: bool, out: &[f64], mut a: MatMut<'_>) {
+    let n = a.rows();
+    for j in 0..n {
+        let (rows, col) = (if upper { 0..j + 1 } else { j..n }, a.col_mut(j));
+        col[rows.clone()].copy_from_slice(&out[j * n + rows.start..j * n + rows.end]);
+    }
+}
+
 /// DPOTRF on the GPU: the `upper` or lower triangle of the n x n `a`
 /// replaced by its Cholesky factor, the other triangle untouched. On an
 /// error `a` is as passed.
 ///
 /// Test hook (`LAPACK_AI_FAULT_INJECT`): `dpotrf` fails at the start,
 /// `dpotrf@N` after N panels, `panic-dpotrf[@N]` panics there.
-pub fn dpotrf_host(upper: bool, mut a: MatMut<'_>) -> Result<(), Stop> {
+pub fn dpotrf_host(upper: bool, a: MatMut<'_>) -> Result<(), Stop> {
     let fault = fault::at("dpotrf");
     fault::check(fault, 0)?;
     let n = a.rows();
     let mut g = gpu()?;
-    let d = DeviceMatrix::new(&g, n, n)?;
-    // SAFETY: the device matrix is n x n, as A.
-    unsafe { resident::write(&mut g, d.view(), a.rb()) }?;
-    let t = if upper { Some(DeviceMatrix::new(&g, n, n)?) } else { None };
-    let work = match &t {
-        Some(t) => {
-            // SAFETY: two n x n device matrices.
-            unsafe { resident::transpose(&mut g, n, n, d.view(), t.view()) }?;
-            t
-        }
-        None => &d,
-    };
-    factor_lower(&mut g, work, n, fault)?;
-    if let Some(t) = &t {
-        // SAFETY: as above.
-        unsafe { resident::transpose(&mut g, n, n, t.view(), d.view()) }?;
-    }
-    let mut out = host::zeroed::<f64>(n * n, "dpotrf")?;
-    // SAFETY: the device matrix is n x n, as the buffer's view.
-    unsafe { resident::read(&mut g, d.view(), MatMut::from_slice(&mut out, n, n, n)) }?;
+    let f = factor(&mut g, upper, a.rb(), fault)?;
+    let out = factor_back(&mut g, &f, n)?;
     drop(g);
     // Only now the caller's A, only its triangle.
-    for j in 0..n {
-        let (rows, col) = (if upper { 0..j + 1 } else { j..n }, a.col_mut(j));
-        col[rows.clone()].copy_from_slice(&out[j * n + rows.start..j * n + rows.end]);
-    }
+    write_triangle(upper, &out, a);
     Ok(())
+}
+
+/// DPOSV on the GPU: A factored as [`dpotrf_host`] does, then A X = B
+/// solved with the factor still on the device; the caller's A (its
+/// triangle) and B are written only once everything succeeded. On an
+/// error both are as passed. Test hook: as [`dpotrf_host`]'s.
+pub fn dposv_host(upper: bool, a: MatMut<'_>, b: MatMut<'_>) -> Result<(), Stop> {
+    let fault = fault::at("dpotrf");
+    fault::check(fault, 0)?;
+    let n = a.rows();
+    let mut g = gpu()?;
+    let f = factor(&mut g, upper, a.rb(), fault)?;
+    let x = solve(&mut g, &f.lower, &f.inv, f.leaf, b.rb())?;
+    let out = factor_back(&mut g, &f, n)?;
+    drop(g);
+    write_triangle(upper, &out, a);
+    copy_into(&x, b);
+    Ok(())
+}
+
+/// DPOTRS on the GPU: A X = B with the caller's factor (its `upper` or
+/// lower triangle), X over B once the device work succeeded (B as passed
+/// on an error). A factor with a zero on its diagonal is declined (the
+/// CPU LAPACK's DPOTRS divides by it as reference does).
+pub fn dpotrs_host(upper: bool, a: MatRef<'_>, b: MatMut<'_>) -> Result<(), GpuError> {
+    let fault = fault::at("dpotrs");
+    fault::check(fault, 0)?;
+    let n = a.rows();
+    let mut g = gpu()?;
+    let (_, leaf) = widths(&g);
+    let leaf = leaf.min(n);
+    // L (lower, leading dimension n) on the host's side for the leaves:
+    // the caller's lower triangle, or its upper one transposed.
+    let l_at = |i: usize, j: usize| if upper { a.at(j, i) } else { a.at(i, j) };
+    let mut leaves = host::zeroed::<f64>(leaf * n, "dpotrs")?;
+    let mut i0 = 0;
+    while i0 < n {
+        let ib = leaf.min(n - i0);
+        for j in 0..ib {
+            for i in j..ib {
+                leaves[i + (i0 + j) * leaf] = l_at(i0 + i, i0 + j);
+            }
+        }
+        if !invert_lower(&mut leaves[i0 * leaf..], ib, leaf) {
+            return Err(GpuError::Declined("a zero on the factor's diagonal"));
+        }
+        i0 += ib;
+    }
+    let d = DeviceMatrix::new(&g, n, n)?;
+    let inv = DeviceMatrix::new(&g, leaf, n)?;
+    // SAFETY: n x n and leaf x n device matrices, as the host ones.
+    unsafe {
+        resident::write(&mut g, d.view(), a)?;
+        resident::write(&mut g, inv.view(), MatRef::from_slice(&leaves, leaf, n, leaf))?;
+    }
+    let lower = if upper {
+        let t = DeviceMatrix::new(&g, n, n)?;
+        // SAFETY: two n x n device matrices.
+        unsafe { resident::transpose(&mut g, n, n, d.view(), t.view()) }?;
+        t
+    } else {
+        d
+    };
+    let x = solve(&mut g, &lower, &inv, leaf, b.rb())?;
+    drop(g);
+    copy_into(&x, b);
+    Ok(())
+}
+
+/// The packed n x nrhs `x` into the caller's B.
+fn copy_into(x: &[f64], mut b: MatMut<'_>) {
+    let n = b.rows();
+    for j in 0..b.cols() {
+        b.col_mut(j).copy_from_slice(&x[j * n..(j + 1) * n]);
+    }
+}
+
+/// X with L Lᵀ X = B on the device, L the lower factor in `lower` and the
+/// inverses of its leaves in `inv`: B up, two block substitutions by
+/// leaves (each leaf: the update by the leaves solved before, one GEMM,
+/// then the leaf's inverse, one GEMM), X back, packed (n x nrhs).
+fn solve(g: &mut Gpu, lower: &DeviceMatrix, inv: &DeviceMatrix, leaf: usize, b: MatRef<'_>) -> Result<Vec<f64>, GpuError> {
+    let (n, r) = (b.rows(), b.cols());
+    let mut x = host::zeroed::<f64>(n * r, "dpotrs")?;
+    if r == 0 {
+        return Ok(x);
+    }
+    // Two n x r matrices: the forward substitution reads B and writes Y
+    // into the other, the backward one reads Y and writes X into B's.
+    let (p, q) = (DeviceMatrix::new(g, n, r)?, DeviceMatrix::new(g, n, r)?);
+    let l = lower.view();
+    // SAFETY (every device call below): the views stay inside their
+    // matrices (L n x n, the inverses leaf x n, P and Q n x r), and each
+    // product's output is a block of rows disjoint from its inputs.
+    unsafe {
+        resident::write(g, p.view(), b)?;
+        // L Y = B: Y_i = inv_i (B_i - L(i, ..i0) Y(..i0)).
+        let mut i0 = 0;
+        while i0 < n {
+            let ib = leaf.min(n - i0);
+            if i0 > 0 {
+                resident::gemm(g, false, false, ib, r, i0, -1.0, l.at(i0, 0), q.view(), 1.0, p.at(i0, 0))?;
+            }
+            resident::gemm(g, false, false, ib, r, ib, 1.0, inv.at(0, i0), p.at(i0, 0), 0.0, q.at(i0, 0))?;
+            i0 += ib;
+        }
+        // Lᵀ X = Y: X_i = inv_iᵀ (Y_i - L(i1.., i)ᵀ X(i1..)), last leaf first.
+        let starts: Vec<usize> = (0..n).step_by(leaf).collect();
+        for &i0 in starts.iter().rev() {
+            let ib = leaf.min(n - i0);
+            let i1 = i0 + ib;
+            if i1 < n {
+                resident::gemm(g, true, false, ib, r, n - i1, -1.0, l.at(i1, i0), p.at(i1, 0), 1.0, q.at(i0, 0))?;
+            }
+            resident::gemm(g, true, false, ib, r, ib, 1.0, inv.at(0, i0), q.at(i0, 0), 0.0, p.at(i0, 0))?;
+        }
+        resident::read(g, p.view(), MatMut::from_slice(&mut x, n, r, n))?;
+    }
+    Ok(x)
 }
 
 /// The lower Cholesky factor of the n x n device matrix `m` (its lower
 /// triangle), in place (the strict upper triangle of its diagonal blocks
-/// is left with whatever the updates put there).
-fn factor_lower(g: &mut Gpu, m: &DeviceMatrix, n: usize, fault: Option<fault::Fault>) -> Result<(), Stop> {
+/// is left with whatever the updates put there); returns the inverses of
+/// its diagonal leaves side by side (leaf x n), and the leaf width.
+fn factor_lower(g: &mut Gpu, m: &DeviceMatrix, n: usize, fault: Option<fault::Fault>) -> Result<(DeviceMatrix, usize), Stop> {
     let (nb, leaf) = widths(g);
     let nb = nb.min(n);
     let leaf = leaf.min(nb);
-    // L21 of the panel (rows below its diagonal block), the inverses of its
-    // diagonal block's leaves side by side, and an identity (W into place).
+    // L21 of the panel (rows below its diagonal block), the inverses of
+    // every diagonal leaf, and an identity (W into place).
     let w = DeviceMatrix::new(g, n, nb)?;
-    let inv = DeviceMatrix::new(g, leaf, nb)?;
+    let inv = DeviceMatrix::new(g, leaf, n)?;
     let ident = DeviceMatrix::new(g, nb, nb)?;
     // SAFETY: the identity is nb x nb.
     unsafe { resident::laset(g, nb, nb, 0.0, 1.0, ident.view()) }?;
@@ -135,18 +297,18 @@ fn factor_lower(g: &mut Gpu, m: &DeviceMatrix, n: usize, fault: Option<fault::Fa
         let a11 = m.at(k0, k0);
         // SAFETY (this block's device calls): every view stays inside its
         // matrix: the diagonal block kb x kb at (k0, k0); A21 and W m2 x kb;
-        // the leaves' inverses leaf x kb; the trailing columns of m; the
-        // products' outputs overlap none of their inputs.
+        // the leaves' inverses leaf x kb at column k0; the trailing
+        // columns of m; the products' outputs overlap none of their inputs.
         unsafe {
             resident::read(g, a11, MatMut::from_slice(&mut diag[..kb * kb], kb, kb, kb))?;
             if !factor_on_host(&mut diag[..kb * kb], kb) {
                 return Err(Stop::NotPositive);
             }
             resident::write(g, a11, MatRef::from_slice(&diag[..kb * kb], kb, kb, kb))?;
+            invert_leaves(&diag[..kb * kb], kb, leaf, &mut leaves);
+            resident::write(g, inv.at(0, k0), MatRef::from_slice(&leaves[..leaf * kb], leaf, kb, leaf))?;
             let m2 = n - k0 - kb;
             if m2 > 0 {
-                invert_leaves(&diag[..kb * kb], kb, leaf, &mut leaves);
-                resident::write(g, inv.view(), MatRef::from_slice(&leaves[..leaf * kb], leaf, kb, leaf))?;
                 let a21 = m.at(k0 + kb, k0);
                 let mut i0 = 0;
                 while i0 < kb {
@@ -156,7 +318,7 @@ fn factor_lower(g: &mut Gpu, m: &DeviceMatrix, n: usize, fault: Option<fault::Fa
                         resident::gemm(g, false, true, m2, ib, i0, -1.0, w.view(), a11.at(i0, 0), 1.0, a21.at(0, i0))?;
                     }
                     // L21's leaf = that times the leaf's inverse, transposed.
-                    resident::gemm(g, false, true, m2, ib, ib, 1.0, a21.at(0, i0), inv.at(0, i0), 0.0, w.at(0, i0))?;
+                    resident::gemm(g, false, true, m2, ib, ib, 1.0, a21.at(0, i0), inv.at(0, k0 + i0), 0.0, w.at(0, i0))?;
                     i0 += ib;
                 }
                 resident::gemm(g, false, false, m2, kb, kb, 1.0, w.view(), ident.view(), 0.0, a21)?;
@@ -177,7 +339,7 @@ fn factor_lower(g: &mut Gpu, m: &DeviceMatrix, n: usize, fault: Option<fault::Fa
             fault::check(fault, panel)?;
         }
     }
-    Ok(())
+    Ok((inv, leaf))
 }
 
 /// The CPU LAPACK's DPOTRF of the kb x kb block (lower), as a host step of
@@ -207,25 +369,23 @@ fn invert_leaves(block: &[f64], kb: usize, leaf: usize, out: &mut [f64]) {
                 out[i + (i0 + j) * leaf] = block[(i0 + i) + (i0 + j) * kb];
             }
         }
-        let (nn, ld) = (ib as c_int, leaf as c_int);
-        let mut info: c_int = 0;
-        // SAFETY: an ib x ib lower triangle at column i0 of `out`, leading
-        // dimension leaf; one-character UPLO and DIAG. Its diagonal is
-        // positive (a Cholesky factor's), so DTRTRI succeeds.
-        unsafe {
-            bundled::routines::dtrtri(
-                &(b'L' as c_char),
-                &(b'N' as c_char),
-                &nn,
-                out[i0 * leaf..].as_mut_ptr(),
-                &ld,
-                &mut info,
-                1,
-                1,
-            )
-        };
+        // A Cholesky factor's diagonal is positive: the inverse exists.
+        invert_lower(&mut out[i0 * leaf..], ib, leaf);
         i0 += ib;
     }
+}
+
+/// The lower ib x ib triangle at the start of `x` (leading dimension ld)
+/// replaced by its inverse (the bundled reference's DTRTRI); false where a
+/// diagonal element is zero.
+fn invert_lower(x: &mut [f64], ib: usize, ld: usize) -> bool {
+    assert!(ib <= ld && x.len() >= (ib.max(1) - 1) * ld + ib);
+    let (nn, ldi) = (ib as c_int, ld as c_int);
+    let mut info: c_int = 0;
+    // SAFETY: an ib x ib lower triangle at the start of `x` (checked above),
+    // leading dimension ld; one-character UPLO and DIAG.
+    unsafe { bundled::routines::dtrtri(&(b'L' as c_char), &(b'N' as c_char), &nn, x.as_mut_ptr(), &ldi, &mut info, 1, 1) };
+    info == 0
 }
 
 #[cfg(test)]

@@ -403,7 +403,7 @@ fn t_factor(rows: usize, k: usize, v: &[f64], tau: &[f64]) -> Vec<f64> {
             c"T".as_ptr(), c"N".as_ptr(), &ki, &ki, &ri, &1.0, v.as_ptr(), &ri, v.as_ptr(), &ri, &0.0, gram.as_mut_ptr(), &ki, 1, 1,
         )
     };
-    larft_from_gram(k, &gram, tau)
+    crate::ops::larft_from_gram(k, &gram, tau)
 }
 
 /// src/ops/svd/bulge.cl.
@@ -482,27 +482,6 @@ unsafe fn chase_apply(g: &mut Gpu, r: &Reflectors, side: Side, x: View, rs: usiz
         }
     }
     resident::finish(g)
-}
-
-/// The triangular factor T of a block of `k` forward, columnwise
-/// reflectors (DLARFT) from G = VᵀV and the scalar factors:
-/// T(j, j) = tau_j, T(0:j, j) = -tau_j T(0:j, 0:j) G(0:j, j). Column-major k x k.
-fn larft_from_gram(k: usize, gram: &[f64], tau: &[f64]) -> Vec<f64> {
-    let mut t = vec![0.0; k * k];
-    for j in 0..k {
-        t[j + j * k] = tau[j];
-        if tau[j] == 0.0 {
-            continue;
-        }
-        for i in 0..j {
-            let mut s = 0.0;
-            for l in i..j {
-                s += t[i + l * k] * gram[l + j * k];
-            }
-            t[i + j * k] = -tau[j] * s;
-        }
-    }
-    t
 }
 
 /// Where stage 1's reflector vectors lie in A: Q1's along columns, below
@@ -600,7 +579,7 @@ impl Blocked {
                 resident::write(g, dv, MatRef::from_slice(&self.block, len, jb, len))?;
                 resident::gemm(g, true, false, jb, jb, len, 1.0, dv, dv, 0.0, dgram)?;
                 resident::read(g, dgram, MatMut::from_slice(&mut self.gram, jb, jb, jb))?;
-                let t = larft_from_gram(jb, &self.gram[..jb * jb], &tau[j0..j0 + jb]);
+                let t = crate::ops::larft_from_gram(jb, &self.gram[..jb * jb], &tau[j0..j0 + jb]);
                 resident::write(g, dt, MatRef::from_slice(&t, jb, jb, jb))?;
                 // W = Vᵀ X; W2 = T W; X -= V W2 for X's rows j0+offset..
                 let xs = x.at(j0 + offset, 0);
@@ -733,7 +712,7 @@ mod tests {
                 gram[i + j * k] = (0..n).map(|r| v[r + i * n] * v[r + j * n]).sum();
             }
         }
-        let t = larft_from_gram(k, &gram, &tau);
+        let t = crate::ops::larft_from_gram(k, &gram, &tau);
         let mut prod: Vec<f64> = (0..n * n).map(|i| if i % (n + 1) == 0 { 1.0 } else { 0.0 }).collect();
         for c in 0..k {
             // prod := prod (I - tau v vᵀ)
