@@ -52,23 +52,32 @@ for p in s d c z; do
 done
 grep -h -m1 'set-up' "$W"/*-gpu/calls.log 2>/dev/null | head -1
 
-# Issue 20's Cholesky: LAPACK's xlintstd on dtest.in's DPO path, run against
-# the reference LAPACK and BLAS, plain and with every dpotrf_ and dposv_
-# forced to the GPU (DIR/lapacktest: xlintstd, libtmglib.so.3, dtest_po.in).
+# Issue 20's Cholesky and QR: LAPACK's xlintstd on dtest.in's DPO and DQR
+# paths, run against the reference LAPACK and BLAS, plain and with every
+# dpotrf_, dpotrs_, dposv_ and dgeqrf_ forced to the GPU (DIR/lapacktest:
+# xlintstd, libtmglib.so.3, dtest_po.in and dtest_qr.in: dtest.in's 16
+# header lines and its DPO or DQR line).
 L=$DIR/lapacktest
 if [ -x "$L/xlintstd" ]; then
-    for how in plain gpu; do
-        d=$W/lin_po-$how; mkdir -p "$d"
-        if [ $how = plain ]; then
-            (cd "$d" && LD_LIBRARY_PATH=$DIR/reflapack:$T:$L timeout 60 "$L/xlintstd" < "$L/dtest_po.in" > out.txt 2>&1)
-        else
-            (cd "$d" && LD_LIBRARY_PATH=$DIR/reflapack:$T:$L LD_PRELOAD=$LIB LAPACK_AI_MODE=gpu LAPACK_AI_LOG=$d/calls.log \
-                timeout "${CHECK_TIMEOUT:-240}" "$L/xlintstd" < "$L/dtest_po.in" > out.txt 2>&1)
-        fi
-        echo $? > "$d/rc"
+    for path in po qr; do
+        for how in plain gpu; do
+            d=$W/lin_$path-$how; mkdir -p "$d"
+            if [ $how = plain ]; then
+                (cd "$d" && LD_LIBRARY_PATH=$DIR/reflapack:$T:$L timeout 60 "$L/xlintstd" < "$L/dtest_$path.in" > out.txt 2>&1)
+            else
+                (cd "$d" && LD_LIBRARY_PATH=$DIR/reflapack:$T:$L LD_PRELOAD=$LIB LAPACK_AI_MODE=gpu LAPACK_AI_LOG=$d/calls.log \
+                    timeout "${CHECK_TIMEOUT:-240}" "$L/xlintstd" < "$L/dtest_$path.in" > out.txt 2>&1)
+            fi
+            echo $? > "$d/rc"
+        done
+        ongpu=""
+        for r in dpotrf_ dpotrs_ dposv_ dgeqrf_; do
+            c=$(grep "^lapack-ai: $r " "$W/lin_$path-gpu/calls.log" 2>/dev/null | grep -c -- '-> gpu\[')
+            [ "$c" -gt 0 ] && ongpu="$ongpu $r:$c"
+        done
+        echo "xlintstd $path: status $(cat "$W/lin_$path-gpu/rc"), $(grep -c passed "$W/lin_$path-gpu/out.txt") of $(grep -c passed "$W/lin_$path-plain/out.txt") groups passed, $(grep -Eci 'fail|exceed|illegal' "$W/lin_$path-gpu/out.txt") failure lines, $(grep -c 'fell back' "$W/lin_$path-gpu/calls.log" 2>/dev/null) fallbacks; on the GPU:$ongpu"
+        grep -Ei 'fail|exceed|illegal' "$W/lin_$path-gpu/out.txt" | head -5
     done
-    echo "xlintstd DPO: status $(cat "$W/lin_po-gpu/rc"), $(grep -c passed "$W/lin_po-gpu/out.txt") of $(grep -c passed "$W/lin_po-plain/out.txt") groups passed, $(grep -Eci 'fail|exceed|illegal' "$W/lin_po-gpu/out.txt") failure lines; dpotrf_ on the GPU: $(grep '^lapack-ai: dpotrf_ ' "$W/lin_po-gpu/calls.log" | grep -c -- '-> gpu\['), dposv_: $(grep '^lapack-ai: dposv_ ' "$W/lin_po-gpu/calls.log" | grep -c -- '-> gpu\['), fell back: $(grep -c 'fell back' "$W/lin_po-gpu/calls.log")"
-    grep -Ei 'fail|exceed|illegal' "$W/lin_po-gpu/out.txt" | head -5
 fi
 
 [ "${SWEEP:-1}" = 1 ] || { echo "== end $(date -u '+%T UTC')"; exit 0; }
