@@ -13,7 +13,7 @@
 
 use lapack_ai::ops::{
     blas3::check as blas3_check, chol::check as chol_check, gemm::check as gemm_check, lu::check as lu_check,
-    svd::check as svd_check,
+    qr::check as qr_check, svd::check as svd_check,
 };
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::ops::blas3::exports::{
@@ -781,6 +781,54 @@ fn dgetrf_cases(seed: u64) -> Tally {
 
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug, in mismatch reports
+struct GeqrfArgs {
+    m: i32,
+    n: i32,
+    lda: i32,
+    lwork: i32,
+}
+
+fn dgeqrf_cases(seed: u64) -> Tally {
+    let mut rng = Rng::new(seed ^ 43);
+    let mut tally = Tally::new("DGEQRF", seed);
+    for case in 0..CASES {
+        let (m, n) = (rng.dim(), rng.dim());
+        let lda = rng.lead(&[m, n]);
+        // The query, zero, small, around the minimum max(1, N), or large
+        // (more than reference's optimal N NB).
+        let lwork = match rng.below(8) {
+            0 => -1,
+            1 => 0,
+            2 => rng.range(-2, 3),
+            3 | 4 => n - 1,
+            5 | 6 => n,
+            _ => 32 * n.max(1) + rng.range(0, 8),
+        };
+        let ours = qr_check::dgeqrf(m, n, lda, lwork);
+
+        let mut a = rng.values(size(lda, n));
+        let mut tau = vec![0.0; m.min(n).max(1) as usize];
+        let mut work = vec![0.0; lwork.max(1) as usize];
+        let mut info: c_int = 0;
+        take_xerbla();
+        // SAFETY: every pointer is to a live local; A holds max(LDA,1) *
+        // max(N,1), TAU max(min(M,N),1) and WORK max(LWORK,1) elements,
+        // what DGEQRF uses with legal arguments (one element of WORK for
+        // the LWORK = -1 query); with illegal ones it returns before
+        // touching them.
+        unsafe {
+            bundled::dgeqrf(&m, &n, a.as_mut_ptr(), &lda, tau.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info)
+        };
+        let calls = take_xerbla();
+        let info = argument_info(info);
+        let args = GeqrfArgs { m, n, lda, lwork };
+        tally.record(case, &args, ours, info, &calls, (info < 0).then_some(("DGEQRF", -info)));
+    }
+    tally
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug, in mismatch reports
 struct GetrsArgs {
     trans: char,
     n: i32,
@@ -1113,6 +1161,7 @@ fn checks_report_exactly_what_reference_lapack_reports() {
         (dgesvd_cases(seed), &[0, -1, -2, -3, -4, -6, -9, -11, -13][..]),
         (dgesdd_cases(seed), &[0, -1, -2, -3, -5, -8, -10, -12][..]),
         (dgetrf_cases(seed), &[0, -1, -2, -4][..]),
+        (dgeqrf_cases(seed), &[0, -1, -2, -4, -7][..]),
         (dgetrs_cases(seed), &[0, -1, -2, -3, -5, -8][..]),
         (dpotrf_cases(seed), &[0, -1, -2, -4][..]),
         (dpotrs_cases(seed), &[0, -1, -2, -3, -5, -7][..]),

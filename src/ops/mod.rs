@@ -5,14 +5,15 @@
 //! the dispatcher (src/dispatch/), the engines (src/engine/) and the
 //! run-time layer (src/runtime/), and do not call each other (but that
 //! DGEMM_ALPHA takes DGEMM's argument checks); what several share is here
-//! (LSAME, the T factor of a block of reflectors).
+//! (LSAME, the T factor of a block of reflectors, the CPU's measured
+//! factorization rates).
 //!
 //! - [`gemm`]: `dgemm_`, `cblas_dgemm`;
 //! - [`blas3`]: `dsymm_`, `dsyrk_`, `dsyr2k_`, `dtrmm_`, `dtrsm_` (which call
 //!   the engine's DGEMM, not the gemm family);
 //! - [`lu`]: `dgesv_`, `dgetrf_`, `dgetrs_`;
 //! - [`chol`]: `dpotrf_`, `dpotrs_`, `dposv_`;
-//! - [`qr`]: `dgeqrf_`;
+//! - [`qr`]: `dgeqrf_` (with its workspace query);
 //! - [`svd`]: `dgesvd_`, `dgesdd_`, `dgesvdocl_`, `lapack_ai_dgesvdocl`;
 //! - [`alpha`]: `dgemm_alpha_`, `lapack_ai_dgemm_alpha`.
 
@@ -51,6 +52,45 @@ pub(crate) fn larft_from_gram(k: usize, gram: &[f64], tau: &[f64]) -> Vec<f64> {
     t
 }
 
+/// The CPU LAPACK's own rate for a factorization of order `order`, GFLOP/s:
+/// its panels run at a fraction of its DGEMM's rate that grows with the
+/// order (OpenBLAS's LU: 20 GFLOP/s at 512 and 370 at 4096 on the H200
+/// machine's 16 cores, where its DGEMM runs at 470: bench/RESULTS.md), so
+/// it is measured by `seconds` (one factorization of order n, or None) at
+/// order 512 and at the first of 1024, 2048, 4096 that takes 20 ms, once
+/// per machine (kept with the rates as `cpu.KEY_gflops`,
+/// `cpu.KEY_large_order`, `cpu.KEY_large_gflops`), and interpolated in
+/// log-log scale between the two; `flops` gives a factorization's flops
+/// from its order. None before anything could be measured.
+pub(crate) fn cpu_factorization_rate(key: &str, order: f64, seconds: fn(i32) -> Option<f64>, flops: fn(f64) -> f64) -> Option<f64> {
+    use crate::dispatch::model::constant;
+    let rate = |n: i32| seconds(n).map(|t| flops(n as f64) / t / 1e9);
+    let small = constant(&format!("cpu.{key}_gflops"), || rate(512));
+    let large = constant(&format!("cpu.{key}_large_order"), || {
+        let mut n = 1024;
+        while n < 4096 && seconds(n)? < 0.02 {
+            n *= 2;
+        }
+        Some(n as f64)
+    })
+    .and_then(|n| constant(&format!("cpu.{key}_large_gflops"), || rate(n as i32)).map(|r| (n, r)));
+    match (small, large) {
+        (Some(r0), Some((n1, r1))) => Some(interpolate(order, 512.0, r0, n1, r1)),
+        (Some(r0), None) => Some(r0),
+        _ => None,
+    }
+}
+
+/// The rate at order `n` on the line through (n0, r0) and (n1, r1) in
+/// log-log scale, kept between the two rates (no extrapolation).
+pub(crate) fn interpolate(n: f64, n0: f64, r0: f64, n1: f64, r1: f64) -> f64 {
+    if n1 <= n0 {
+        return r0;
+    }
+    let t = ((n.max(1.0).ln() - n0.ln()) / (n1.ln() - n0.ln())).clamp(0.0, 1.0);
+    (r0.ln() + t * (r1.ln() - r0.ln())).exp()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +98,55 @@ mod tests {
     #[test]
     fn lsame_ignores_case_only() {
         assert!(lsame(b'n', b'N') && lsame(b'T', b't') && !lsame(b'X', b'N'));
+    }
+
+    #[test]
+    fn t_from_gram_matches_the_product_of_reflectors() {
+        // Three reflectors of length 5 (unit lower trapezoidal V): the
+        // product H1 H2 H3 must equal I - V T Vᵀ.
+        let (n, k) = (5usize, 3usize);
+        let vals = [0.3, -0.7, 0.2, 0.9, -0.4, 0.6, 0.1, -0.5, 0.8, 0.35];
+        let mut v = vec![0.0; n * k];
+        let mut it = vals.iter();
+        for c in 0..k {
+            v[c + c * n] = 1.0;
+            for r in c + 1..n {
+                v[r + c * n] = *it.next().unwrap();
+            }
+        }
+        let tau = [1.2, 0.0, 0.7];
+        let mut gram = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                gram[i + j * k] = (0..n).map(|r| v[r + i * n] * v[r + j * n]).sum();
+            }
+        }
+        let t = larft_from_gram(k, &gram, &tau);
+        let mut prod: Vec<f64> = (0..n * n).map(|i| if i % (n + 1) == 0 { 1.0 } else { 0.0 }).collect();
+        for c in 0..k {
+            // prod := prod (I - tau v vᵀ)
+            let mut pv = vec![0.0; n];
+            for r in 0..n {
+                pv[r] = (0..n).map(|l| prod[r + l * n] * v[l + c * n]).sum();
+            }
+            for r in 0..n {
+                for l in 0..n {
+                    prod[r + l * n] -= tau[c] * pv[r] * v[l + c * n];
+                }
+            }
+        }
+        for r in 0..n {
+            for l in 0..n {
+                let mut vtv = 0.0;
+                for i in 0..k {
+                    for j in 0..k {
+                        vtv += v[r + i * n] * t[i + j * k] * v[l + j * n];
+                    }
+                }
+                let want = if r == l { 1.0 } else { 0.0 } - vtv;
+                assert!((prod[r + l * n] - want).abs() < 1e-14, "({r}, {l})");
+            }
+        }
     }
 
 }

@@ -9,11 +9,12 @@
 #   bundled  LAPACK_AI_CPU_LIB=bundled, the library's own netlib copy
 #   gpu      LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl: every call that has a
 #            GPU path (the Level-3 BLAS and their cblas_ forms in the four
-#            precisions, dgesvd_, dgesdd_, dgesv_, dgetrf_,
-#            dgetrs_, dpotrf_, dposv_) runs the OpenCL kernels on PoCL: the
-#            BLAS suites, the SVD suite (about a minute on 2 cores), and
-#            xlintstd on the DGE path of dtest.in (the LU routines: 13 s
-#            there) and on its DPO path (Cholesky). The whole of
+#            precisions, dgesvd_, dgesdd_, dgesv_, dgetrf_, dgetrs_,
+#            dpotrf_, dpotrs_, dposv_, dgeqrf_) runs the OpenCL kernels on
+#            PoCL: the BLAS suites, the SVD suite (about a minute on 2
+#            cores), and xlintstd on the DGE path of dtest.in (the LU
+#            routines: 13 s there), on its DPO path (Cholesky) and on its
+#            DQR path (the QR factorization: 30 s there). The whole of
 #            dtest.in also passes this way (1.15 million dgemm_ calls each
 #            paying a PoCL launch: 5 minutes there);
 #            LAPACK_AI_FULL_GPU_SUITES=1 runs it too.
@@ -189,9 +190,8 @@ faults() {
         [ "${fell_total[$r]}" -gt 0 ] || bad "blas3_$p with faults: no call of $r fell back to the CPU"
     done
 }
-# Routines without a GPU path yet: forced to the GPU, they run on the CPU
-# (DPOTRS: its DTRSMs are routed).
-CPU_ONLY="dpotrs_"
+# Routines without a GPU path yet: forced to the GPU, they run on the CPU.
+CPU_ONLY=""
 for p in d s c z; do
     # shellcheck disable=SC2046
     suite "next openblas bundled gpu $ILP64" blas3_$p "$BLASDIR/xblat3$p" "$BLASDIR/${p}blat3.in" ${p}blat3.out \
@@ -207,7 +207,7 @@ done
 suite "next openblas bundled gpu $ILP64" svd "$LAPACKDIR/xeigtstd" "$LAPACKDIR/svd.in" - \
     'passed' 'fail|exceed|illegal' dgesvd_ dgesdd_ dgemm_
 suite "next openblas bundled $ILP64" lin "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
-    'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dpotrf_ dpotrs_ dposv_ dgemm_
+    'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dpotrf_ dpotrs_ dposv_ dgeqrf_ dgemm_
 # dtest.in's header (sizes, thresholds) and its DGE line only: the general
 # matrices' LU routines (DGETRF, DGETRS, DGESV and their checks).
 (head -n 16 "$LAPACKDIR/dtest.in"; grep '^DGE ' "$LAPACKDIR/dtest.in") > "$WORK/dtest_ge.in"
@@ -215,10 +215,16 @@ suite "gpu" lin_ge "$LAPACKDIR/xlintstd" "$WORK/dtest_ge.in" - \
     'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dgemm_
 # Its DPO line: the symmetric positive definite matrices' Cholesky routines
 # (DPOTRF, DPOTRS, DPOSV and the reference's DPOTRI, DPOCON, DPORFS and
-# DPOSVX around them), every DPOTRF and DPOSV forced to the GPU path.
+# DPOSVX around them), every DPOTRF, DPOTRS and DPOSV forced to the GPU path.
 (head -n 16 "$LAPACKDIR/dtest.in"; grep '^DPO ' "$LAPACKDIR/dtest.in") > "$WORK/dtest_po.in"
 suite "gpu" lin_po "$LAPACKDIR/xlintstd" "$WORK/dtest_po.in" - \
     'passed' 'fail|exceed|illegal' dpotrf_ dpotrs_ dposv_
+# Its DQR line: the QR routines (DGEQRF, and the reference's DGEQRFP,
+# DORGQR, DORMQR and DGEQRS around it), every DGEQRF forced to the GPU
+# path.
+(head -n 16 "$LAPACKDIR/dtest.in"; grep '^DQR ' "$LAPACKDIR/dtest.in") > "$WORK/dtest_qr.in"
+suite "gpu" lin_qr "$LAPACKDIR/xlintstd" "$WORK/dtest_qr.in" - \
+    'passed' 'fail|exceed|illegal' dgeqrf_
 if [ "${LAPACK_AI_FULL_GPU_SUITES:-0}" = 1 ]; then
     suite "gpu" lin_gpu_full "$LAPACKDIR/xlintstd" "$LAPACKDIR/dtest.in" - \
         'passed' 'fail|exceed|illegal' dgesv_ dgetrf_ dgetrs_ dgemm_

@@ -3,7 +3,6 @@
 //! Cholesky rate ([`adjust`]).
 
 use crate::dispatch::cost::Rates;
-use crate::dispatch::model;
 use crate::engine::cpu::CPU;
 use std::time::Instant;
 
@@ -54,34 +53,10 @@ pub fn dposv(n: i32, nrhs: i32) -> (f64, f64, f64) {
 /// 20 ms, kept with the rates, and interpolated in log-log scale; what it
 /// still mispredicts, the learned corrections take up.
 pub fn adjust(rates: &mut Rates, flops: f64) {
-    let small = model::constant("cpu.potrf_gflops", || cpu_potrf_gflops(512));
-    let large = model::constant("cpu.potrf_large_order", || {
-        let mut n = 1024;
-        while n < 4096 && cpu_potrf_seconds(n)? < 0.02 {
-            n *= 2;
-        }
-        Some(n as f64)
-    })
-    .and_then(|n| model::constant("cpu.potrf_large_gflops", || cpu_potrf_gflops(n as i32)).map(|r| (n, r)));
     let order = (3.0 * flops).cbrt();
-    let rate = match (small, large) {
-        (Some(r0), Some((n1, r1))) => Some(interpolate(order, 512.0, r0, n1, r1)),
-        (Some(r0), None) => Some(r0),
-        _ => None,
-    };
-    if let Some(gflops) = rate {
+    if let Some(gflops) = crate::ops::cpu_factorization_rate("potrf", order, cpu_potrf_seconds, |n| n.powi(3) / 3.0) {
         rates.cpu_gflops = gflops;
     }
-}
-
-/// The rate at order `n` on the line through (n0, r0) and (n1, r1) in
-/// log-log scale, kept between the two rates.
-fn interpolate(n: f64, n0: f64, r0: f64, n1: f64, r1: f64) -> f64 {
-    if n1 <= n0 {
-        return r0;
-    }
-    let t = ((n.max(1.0).ln() - n0.ln()) / (n1.ln() - n0.ln())).clamp(0.0, 1.0);
-    (r0.ln() + t * (r1.ln() - r0.ln())).exp()
 }
 
 /// Seconds of the CPU LAPACK's DPOTRF of an n x n symmetric positive
@@ -107,17 +82,11 @@ fn cpu_potrf_seconds(n: i32) -> Option<f64> {
     (best > 0.0).then_some(best)
 }
 
-/// The CPU LAPACK's DPOTRF rate at order n, GFLOP/s.
-fn cpu_potrf_gflops(n: i32) -> Option<f64> {
-    cpu_potrf_seconds(n).map(|t| (n as f64).powi(3) / 3.0 / t / 1e9)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn terms() {
         let (f, b, l) = super::dpotrf(1024);
         assert_eq!((f, b, l), (1024f64.powi(3) / 3.0, 16.0 * 1024.0 * 1024.0, 2.0));
-        assert!(super::interpolate(700.0, 512.0, 10.0, 2048.0, 100.0) > 10.0);
     }
 }

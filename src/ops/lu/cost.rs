@@ -98,35 +98,12 @@ pub fn adjust(rates: &mut Rates, flops: f64) {
     // OpenBLAS factors 512 at about 20 GFLOP/s and 4096 at 370 (the H200
     // machine, bench/RESULTS.md issue 17): one rate for every size sent
     // 4096 to the GPU at 3.4x the CPU's time.
-    let small = model::constant("cpu.lu_gflops", || cpu_lu_gflops(512));
-    let large = model::constant("cpu.lu_large_order", || {
-        let mut n = 1024;
-        while n < 4096 && cpu_lu_seconds(n)? < 0.02 {
-            n *= 2;
-        }
-        Some(n as f64)
-    })
-    .and_then(|n| model::constant("cpu.lu_large_gflops", || cpu_lu_gflops(n as i32)).map(|r| (n, r)));
     let order = (1.5 * flops).cbrt();
-    let cpu_lu = match (small, large) {
-        (Some(r0), Some((n1, r1))) => Some(interpolate(order, 512.0, r0, n1, r1)),
-        (Some(r0), None) => Some(r0),
-        _ => None,
-    };
+    let cpu_lu = crate::ops::cpu_factorization_rate("lu", order, cpu_lu_seconds, |n| 2.0 / 3.0 * n.powi(3));
     rates.launch_s += order * step_s;
     if let Some(gflops) = cpu_lu {
         rates.cpu_gflops = gflops;
     }
-}
-
-/// The rate at order `n` on the line through (n0, r0) and (n1, r1) in
-/// log-log scale, kept between the two rates (no extrapolation).
-fn interpolate(n: f64, n0: f64, r0: f64, n1: f64, r1: f64) -> f64 {
-    if n1 <= n0 {
-        return r0;
-    }
-    let t = ((n.max(1.0).ln() - n0.ln()) / (n1.ln() - n0.ln())).clamp(0.0, 1.0);
-    (r0.ln() + t * (r1.ln() - r0.ln())).exp()
 }
 
 /// Seconds of the CPU LAPACK's DGETRF of an n x n matrix, best of two.
@@ -150,16 +127,11 @@ fn cpu_lu_seconds(n: i32) -> Option<f64> {
     (best > 0.0).then_some(best)
 }
 
-/// The CPU LAPACK's DGETRF rate at order n, GFLOP/s.
-fn cpu_lu_gflops(n: i32) -> Option<f64> {
-    cpu_lu_seconds(n).map(|t| 2.0 / 3.0 * (n as f64).powi(3) / t / 1e9)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_lu_rate_follows_the_order_between_its_two_measures() {
-        let r = |n| super::interpolate(n, 512.0, 20.0, 4096.0, 370.0);
+        let r = |n| crate::ops::interpolate(n, 512.0, 20.0, 4096.0, 370.0);
         assert!((r(512.0) - 20.0).abs() < 1e-9 && (r(4096.0) - 370.0).abs() < 1e-9);
         assert!((r(100.0) - 20.0).abs() < 1e-9 && (r(16384.0) - 370.0).abs() < 1e-9, "kept between the two");
         assert!(r(1024.0) > 20.0 && r(1024.0) < r(2048.0) && r(2048.0) < 370.0);

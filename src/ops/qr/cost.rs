@@ -3,7 +3,6 @@
 //! ([`adjust`]).
 
 use crate::dispatch::cost::Rates;
-use crate::dispatch::model;
 use crate::engine::cpu::CPU;
 use std::os::raw::c_int;
 use std::time::Instant;
@@ -45,34 +44,10 @@ pub fn shape_name(code: u8) -> String {
 /// machine at order 512 and at the first of 1024, 2048, 4096 that takes
 /// 20 ms, kept with the rates, and interpolated in log-log scale.
 pub fn adjust(rates: &mut Rates, flops: f64) {
-    let small = model::constant("cpu.geqrf_gflops", || cpu_geqrf_gflops(512));
-    let large = model::constant("cpu.geqrf_large_order", || {
-        let mut n = 1024;
-        while n < 4096 && cpu_geqrf_seconds(n)? < 0.02 {
-            n *= 2;
-        }
-        Some(n as f64)
-    })
-    .and_then(|n| model::constant("cpu.geqrf_large_gflops", || cpu_geqrf_gflops(n as i32)).map(|r| (n, r)));
     let order = (0.75 * flops).cbrt();
-    let rate = match (small, large) {
-        (Some(r0), Some((n1, r1))) => Some(interpolate(order, 512.0, r0, n1, r1)),
-        (Some(r0), None) => Some(r0),
-        _ => None,
-    };
-    if let Some(gflops) = rate {
+    if let Some(gflops) = crate::ops::cpu_factorization_rate("geqrf", order, cpu_geqrf_seconds, |n| 4.0 / 3.0 * n.powi(3)) {
         rates.cpu_gflops = gflops;
     }
-}
-
-/// The rate at order `n` on the line through (n0, r0) and (n1, r1) in
-/// log-log scale, kept between the two rates.
-fn interpolate(n: f64, n0: f64, r0: f64, n1: f64, r1: f64) -> f64 {
-    if n1 <= n0 {
-        return r0;
-    }
-    let t = ((n.max(1.0).ln() - n0.ln()) / (n1.ln() - n0.ln())).clamp(0.0, 1.0);
-    (r0.ln() + t * (r1.ln() - r0.ln())).exp()
 }
 
 /// Seconds of the CPU LAPACK's DGEQRF of an n x n matrix, best of two.
@@ -99,11 +74,6 @@ fn cpu_geqrf_seconds(n: i32) -> Option<f64> {
         best = best.min(t.elapsed().as_secs_f64());
     }
     (best > 0.0 && info == 0).then_some(best)
-}
-
-/// The CPU LAPACK's DGEQRF rate at order n, GFLOP/s.
-fn cpu_geqrf_gflops(n: i32) -> Option<f64> {
-    cpu_geqrf_seconds(n).map(|t| 4.0 / 3.0 * (n as f64).powi(3) / t / 1e9)
 }
 
 #[cfg(test)]

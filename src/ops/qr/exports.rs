@@ -35,10 +35,14 @@ impl Qr<'_> {
         info
     }
 
-    /// The GPU path; then WORK(1) as the CPU LAPACK's DGEQRF leaves it:
-    /// N times its block size where its blocked code runs (a block size
-    /// above 1 and below min(M, N), and min(M, N) above reference's
-    /// crossover), else N; its block size from its own workspace query.
+    /// The GPU path; then WORK(1) as reference DGEQRF leaves it: N times
+    /// the block size where it would use blocked code with a workspace of
+    /// that size (a block size above 1 and below min(M, N), and min(M, N)
+    /// above reference ILAENV's crossover, 128), else N; the block size
+    /// from the CPU LAPACK's own workspace query. A CPU LAPACK whose ILAENV
+    /// has another crossover would say otherwise for some orders: WORK(1)
+    /// on exit is the one output of the GPU path that follows reference
+    /// rather than the process's LAPACK.
     fn on_gpu(&mut self) -> Result<c_int, crate::engine::opencl::error::GpuError> {
         qr::dgeqrf_host(self.a.rb_mut(), self.tau)?;
         let (m, n) = (self.a.rows(), self.a.cols());

@@ -26,12 +26,16 @@
 //!
 //! The caller's A and TAU are written only at the end, once every device
 //! step succeeded: a failure leaves them as passed, and the CPU LAPACK
-//! then computes the whole call.
+//! then computes the whole call. So does a result with a NaN or an
+//! infinity in it (from one in A): the blocked update multiplies the zeros
+//! above V's diagonal, which reference's triangular products skip, so a
+//! NaN would spread to rows of R that reference keeps finite.
 
 use super::cost::GPU_PANEL;
 use crate::engine::cpu::CPU;
 use crate::engine::opencl::context::gpu;
 use crate::engine::opencl::error::GpuError;
+use crate::engine::opencl::gemm::{copy_threads, in_parallel};
 use crate::engine::opencl::resident::{self, DeviceMatrix};
 use crate::engine::opencl::{fault, host};
 use crate::matrix::{MatMut, MatRef};
@@ -95,12 +99,34 @@ pub fn dgeqrf_host(mut a: MatMut<'_>, tau: &mut [f64]) -> Result<(), GpuError> {
     // SAFETY: the device matrix is m x n, as the buffer's view.
     unsafe { resident::read(&mut g, d.view(), MatMut::from_slice(&mut out, m, n, m)) }?;
     drop(g);
+    // A NaN or an infinity in A (or an overflow) spreads differently
+    // through the blocked updates than through reference's (whose
+    // triangular products skip the zeros above V's diagonal, where ours
+    // multiply them): such a result is left to the CPU LAPACK, from A as
+    // passed, so that it is reference's.
+    if !all_finite(&out) || !all_finite(&taus) {
+        return Err(GpuError::Declined("NaN or infinity in the factors"));
+    }
     // Only now the caller's arrays.
     for j in 0..n {
         a.col_mut(j).copy_from_slice(&out[j * m..(j + 1) * m]);
     }
     tau[..k].copy_from_slice(&taus);
     Ok(())
+}
+
+/// Whether every element of `x` is finite (several threads for large
+/// arrays: the scan runs once per call over all of A).
+fn all_finite(x: &[f64]) -> bool {
+    let threads = copy_threads(x.len());
+    let chunk = x.len().div_ceil(threads).max(1);
+    let bad = std::sync::atomic::AtomicBool::new(false);
+    in_parallel(x.chunks(chunk).collect(), &|part: &[f64]| {
+        if !part.iter().all(|v| v.is_finite()) {
+            bad.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    !bad.into_inner()
 }
 
 /// The CPU LAPACK's DGEQRF of the packed `rows x cols` panel (rows >=
