@@ -6,7 +6,9 @@
 #    and the same source linked against the system LAPACK and run with the
 #    library preloaded;
 #  - bad configuration values: one clear message each, the default used, the
-#    answers still right.
+#    answers still right;
+#  - Debian's NumPy (tests/numpy_client.py) preloaded with the GPU paths
+#    forced onto PoCL: cholesky and qr as without the library.
 # Each program checks LAPACK-style residuals and prints "N passed, N failed".
 # Usage: tests/consumers.sh [path/to/liblapack_ai.so]
 set -u
@@ -150,6 +152,44 @@ for v in LAPACK_AI_MODE LAPACK_AI_DEVICE LAPACK_AI_CPU_LIB; do
 done
 [ $rc -eq 0 ] && grep -q " 0 failed" "$WORK/cfg.out" && ok "bad configuration: defaults used, results right" \
     || bad "bad configuration broke the program (status $rc)"
+
+# Debian's NumPy, unmodified, as a real client of the Cholesky and QR
+# routines: numpy.linalg.cholesky (dpotrf_), solve on an SPD matrix (dgesv_),
+# qr (dgeqrf_, then dorgqr_ on the CPU) plainly and preloaded with every GPU
+# path forced onto PoCL: the same answers to rounding, NumPy's error for a
+# matrix that is not positive definite, and the log shows dpotrf_ and
+# dgeqrf_ on the GPU.
+if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+    /usr/bin/python3 "$ROOT/tests/numpy_client.py" "$WORK/np-plain.npz" > /dev/null 2>&1
+    LD_PRELOAD=$LIB LAPACK_AI_MODE=gpu LAPACK_AI_DEVICE=pocl LAPACK_AI_LOG=$WORK/np.log \
+        /usr/bin/python3 "$ROOT/tests/numpy_client.py" "$WORK/np-gpu.npz" > /dev/null 2> "$WORK/np.err"
+    cmp=$(/usr/bin/python3 - "$WORK/np-plain.npz" "$WORK/np-gpu.npz" <<'PY'
+import sys
+import numpy as np
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+worst, name = 0.0, ""
+for k in a.files:
+    x, y = a[k], b[k]
+    if x.shape != y.shape:
+        print(f"{k}: shape {x.shape} vs {y.shape}"); sys.exit(1)
+    d = np.abs(x - y).max() / max(np.abs(x).max(), 1e-300) if x.size else 0.0
+    if not d <= worst:
+        worst, name = d, k
+print(f"{worst:.1e} {name}")
+sys.exit(0 if worst < 1e-10 else 1)
+PY
+)
+    r=$?
+    gpu_calls=""
+    for rt in dpotrf_ dgeqrf_; do
+        gpu_calls="$gpu_calls $rt:$(grep "^lapack-ai: $rt " "$WORK/np.log" 2>/dev/null | grep -c -- '-> gpu\[')"
+    done
+    if [ $r -eq 0 ] && ! grep -q -- ':0' <<< "$gpu_calls"; then
+        ok "Debian's NumPy preloaded, GPU paths on PoCL: cholesky, solve, qr as without the library (largest relative difference $cmp); on the GPU:$gpu_calls"
+    else
+        bad "Debian's NumPy preloaded: difference ${cmp:-none computed}, on the GPU:$gpu_calls"; tail -n 5 "$WORK/np.err"
+    fi
+fi
 
 echo "consumers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

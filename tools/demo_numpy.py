@@ -26,3 +26,8 @@ print(f"  residual |Mx - b|/(|M||x|) = {np.linalg.norm(m @ x - rhs) / (np.linalg
 s = timed("singular values 800x600 (dgesdd_)", lambda: np.linalg.svd(a[:800, :600], compute_uv=False))
 u, s2, vt = timed("full SVD 600x400 (dgesdd_)", lambda: np.linalg.svd(a[:600, :400]))
 print(f"  |A - U S Vt|/|A| = {np.linalg.norm(a[:600, :400] - (u[:, :400] * s2) @ vt) / np.linalg.norm(a[:600, :400]):.1e}")
+spd = m @ m.T + 1000.0 * np.eye(1000)
+lo = timed("cholesky 1000x1000 (dpotrf_)", lambda: np.linalg.cholesky(spd))
+print(f"  |A - L Lt|/|A| = {np.linalg.norm(spd - lo @ lo.T) / np.linalg.norm(spd):.1e}")
+q, r = timed("QR 1200x800 (dgeqrf_, dorgqr_)", lambda: np.linalg.qr(a[:1200, :800]))
+print(f"  |A - Q R|/|A| = {np.linalg.norm(a[:1200, :800] - q @ r) / np.linalg.norm(a[:1200, :800]):.1e}")
