@@ -26,7 +26,9 @@
 //!   to bundled::dpotrs's, A untouched, B's padding untouched (DPOTRS's
 //!   GPU path: the factor up, its leaves' inverses, two substitutions);
 //!   and a factor with a zero on its diagonal, which the GPU path declines:
-//!   X bit for bit bundled::dpotrs's (its infinities and NaNs);
+//!   X bit for bit bundled::dpotrs's (its infinities and NaNs); and an
+//!   infinity in B (a result that is not finite is left to the CPU): X bit
+//!   for bit reference's;
 //! - DPOSV (the factorization and the solve both on the device): the same
 //!   residuals, factor and X against bundled::dposv's;
 //!   NRHS = 0 (A still factored, B untouched); not positive definite: INFO
@@ -831,6 +833,29 @@ fn gpu_cholesky_matches_the_reference() {
         let info = potrs(dpotrs_, sh, &f, 2, &mut x, n);
         let rinfo = potrs(bundled::dpotrs, sh, &f, 2, &mut reference, n);
         let what = format!("dpotrs {} n={n} with a zero at {at} on the factor's diagonal", uplo as char);
+        run.placed("dpotrs_", Placed::Any, &what);
+        if finfo != 0 || info != rinfo || !same_bits(&x, &reference) {
+            run.failures.push(format!("{what}: INFO {info} (reference {rinfo}), X bitwise reference's: {}", same_bits(&x, &reference)));
+        }
+    }
+
+    // DPOTRS with an infinity in B: reference's DTRSM skips B's zeros, where
+    // a multiplication by a leaf's inverse would make 0 x inf a NaN; the GPU
+    // path leaves a result that is not finite to the CPU: bitwise reference's.
+    for (c, &(n, at)) in [(2usize, 1usize), (40, 33)].iter().enumerate() {
+        run.cases += 1;
+        let uplo = b"LU"[c];
+        let sh = Shape { uplo, n, ld: n };
+        let s = spd(&mut run.rng, Kind::Random, n);
+        let mut f = sh.array(&s);
+        let finfo = potrf(bundled::dpotrf, sh, &mut f);
+        let mut b0 = vec![0.0; n * 2];
+        b0[at] = f64::INFINITY;
+        b0[n + at / 2] = 1.0;
+        let (mut x, mut reference) = (b0.clone(), b0.clone());
+        let info = potrs(dpotrs_, sh, &f, 2, &mut x, n);
+        let rinfo = potrs(bundled::dpotrs, sh, &f, 2, &mut reference, n);
+        let what = format!("dpotrs {} n={n} with an infinity in B at row {at}", uplo as char);
         run.placed("dpotrs_", Placed::Any, &what);
         if finfo != 0 || info != rinfo || !same_bits(&x, &reference) {
             run.failures.push(format!("{what}: INFO {info} (reference {rinfo}), X bitwise reference's: {}", same_bits(&x, &reference)));

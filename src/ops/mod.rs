@@ -6,7 +6,7 @@
 //! run-time layer (src/runtime/), and do not call each other (but that
 //! DGEMM_ALPHA takes DGEMM's argument checks); what several share is here
 //! (LSAME, the T factor of a block of reflectors, the CPU's measured
-//! factorization rates).
+//! factorization rates, a finiteness scan).
 //!
 //! - [`gemm`]: `dgemm_`, `cblas_dgemm`;
 //! - [`blas3`]: `dsymm_`, `dsyrk_`, `dsyr2k_`, `dtrmm_`, `dtrsm_` (which call
@@ -50,6 +50,21 @@ pub(crate) fn larft_from_gram(k: usize, gram: &[f64], tau: &[f64]) -> Vec<f64> {
         }
     }
     t
+}
+
+/// Whether every element of `x` is finite (several threads for large
+/// arrays): the GPU paths whose blocked products spread a NaN or an
+/// infinity differently from reference leave such results to the CPU.
+pub(crate) fn all_finite(x: &[f64]) -> bool {
+    let threads = crate::engine::opencl::gemm::copy_threads(x.len());
+    let chunk = x.len().div_ceil(threads).max(1);
+    let bad = std::sync::atomic::AtomicBool::new(false);
+    crate::engine::opencl::gemm::in_parallel(x.chunks(chunk).collect(), &|part: &[f64]| {
+        if !part.iter().all(|v| v.is_finite()) {
+            bad.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    !bad.into_inner()
 }
 
 /// The CPU LAPACK's own rate for a factorization of order `order`, GFLOP/s:

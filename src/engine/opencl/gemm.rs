@@ -146,6 +146,20 @@ pub enum Target<'a> {
 }
 
 impl<'a> Target<'a> {
+    fn rows(&self) -> usize {
+        match self {
+            Target::F64(c) => c.rows(),
+            Target::F32(c) => c.rows(),
+        }
+    }
+
+    fn cols(&self) -> usize {
+        match self {
+            Target::F64(c) => c.cols(),
+            Target::F32(c) => c.cols(),
+        }
+    }
+
     /// Tile `t` of C as an operand (C's upload when beta != 0).
     fn read(&self, t: &Tile) -> Host<'_> {
         match self {
@@ -263,6 +277,21 @@ impl<'a> Job<'a> {
         Job { m: t.rows, n: t.cols, a: self.a_rows(t.row0, t.rows), b: self.b_cols(t.col0, t.cols), ..*self }
     }
 
+    /// Whether the operands have the shapes the job says (op(A) m x k,
+    /// op(B) k x n, an expanded A's rows and columns in pairs): a job
+    /// built otherwise than by [`Job::new`] from consistent operands is
+    /// refused, not computed out of bounds.
+    fn consistent(&self) -> bool {
+        let per = if self.expand.is_some() { 2 } else { 1 };
+        let (a_rows, a_cols) = if self.trans_a { (self.k, self.m) } else { (self.m, self.k) };
+        let (b_rows, b_cols) = if self.trans_b { (self.n, self.k) } else { (self.k, self.n) };
+        self.a.rows() == a_rows
+            && per * self.a.cols() == a_cols
+            && self.b.rows() == b_rows
+            && self.b.cols() == b_cols
+            && (per == 1 || (self.m % 2 == 0 && self.k % 2 == 0))
+    }
+
     /// Whether any operand needs the device's conversions.
     fn converts(&self, c: &Target<'_>) -> bool {
         self.expand.is_some() || !matches!((self.a, self.b, c), (Host::F64(_), Host::F64(_), Target::F64(_)))
@@ -354,6 +383,10 @@ pub fn dgemm(g: &Gemm<'_>, c: MatMut<'_>) -> Result<(), Failure> {
 /// own thread (own context, queues and staging); the ranges are disjoint
 /// parts of the caller's C. One device runs exactly the one-device path.
 pub fn product(j: &Job<'_>, c: Target<'_>) -> Result<(), Failure> {
+    if !j.consistent() || (c.rows(), c.cols()) != (j.m, j.n) {
+        let error = GpuError::Internal(format!("a product whose operands do not match its shape: {j:?}"));
+        return Err(Failure { error, remaining: vec![Tile { row0: 0, rows: j.m, col0: 0, cols: j.n }] });
+    }
     let devices = super::context::device_count().max(1).min(j.n.max(1));
     if devices == 1 {
         return job_on(0, j, c);
@@ -1023,6 +1056,10 @@ mod tests {
         let j = Job::new(true, false, 1.0, Host::F64(MatRef::from_slice(&a, 6, 4, 6)), Some(Expand { alpha: (1.0, 0.0), conj: false }),
             Host::F64(MatRef::from_slice(&b, 6, 1, 6)), 0.0);
         assert_eq!((j.m, j.n, j.k), (8, 1, 6));
+        assert!(j.consistent());
+        // An expanded A with an odd number of rows of C, or operands of
+        // other shapes than the job's: refused before the device is used.
+        assert!(!Job { m: 7, ..j }.consistent() && !Job { k: 5, ..j }.consistent() && !Job { n: 2, ..j }.consistent());
         let t = j.tile(Tile { row0: 2, rows: 4, col0: 0, cols: 1 });
         let Host::F64(ta) = t.a else { unreachable!() };
         assert_eq!((ta.rows(), ta.cols(), ta.at(0, 0)), (6, 2, 6.0));

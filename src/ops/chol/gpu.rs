@@ -270,6 +270,13 @@ fn solve(g: &mut Gpu, lower: &DeviceMatrix, inv: &DeviceMatrix, leaf: usize, b: 
         }
         resident::read(g, p.view(), MatMut::from_slice(&mut x, n, r, n))?;
     }
+    // Multiplying by a leaf's inverse multiplies its zeros too (0 times an
+    // infinity is a NaN where reference's DTRSM skips the zero): a result
+    // that is not finite is left to the CPU LAPACK, so that it is
+    // reference's.
+    if !crate::ops::all_finite(&x) {
+        return Err(GpuError::Declined("NaN or infinity in the solution"));
+    }
     Ok(x)
 }
 

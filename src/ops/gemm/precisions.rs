@@ -49,10 +49,20 @@ pub struct Complex<T> {
     pub im: T,
 }
 
+mod sealed {
+    /// Only the four element types are [`super::Element`]s: the real views
+    /// of their arrays ([`super::reals`]) rely on their layouts.
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+    impl Sealed for super::Complex<f32> {}
+    impl Sealed for super::Complex<f64> {}
+}
+
 /// The element types of the four precisions, seen in double precision
 /// (f64 only for the Level-3 routines' host copies: [`on_gpu`] is for the
 /// three others).
-pub trait Element: Copy + Send + Sync + 'static {
+pub trait Element: sealed::Sealed + Copy + Send + Sync + 'static {
     /// Whether it is complex (two reals per element).
     const COMPLEX: bool;
     /// Whether its reals are doubles (DGEMM's and ZGEMM's).
@@ -267,8 +277,8 @@ fn fill_columns<U: Send>(out: &mut [U], height: usize, per: usize, units: usize,
 fn reals<'a, T: Element>(x: MatRef<'a, T>) -> Host<'a> {
     let w = if T::COMPLEX { 2 } else { 1 };
     let (rows, cols, ld) = (w * x.rows(), x.cols(), w * x.ld().max(1));
-    // SAFETY: T is one of the four element types (Element is implemented
-    // for f32, f64, Complex<f32> and Complex<f64> only), which are, element
+    // SAFETY: T is one of the four element types (Element is sealed:
+    // f32, f64, Complex<f32> and Complex<f64> only), which are, element
     // for element, w reals of f64 (T::DOUBLE) or of f32 (Complex is
     // repr(C)); the view covers the same memory for the same lifetime.
     unsafe {

@@ -35,7 +35,6 @@ use super::cost::GPU_PANEL;
 use crate::engine::cpu::CPU;
 use crate::engine::opencl::context::gpu;
 use crate::engine::opencl::error::GpuError;
-use crate::engine::opencl::gemm::{copy_threads, in_parallel};
 use crate::engine::opencl::resident::{self, DeviceMatrix};
 use crate::engine::opencl::{fault, host};
 use crate::matrix::{MatMut, MatRef};
@@ -104,7 +103,7 @@ pub fn dgeqrf_host(mut a: MatMut<'_>, tau: &mut [f64]) -> Result<(), GpuError> {
     // triangular products skip the zeros above V's diagonal, where ours
     // multiply them): such a result is left to the CPU LAPACK, from A as
     // passed, so that it is reference's.
-    if !all_finite(&out) || !all_finite(&taus) {
+    if !crate::ops::all_finite(&out) || !crate::ops::all_finite(&taus) {
         return Err(GpuError::Declined("NaN or infinity in the factors"));
     }
     // Only now the caller's arrays.
@@ -113,20 +112,6 @@ pub fn dgeqrf_host(mut a: MatMut<'_>, tau: &mut [f64]) -> Result<(), GpuError> {
     }
     tau[..k].copy_from_slice(&taus);
     Ok(())
-}
-
-/// Whether every element of `x` is finite (several threads for large
-/// arrays: the scan runs once per call over all of A).
-fn all_finite(x: &[f64]) -> bool {
-    let threads = copy_threads(x.len());
-    let chunk = x.len().div_ceil(threads).max(1);
-    let bad = std::sync::atomic::AtomicBool::new(false);
-    in_parallel(x.chunks(chunk).collect(), &|part: &[f64]| {
-        if !part.iter().all(|v| v.is_finite()) {
-            bad.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    });
-    !bad.into_inner()
 }
 
 /// The CPU LAPACK's DGEQRF of the packed `rows x cols` panel (rows >=
