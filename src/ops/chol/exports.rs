@@ -45,6 +45,12 @@ impl Factor<'_> {
     /// at the first diagonal block that is not, with A untouched, and the
     /// CPU LAPACK computes the call from it, so that INFO and what A and B
     /// hold are exactly reference's.
+    /// Routes the call (CPU LAPACK or [`Factor::on_gpu`], a GPU error
+    /// finished by the CPU from the untouched arrays); INFO.
+    fn route<D: FnOnce() -> String>(mut self, call: Call<D>) -> c_int {
+        dispatch::run(call, &mut self, Factor::on_cpu, Some(|f: &mut _| Factor::on_gpu(f).map_err(|e| dispatch::failure(e, Factor::on_cpu))))
+    }
+
     /// (A GPU error leaves A and B as passed, for the CPU.)
     fn on_gpu(&mut self) -> Result<c_int, GpuError> {
         let upper = lsame(self.uplo, b'U');
@@ -112,8 +118,7 @@ pub unsafe extern "C" fn dpotrf_(
         let nu = n as usize;
         // SAFETY: the arguments passed DPOTRF's checks: A is n x n with its
         // leading dimension.
-        let mut args = Factor { uplo: ul, a: unsafe { MatMut::from_raw(a, nu, nu, lda as usize) }, b: None };
-        let result = dispatch::run(call, &mut args, Factor::on_cpu, Some(|f: &mut _| Factor::on_gpu(f).map_err(|e| dispatch::failure(e, Factor::on_cpu))));
+        let result = Factor { uplo: ul, a: unsafe { MatMut::from_raw(a, nu, nu, lda as usize) }, b: None }.route(call);
         // SAFETY: INFO is the caller's.
         unsafe { set_info(info, result) };
     });
@@ -171,10 +176,10 @@ pub unsafe extern "C" fn dposv_(
         let (nu, ru) = (n as usize, nrhs as usize);
         // SAFETY: the arguments passed DPOSV's checks: A is n x n and B
         // n x nrhs with their leading dimensions; they do not overlap.
-        let mut args = unsafe {
+        let args = unsafe {
             Factor { uplo: ul, a: MatMut::from_raw(a, nu, nu, lda as usize), b: Some(MatMut::from_raw(b, nu, ru, ldb as usize)) }
         };
-        let result = dispatch::run(call, &mut args, Factor::on_cpu, Some(|f: &mut _| Factor::on_gpu(f).map_err(|e| dispatch::failure(e, Factor::on_cpu))));
+        let result = args.route(call);
         // SAFETY: INFO is the caller's.
         unsafe { set_info(info, result) };
     });
