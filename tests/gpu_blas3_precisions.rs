@@ -54,8 +54,7 @@ use lapack_ai::ops::blas3::exports::{
     cher2k_, cherk_, chemm_, csymm_, csyr2k_, csyrk_, ctrmm_, ctrsm_, ssymm_, ssyr2k_, ssyrk_, strmm_, strsm_,
     zher2k_, zherk_, zhemm_, zsymm_, zsyr2k_, zsyrk_, ztrmm_, ztrsm_,
 };
-use lapack_ai::routines::Routine;
-use lapack_ai::runtime::{config, stats};
+use lapack_ai::runtime::config;
 use std::collections::BTreeMap;
 use std::ffi::c_void;
 use std::os::raw::c_char;
@@ -905,17 +904,16 @@ fn gpu_blas3_other_precisions_match_the_reference() {
 
     // The counters: every call with something to compute ran on the GPU,
     // every faulted one fell back (none other did), for all 21 routines.
-    let (counts, _) = stats::snapshot();
     let mut fell = 0;
     if run.expected.len() != 21 {
         run.failures.push(format!("{} routines called, 21 expected", run.expected.len()));
     }
     for (symbol, (gpu, fallbacks)) in &run.expected {
-        let row = counts.iter().find(|s| s.routine.map(Routine::symbol) == Some(symbol.as_str())).expect("a routine's counters");
-        if row.gpu_calls != *gpu || row.fallbacks != *fallbacks || *gpu == 0 || *fallbacks == 0 {
+        let (gpu_calls, fallback_calls) = common::counters(symbol);
+        if gpu_calls != *gpu || fallback_calls != *fallbacks || *gpu == 0 || *fallbacks == 0 {
             run.failures.push(format!(
                 "{symbol}: {} calls on the GPU and {} fallbacks counted, {gpu} and {fallbacks} expected (both > 0)",
-                row.gpu_calls, row.fallbacks
+                gpu_calls, fallback_calls
             ));
         }
         fell += fallbacks;

@@ -52,13 +52,11 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod common;
-use common::Rng;
+use common::{LogTail, Placed, Rng};
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::ops::chol::exports::{dposv_, dpotrf_, dpotrs_};
-use lapack_ai::routines::Routine;
-use lapack_ai::runtime::{config, stats};
+use lapack_ai::runtime::config;
 use std::os::raw::{c_char, c_int};
-use std::path::PathBuf;
 
 /// LAPACK's DLAMCH('E'): the unit roundoff, as its test ratios use it.
 const EPS: f64 = f64::EPSILON / 2.0;
@@ -465,17 +463,6 @@ fn posv(f: Posv, sh: Shape, a: &mut [f64], nrhs: usize, b: &mut [f64], ldb: usiz
     info
 }
 
-/// Where a call must have run, by its log line.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Placed {
-    /// One line "-> gpu[" without a fallback.
-    Gpu,
-    /// One line "fell back to cpu[".
-    Fallback,
-    /// Not checked (the GPU path may give up: not positive definite).
-    Any,
-}
-
 /// How a positive definite case must run: where (the log), whether bit
 /// for bit reference's (the CPU ran the whole call from the caller's
 /// arrays), and its label in failures.
@@ -493,9 +480,7 @@ struct Run {
     rng: Rng,
     failures: Vec<String>,
     cases: usize,
-    log: PathBuf,
-    /// Bytes of the log read so far.
-    log_seen: usize,
+    log: LogTail,
     /// Per routine: calls that must have run on the GPU.
     gpu_expected: [u64; 2],
     /// How the first call of each routine whose placement is not checked
@@ -516,27 +501,19 @@ impl Run {
 
     /// Checks the log lines of `routine` written since the last look.
     fn placed(&mut self, routine: &str, expect: Placed, what: &str) {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let new = text.get(self.log_seen..).unwrap_or("").to_string();
-        self.log_seen = text.len();
-        let prefix = format!("lapack-ai: {routine} ");
-        let lines: Vec<&str> = new.lines().filter(|l| l.starts_with(&prefix)).collect();
-        let ok = match expect {
-            Placed::Any => {
-                if let [line] = lines.as_slice() {
-                    if !self.unchecked_lines.iter().any(|l| l.starts_with(&prefix)) {
-                        self.unchecked_lines.push(line.to_string());
-                    }
+        let lines = self.log.lines_of(routine);
+        if expect == Placed::Any {
+            let prefix = format!("lapack-ai: {routine} ");
+            if let [line] = lines.as_slice() {
+                if !self.unchecked_lines.iter().any(|l| l.starts_with(&prefix)) {
+                    self.unchecked_lines.push(line.to_string());
                 }
-                true
             }
-            Placed::Gpu => matches!(lines.as_slice(), [l] if l.contains("-> gpu[") && !l.contains("fell back")),
-            Placed::Fallback => matches!(lines.as_slice(), [l] if l.contains("fell back to cpu[")),
-        };
+        }
         if expect == Placed::Gpu {
             self.gpu_expected[usize::from(routine == "dposv_")] += 1;
         }
-        if !ok {
+        if !expect.matches(&lines) {
             self.failures.push(format!("{what}: logged {lines:?}, expected one line {expect:?}"));
         }
     }
@@ -722,11 +699,7 @@ impl Run {
 
 /// The counters of dpotrf_ and dposv_: (GPU calls, fallbacks) each.
 fn counters() -> [(u64, u64); 2] {
-    let (all, _) = stats::snapshot();
-    ["dpotrf_", "dposv_"].map(|symbol| {
-        let row = all.iter().find(|s| s.routine.map(Routine::symbol) == Some(symbol)).expect("the routine's counters");
-        (row.gpu_calls, row.fallbacks)
-    })
+    ["dpotrf_", "dposv_"].map(common::counters)
 }
 
 #[test]
@@ -742,8 +715,7 @@ fn gpu_cholesky_matches_the_reference() {
         rng: Rng(seed | 1),
         failures: Vec::new(),
         cases: 0,
-        log,
-        log_seen: 0,
+        log: LogTail::new(log),
         gpu_expected: [0; 2],
         unchecked_lines: Vec::new(),
         worst: [0.0; 4],
@@ -951,7 +923,7 @@ fn gpu_cholesky_matches_the_reference() {
         }
     }
 
-    let _ = std::fs::remove_file(&run.log);
+    let _ = std::fs::remove_file(&run.log.path);
     println!("{} cases; how the calls whose placement is not checked were logged (first of each routine):", run.cases);
     for line in &run.unchecked_lines {
         println!("  {line}");

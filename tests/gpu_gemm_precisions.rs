@@ -34,7 +34,7 @@ use common::{Cx, Rng};
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::ops::gemm::exports::{cblas_cgemm, cblas_sgemm, cblas_zgemm, cgemm_, sgemm_, zgemm_};
 use lapack_ai::routines::Routine;
-use lapack_ai::runtime::{config, stats};
+use lapack_ai::runtime::config;
 use std::collections::BTreeMap;
 use std::ffi::c_void;
 use std::os::raw::c_char;
@@ -552,14 +552,13 @@ fn gpu_sgemm_cgemm_zgemm_match_the_reference() {
 
     // The counters: every call with something to compute ran on the GPU,
     // and every faulted one fell back (none other did).
-    let (counts, _) = stats::snapshot();
     let mut fell = 0;
     for (symbol, (gpu, fallbacks)) in &run.expected {
-        let row = counts.iter().find(|s| s.routine.map(Routine::symbol) == Some(*symbol)).expect("a routine's counters");
-        if row.gpu_calls != *gpu || row.fallbacks != *fallbacks {
+        let (gpu_calls, fallback_calls) = common::counters(symbol);
+        if gpu_calls != *gpu || fallback_calls != *fallbacks {
             run.failures.push(format!(
                 "{symbol}: {} calls on the GPU and {} fallbacks counted, {gpu} and {fallbacks} expected",
-                row.gpu_calls, row.fallbacks
+                gpu_calls, fallback_calls
             ));
         }
         fell += fallbacks;

@@ -44,13 +44,11 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod common;
-use common::Rng;
+use common::{LogTail, Placed, Rng};
 use lapack_ai::engine::cpu::bundled;
 use lapack_ai::ops::qr::exports::dgeqrf_;
-use lapack_ai::routines::Routine;
-use lapack_ai::runtime::{config, stats};
+use lapack_ai::runtime::config;
 use std::os::raw::c_int;
-use std::path::PathBuf;
 
 /// LAPACK's DLAMCH('E'): the unit roundoff, as its test ratios use it.
 const EPS: f64 = f64::EPSILON / 2.0;
@@ -348,17 +346,6 @@ impl Lwork {
     }
 }
 
-/// Where a call must have run, by its log line.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Placed {
-    /// One line "-> gpu[" without a fallback.
-    Gpu,
-    /// One line "fell back to cpu[".
-    Fallback,
-    /// Not checked (a query, min(M, N) = 0, a NaN).
-    Any,
-}
-
 /// How a call must run: where (the log), whether bit for bit reference's
 /// (the CPU ran the whole call from the caller's arrays), and its label
 /// in failures.
@@ -376,9 +363,7 @@ struct Run {
     rng: Rng,
     failures: Vec<String>,
     cases: usize,
-    log: PathBuf,
-    /// Bytes of the log read so far.
-    log_seen: usize,
+    log: LogTail,
     /// Calls that must have run on the GPU.
     gpu_expected: u64,
     /// How the first call of each kind whose placement is not checked was
@@ -403,24 +388,14 @@ impl Run {
     /// Checks the log lines of dgeqrf_ written since the last look; for
     /// Placed::Any, keeps the first line under `tag` to print.
     fn placed(&mut self, expect: Placed, what: &str, tag: &str) {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let new = text.get(self.log_seen..).unwrap_or("").to_string();
-        self.log_seen = text.len();
-        let lines: Vec<&str> = new.lines().filter(|l| l.starts_with("lapack-ai: dgeqrf_ ")).collect();
-        let ok = match expect {
-            Placed::Any => {
-                if !self.unchecked_lines.iter().any(|l| l.starts_with(tag)) {
-                    self.unchecked_lines.push(format!("{tag}: {lines:?}"));
-                }
-                true
-            }
-            Placed::Gpu => matches!(lines.as_slice(), [l] if l.contains("-> gpu[") && !l.contains("fell back")),
-            Placed::Fallback => matches!(lines.as_slice(), [l] if l.contains("fell back to cpu[")),
-        };
+        let lines = self.log.lines_of("dgeqrf_");
+        if expect == Placed::Any && !self.unchecked_lines.iter().any(|l| l.starts_with(tag)) {
+            self.unchecked_lines.push(format!("{tag}: {lines:?}"));
+        }
         if expect == Placed::Gpu {
             self.gpu_expected += 1;
         }
-        if !ok {
+        if !expect.matches(&lines) {
             self.failures.push(format!("{what}: logged {lines:?}, expected one line {expect:?}"));
         }
     }
@@ -517,9 +492,7 @@ impl Run {
 
 /// The counters of dgeqrf_: (GPU calls, fallbacks).
 fn counters() -> (u64, u64) {
-    let (all, _) = stats::snapshot();
-    let row = all.iter().find(|s| s.routine.map(Routine::symbol) == Some("dgeqrf_")).expect("dgeqrf_'s counters");
-    (row.gpu_calls, row.fallbacks)
+    common::counters("dgeqrf_")
 }
 
 #[test]
@@ -535,8 +508,7 @@ fn gpu_qr_matches_the_reference() {
         rng: Rng(seed | 1),
         failures: Vec::new(),
         cases: 0,
-        log,
-        log_seen: 0,
+        log: LogTail::new(log),
         gpu_expected: 0,
         unchecked_lines: Vec::new(),
         worst: [0.0; 5],
@@ -671,7 +643,7 @@ fn gpu_qr_matches_the_reference() {
         run.failures.push(format!("{} GPU calls counted, at least {} expected", end.0 - start.0, run.gpu_expected));
     }
 
-    let _ = std::fs::remove_file(&run.log);
+    let _ = std::fs::remove_file(&run.log.path);
     println!("{} cases; how the calls whose placement is not checked were logged (first of each):", run.cases);
     for line in &run.unchecked_lines {
         println!("  {line}");

@@ -1,6 +1,7 @@
 //! What several test programs share (`mod common;` in each): the random
-//! numbers and the complex element type. Each test program uses a part of
-//! it, so unused items are allowed here.
+//! numbers, the complex element type, the GPU tests' start, their reading
+//! of the log and of the counters. Each test program uses a part of it, so
+//! unused items are allowed here.
 #![allow(dead_code)]
 
 /// A xorshift generator: the same sequence for a seed on every machine.
@@ -58,4 +59,59 @@ pub fn gpu_test(name: &str, what: &str, default_seed: u64) -> Option<(std::path:
     let seed = std::env::var("LAPACK_AI_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default_seed);
     println!("seed {seed}");
     Some((log, seed))
+}
+
+/// Where a call must have run, by its log line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Placed {
+    /// One line "-> gpu[" without a fallback.
+    Gpu,
+    /// One line "fell back to cpu[".
+    Fallback,
+    /// Not checked.
+    Any,
+}
+
+impl Placed {
+    /// Whether a call's lines of the log say it ran so.
+    pub fn matches(self, lines: &[String]) -> bool {
+        match self {
+            Placed::Any => true,
+            Placed::Gpu => matches!(lines, [l] if l.contains("-> gpu[") && !l.contains("fell back")),
+            Placed::Fallback => matches!(lines, [l] if l.contains("fell back to cpu[")),
+        }
+    }
+}
+
+/// The test process's log (LAPACK_AI_LOG), read as it grows.
+pub struct LogTail {
+    pub path: std::path::PathBuf,
+    seen: usize,
+}
+
+impl LogTail {
+    pub fn new(path: std::path::PathBuf) -> LogTail {
+        LogTail { path, seen: 0 }
+    }
+
+    /// The lines of `routine` (a symbol: "dpotrf_") written since the last
+    /// call.
+    pub fn lines_of(&mut self, routine: &str) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        let new = text.get(self.seen..).unwrap_or("");
+        let prefix = format!("lapack-ai: {routine} ");
+        let lines = new.lines().filter(|l| l.starts_with(&prefix)).map(str::to_string).collect();
+        self.seen = text.len();
+        lines
+    }
+}
+
+/// A routine's counters in this process: (calls on the GPU, fallbacks).
+pub fn counters(symbol: &str) -> (u64, u64) {
+    let (all, _) = lapack_ai::runtime::stats::snapshot();
+    let row = all
+        .iter()
+        .find(|s| s.routine.map(lapack_ai::routines::Routine::symbol) == Some(symbol))
+        .unwrap_or_else(|| panic!("{symbol}'s counters"));
+    (row.gpu_calls, row.fallbacks)
 }
