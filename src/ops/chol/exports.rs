@@ -54,16 +54,36 @@ impl Factor<'_> {
     /// (A GPU error leaves A and B as passed, for the CPU.)
     fn on_gpu(&mut self) -> Result<c_int, GpuError> {
         let upper = lsame(self.uplo, b'U');
-        let done = match &mut self.b {
-            Some(b) => chol::dposv_host(upper, self.a.rb_mut(), b.rb_mut()),
-            None => chol::dpotrf_host(upper, self.a.rb_mut()),
-        };
-        match done {
+        match chol::factor_host(upper, self.a.rb_mut(), self.b.as_mut().map(|b| b.rb_mut())) {
             Ok(()) => Ok(0),
             Err(chol::Stop::NotPositive) => Ok(self.on_cpu()),
             Err(chol::Stop::Gpu(e)) => Err(e),
         }
     }
+}
+
+/// DPOSV's and DPOTRS's arguments (the same checks in the same order)
+/// read through the caller's pointers, INFO set: (UPLO, N, NRHS, LDA,
+/// LDB), or None after an illegal one was reported through
+/// XERBLA(`srname`).
+///
+/// # Safety
+/// The caller's scalar pointers (valid or null) and INFO.
+unsafe fn read_solve_args(
+    srname: &str, uplo: *const c_char, n: *const c_int, nrhs: *const c_int, lda: *const c_int, ldb: *const c_int,
+    info: *mut c_int,
+) -> Option<(u8, c_int, c_int, c_int, c_int)> {
+    // SAFETY: the caller's CHARACTER argument (or null).
+    let ul = unsafe { read_char(uplo) };
+    let (n, nrhs, lda, ldb) = (int(n, -1), int(nrhs, -1), int(lda, 0), int(ldb, 0));
+    let err = check::dpotrs(ul, n, nrhs, lda, ldb);
+    // SAFETY: INFO is the caller's.
+    unsafe { set_info(info, err) };
+    if err != 0 {
+        xerbla::report(srname, -err);
+        return None;
+    }
+    Some((ul, n, nrhs, lda, ldb))
 }
 
 /// DPOTRF computes the Cholesky factorization of a real symmetric positive
@@ -149,16 +169,10 @@ pub unsafe extern "C" fn dposv_(
 ) {
     let _ = uplo_len;
     guarded("DPOSV", info, || {
-        // SAFETY: the caller's CHARACTER argument (or null).
-        let ul = unsafe { read_char(uplo) };
-        let (n, nrhs, lda, ldb) = (int(n, -1), int(nrhs, -1), int(lda, 0), int(ldb, 0));
-        let err = check::dpotrs(ul, n, nrhs, lda, ldb);
-        // SAFETY: INFO is the caller's.
-        unsafe { set_info(info, err) };
-        if err != 0 {
-            xerbla::report("DPOSV ", -err);
+        // SAFETY: the caller's pointers.
+        let Some((ul, n, nrhs, lda, ldb)) = (unsafe { read_solve_args("DPOSV ", uplo, n, nrhs, lda, ldb, info) }) else {
             return;
-        }
+        };
         if n == 0 {
             return;
         }
@@ -209,16 +223,10 @@ pub unsafe extern "C" fn dpotrs_(
 ) {
     let _ = uplo_len;
     guarded("DPOTRS", info, || {
-        // SAFETY: the caller's CHARACTER argument (or null).
-        let ul = unsafe { read_char(uplo) };
-        let (n, nrhs, lda, ldb) = (int(n, -1), int(nrhs, -1), int(lda, 0), int(ldb, 0));
-        let err = check::dpotrs(ul, n, nrhs, lda, ldb);
-        // SAFETY: INFO is the caller's.
-        unsafe { set_info(info, err) };
-        if err != 0 {
-            xerbla::report("DPOTRS", -err);
+        // SAFETY: the caller's pointers.
+        let Some((ul, n, nrhs, lda, ldb)) = (unsafe { read_solve_args("DPOTRS", uplo, n, nrhs, lda, ldb, info) }) else {
             return;
-        }
+        };
         if n == 0 || nrhs == 0 {
             return;
         }

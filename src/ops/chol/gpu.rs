@@ -135,40 +135,31 @@ fn write_triangle(upper: bool, out: &[f64], mut a: MatMut<'_>) {
     }
 }
 
-/// DPOTRF on the GPU: the `upper` or lower triangle of the n x n `a`
-/// replaced by its Cholesky factor, the other triangle untouched. On an
-/// error `a` is as passed.
+/// DPOTRF on the GPU, and with `b` DPOSV: the `upper` or lower triangle of
+/// the n x n `a` replaced by its Cholesky factor (the other triangle
+/// untouched), and A X = B solved with the factor still on the device, X
+/// over B. The caller's arrays are written only once everything
+/// succeeded: on an error they are as passed.
 ///
 /// Test hook (`LAPACK_AI_FAULT_INJECT`): `dpotrf` fails at the start,
 /// `dpotrf@N` after N panels, `panic-dpotrf[@N]` panics there.
-pub fn dpotrf_host(upper: bool, a: MatMut<'_>) -> Result<(), Stop> {
+pub fn factor_host(upper: bool, a: MatMut<'_>, b: Option<MatMut<'_>>) -> Result<(), Stop> {
     let fault = fault::at("dpotrf");
     fault::check(fault, 0)?;
     let n = a.rows();
     let mut g = gpu()?;
     let f = factor(&mut g, upper, a.rb(), fault)?;
+    let x = match &b {
+        Some(b) => Some(solve(&mut g, &f.lower, &f.inv, f.leaf, b.rb())?),
+        None => None,
+    };
     let out = factor_back(&mut g, &f, n)?;
     drop(g);
-    // Only now the caller's A, only its triangle.
+    // Only now the caller's arrays (of A only its triangle).
     write_triangle(upper, &out, a);
-    Ok(())
-}
-
-/// DPOSV on the GPU: A factored as [`dpotrf_host`] does, then A X = B
-/// solved with the factor still on the device; the caller's A (its
-/// triangle) and B are written only once everything succeeded. On an
-/// error both are as passed. Test hook: as [`dpotrf_host`]'s.
-pub fn dposv_host(upper: bool, a: MatMut<'_>, b: MatMut<'_>) -> Result<(), Stop> {
-    let fault = fault::at("dpotrf");
-    fault::check(fault, 0)?;
-    let n = a.rows();
-    let mut g = gpu()?;
-    let f = factor(&mut g, upper, a.rb(), fault)?;
-    let x = solve(&mut g, &f.lower, &f.inv, f.leaf, b.rb())?;
-    let out = factor_back(&mut g, &f, n)?;
-    drop(g);
-    write_triangle(upper, &out, a);
-    copy_into(&x, b);
+    if let (Some(x), Some(b)) = (x, b) {
+        copy_into(&x, b);
+    }
     Ok(())
 }
 
@@ -183,22 +174,11 @@ pub fn dpotrs_host(upper: bool, a: MatRef<'_>, b: MatMut<'_>) -> Result<(), GpuE
     let mut g = gpu()?;
     let (_, leaf) = widths(&g);
     let leaf = leaf.min(n);
-    // L (lower, leading dimension n) on the host's side for the leaves:
-    // the caller's lower triangle, or its upper one transposed.
-    let l_at = |i: usize, j: usize| if upper { a.at(j, i) } else { a.at(i, j) };
+    // L (lower) on the host's side for the leaves: the caller's lower
+    // triangle, or its upper one transposed.
     let mut leaves = host::zeroed::<f64>(leaf * n, "dpotrs")?;
-    let mut i0 = 0;
-    while i0 < n {
-        let ib = leaf.min(n - i0);
-        for j in 0..ib {
-            for i in j..ib {
-                leaves[i + (i0 + j) * leaf] = l_at(i0 + i, i0 + j);
-            }
-        }
-        if !invert_lower(&mut leaves[i0 * leaf..], ib, leaf) {
-            return Err(GpuError::Declined("a zero on the factor's diagonal"));
-        }
-        i0 += ib;
+    if !invert_leaves(n, leaf, |i, j| if upper { a.at(j, i) } else { a.at(i, j) }, &mut leaves) {
+        return Err(GpuError::Declined("a zero on the factor's diagonal"));
     }
     let d = DeviceMatrix::new(&g, n, n)?;
     let inv = DeviceMatrix::new(&g, leaf, n)?;
@@ -312,7 +292,10 @@ fn factor_lower(g: &mut Gpu, m: &DeviceMatrix, n: usize, fault: Option<fault::Fa
                 return Err(Stop::NotPositive);
             }
             resident::write(g, a11, MatRef::from_slice(&diag[..kb * kb], kb, kb, kb))?;
-            invert_leaves(&diag[..kb * kb], kb, leaf, &mut leaves);
+            // A Cholesky factor's diagonal is positive: its leaves invert.
+            if !invert_leaves(kb, leaf, |i, j| diag[i + j * kb], &mut leaves) {
+                return Err(Stop::Gpu(GpuError::Declined("a diagonal block's leaf did not invert")));
+            }
             resident::write(g, inv.at(0, k0), MatRef::from_slice(&leaves[..leaf * kb], leaf, kb, leaf))?;
             let m2 = n - k0 - kb;
             if m2 > 0 {
@@ -363,23 +346,27 @@ fn factor_on_host(block: &mut [f64], kb: usize) -> bool {
     info == 0
 }
 
-/// The inverses of the `leaf` x `leaf` diagonal leaves of the factored
-/// lower block (kb x kb, leading dimension kb), side by side in `out`
-/// (leaf x kb, leading dimension leaf), their strict upper parts zero.
-fn invert_leaves(block: &[f64], kb: usize, leaf: usize, out: &mut [f64]) {
+/// The inverses of the `leaf` x `leaf` diagonal leaves of a lower
+/// triangular n x n factor whose element (i, j) is `l(i, j)`, side by side
+/// in `out` (leaf x n, leading dimension leaf), their strict upper parts
+/// zero; false where a leaf has a zero on its diagonal (a Cholesky
+/// factor's is positive).
+fn invert_leaves(n: usize, leaf: usize, l: impl Fn(usize, usize) -> f64, out: &mut [f64]) -> bool {
     out.iter_mut().for_each(|x| *x = 0.0);
     let mut i0 = 0;
-    while i0 < kb {
-        let ib = leaf.min(kb - i0);
+    while i0 < n {
+        let ib = leaf.min(n - i0);
         for j in 0..ib {
             for i in j..ib {
-                out[i + (i0 + j) * leaf] = block[(i0 + i) + (i0 + j) * kb];
+                out[i + (i0 + j) * leaf] = l(i0 + i, i0 + j);
             }
         }
-        // A Cholesky factor's diagonal is positive: the inverse exists.
-        invert_lower(&mut out[i0 * leaf..], ib, leaf);
+        if !invert_lower(&mut out[i0 * leaf..], ib, leaf) {
+            return false;
+        }
         i0 += ib;
     }
+    true
 }
 
 /// The lower ib x ib triangle at the start of `x` (leading dimension ld)
@@ -402,7 +389,7 @@ mod tests {
         // A 3 x 3 lower factor, leaves of 2: [[2,0],[1,4]] and [5].
         let block = [2.0, 1.0, 3.0, 0.0, 4.0, 6.0, 0.0, 0.0, 5.0];
         let mut out = vec![9.0; 2 * 3];
-        super::invert_leaves(&block, 3, 2, &mut out);
+        assert!(super::invert_leaves(3, 2, |i, j| block[i + j * 3], &mut out));
         // [[0.5, 0], [-0.125, 0.25]] and [0.2], column-major, ld 2.
         assert_eq!(out, vec![0.5, -0.125, 0.0, 0.25, 0.2, 0.0]);
     }
