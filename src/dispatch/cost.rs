@@ -90,6 +90,42 @@ pub fn gemm_shape_name(code: u8) -> String {
     name
 }
 
+/// The class of a solve by its right-hand sides (src/dispatch/model.rs;
+/// the LU's and the Cholesky's): 0 one, 1 a few (fewer than 256), 2 many.
+pub fn rhs_shape(nrhs: i32) -> u8 {
+    match nrhs {
+        ..=1 => 0,
+        2..=255 => 1,
+        _ => 2,
+    }
+}
+
+/// The class of a factorization by its aspect (the LU's and the QR's): 3
+/// square-ish, 4 tall (m at least twice n), 5 wide.
+pub fn aspect_shape(m: i32, n: i32) -> u8 {
+    if m >= 2 * n {
+        4
+    } else if n >= 2 * m {
+        5
+    } else {
+        3
+    }
+}
+
+/// [`rhs_shape`]'s and [`aspect_shape`]'s names.
+pub fn factor_shape_name(code: u8) -> String {
+    match code {
+        0 => "nrhs1",
+        1 => "nrhs-few",
+        2 => "nrhs-many",
+        3 => "square",
+        4 => "tall",
+        5 => "wide",
+        _ => "?",
+    }
+    .into()
+}
+
 /// The name of a shape code that is only a number (a family with one
 /// class per routine, or whose codes are not named).
 pub fn plain_shape_name(code: u8) -> String {

@@ -24,21 +24,6 @@ pub fn dpotrs(n: i32, nrhs: i32) -> (f64, f64, f64) {
     (2.0 * nf * nf * rf, 8.0 * nf * (nf + 2.0 * rf), 1.0)
 }
 
-/// The class of a call by its right-hand sides (src/dispatch/model.rs): 0
-/// none or one, 1 a few (fewer than 256), 2 many.
-pub fn rhs_shape(nrhs: i32) -> u8 {
-    match nrhs {
-        ..=1 => 0,
-        2..=255 => 1,
-        _ => 2,
-    }
-}
-
-/// [`rhs_shape`]'s names.
-pub fn shape_name(code: u8) -> String {
-    ["nrhs1", "nrhs-few", "nrhs-many"].get(code as usize).unwrap_or(&"?").to_string()
-}
-
 /// DPOSV: DPOTRF then DPOTRS.
 pub fn dposv(n: i32, nrhs: i32) -> (f64, f64, f64) {
     let (f1, b1, l1) = dpotrf(n);

@@ -183,8 +183,8 @@ pub unsafe extern "C" fn dposv_(
             flops,
             bytes,
             launches,
-            shape: cost::rhs_shape(nrhs),
-            shape_name: cost::shape_name,
+            shape: crate::dispatch::cost::rhs_shape(nrhs),
+            shape_name: crate::dispatch::cost::factor_shape_name,
             adjust: Some(cost::adjust),
         };
         let (nu, ru) = (n as usize, nrhs as usize);
@@ -237,8 +237,8 @@ pub unsafe extern "C" fn dpotrs_(
             flops,
             bytes,
             launches,
-            shape: cost::rhs_shape(nrhs),
-            shape_name: cost::shape_name,
+            shape: crate::dispatch::cost::rhs_shape(nrhs),
+            shape_name: crate::dispatch::cost::factor_shape_name,
             adjust: None,
         };
         let (nu, ru) = (n as usize, nrhs as usize);

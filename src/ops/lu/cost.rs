@@ -15,42 +15,6 @@ pub fn dgesv(n: i32, nrhs: i32) -> (f64, f64, f64) {
     (2.0 / 3.0 * nf.powi(3) + 2.0 * nf * nf * rf, 16.0 * nf * (nf + rf), 2.0)
 }
 
-/// The class of a call by its right-hand sides (src/dispatch/model.rs): 0
-/// one, 1 a few (fewer than 256), 2 many.
-pub fn rhs_shape(nrhs: i32) -> u8 {
-    match nrhs {
-        ..=1 => 0,
-        2..=255 => 1,
-        _ => 2,
-    }
-}
-
-/// The class of a factorization by its aspect: 3 square-ish, 4 tall (m at
-/// least twice n), 5 wide.
-pub fn aspect_shape(m: i32, n: i32) -> u8 {
-    if m >= 2 * n {
-        4
-    } else if n >= 2 * m {
-        5
-    } else {
-        3
-    }
-}
-
-/// [`rhs_shape`]'s and [`aspect_shape`]'s names.
-pub fn shape_name(code: u8) -> String {
-    match code {
-        0 => "nrhs1",
-        1 => "nrhs-few",
-        2 => "nrhs-many",
-        3 => "square",
-        4 => "tall",
-        5 => "wide",
-        _ => "?",
-    }
-    .into()
-}
-
 /// DGETRF of an m x n matrix: flops, bytes (A up, its factors back), round
 /// trips.
 pub fn dgetrf(m: i32, n: i32) -> (f64, f64, f64) {

@@ -146,8 +146,8 @@ pub unsafe extern "C" fn dgesv_(
             flops,
             bytes,
             launches,
-            shape: cost::rhs_shape(nrhs),
-            shape_name: cost::shape_name,
+            shape: crate::dispatch::cost::rhs_shape(nrhs),
+            shape_name: crate::dispatch::cost::factor_shape_name,
             adjust: Some(cost::adjust),
         };
         let (nu, ru) = (n as usize, nrhs as usize);
@@ -213,8 +213,8 @@ pub unsafe extern "C" fn dgetrf_(
             flops,
             bytes,
             launches,
-            shape: cost::aspect_shape(m, n),
-            shape_name: cost::shape_name,
+            shape: crate::dispatch::cost::aspect_shape(m, n),
+            shape_name: crate::dispatch::cost::factor_shape_name,
             adjust: Some(cost::adjust),
         };
         let (mu, nu) = (m as usize, n as usize);
@@ -282,8 +282,8 @@ pub unsafe extern "C" fn dgetrs_(
             flops,
             bytes,
             launches,
-            shape: cost::rhs_shape(nrhs),
-            shape_name: cost::shape_name,
+            shape: crate::dispatch::cost::rhs_shape(nrhs),
+            shape_name: crate::dispatch::cost::factor_shape_name,
             adjust: None,
         };
         let (nu, ru) = (n as usize, nrhs as usize);

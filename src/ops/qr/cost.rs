@@ -21,23 +21,6 @@ pub fn dgeqrf(m: i32, n: i32) -> (f64, f64, f64) {
     (flops, 16.0 * mf * nf, (small / GPU_PANEL as f64).ceil().max(1.0))
 }
 
-/// The class of a factorization by its aspect: 0 square-ish, 1 tall (m at
-/// least twice n), 2 wide.
-pub fn aspect_shape(m: i32, n: i32) -> u8 {
-    if m >= 2 * n {
-        1
-    } else if n >= 2 * m {
-        2
-    } else {
-        0
-    }
-}
-
-/// [`aspect_shape`]'s names.
-pub fn shape_name(code: u8) -> String {
-    ["square", "tall", "wide"].get(code as usize).unwrap_or(&"?").to_string()
-}
-
 /// The CPU LAPACK's own QR rate instead of its DGEMM's (its panels are
 /// Level-2 and memory-bound, a fraction of DGEMM's rate that grows with
 /// the order, as for its LU: src/ops/lu/cost.rs): measured once per

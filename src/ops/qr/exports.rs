@@ -108,8 +108,8 @@ pub unsafe extern "C" fn dgeqrf_(
             flops,
             bytes,
             launches,
-            shape: cost::aspect_shape(m, n),
-            shape_name: cost::shape_name,
+            shape: crate::dispatch::cost::aspect_shape(m, n),
+            shape_name: crate::dispatch::cost::factor_shape_name,
             adjust: Some(cost::adjust),
         };
         let (mu, nu) = (m as usize, n as usize);
