@@ -5,7 +5,7 @@
 //! the dispatcher (src/dispatch/), the engines (src/engine/) and the
 //! run-time layer (src/runtime/), and do not call each other (but that
 //! DGEMM_ALPHA takes DGEMM's argument checks); what several share is here
-//! (LSAME, the T factor of a block of reflectors, the CPU's measured
+//! (LSAME, a block of reflectors' V and T, the CPU's measured
 //! factorization rates, a finiteness scan).
 //!
 //! - [`gemm`]: `dgemm_`, `cblas_dgemm`;
@@ -25,10 +25,43 @@ pub mod gemm;
 pub mod lu;
 pub mod svd;
 
+use crate::matrix::MatRef;
+use std::os::raw::c_int;
+
 /// LAPACK's LSAME for a single character: `ca` equals `cb` ignoring case.
 /// (Character arguments are the first byte the caller passed.)
 pub fn lsame(ca: u8, cb: u8) -> bool {
     ca.eq_ignore_ascii_case(&cb)
+}
+
+/// The unit lower trapezoidal V (`a`'s shape, leading dimension its rows)
+/// of reflectors stored below the diagonal of `a`.
+pub(crate) fn unit_lower(a: MatRef<'_>, v: &mut [f64]) {
+    let rows = a.rows();
+    for c in 0..a.cols() {
+        let col = a.col(c);
+        for r in 0..rows {
+            v[r + c * rows] = match r.cmp(&c) {
+                std::cmp::Ordering::Less => 0.0,
+                std::cmp::Ordering::Equal => 1.0,
+                std::cmp::Ordering::Greater => col[r],
+            };
+        }
+    }
+}
+
+/// T of the forward block reflector I - V T Vᵀ of `v` (`rows x k`) from
+/// VᵀV (the process's DGEMM) and the scalar factors.
+pub(crate) fn t_factor(rows: usize, k: usize, v: &[f64], tau: &[f64]) -> Vec<f64> {
+    let mut gram = vec![0.0; k * k];
+    let (ri, ki) = (rows as c_int, k as c_int);
+    // SAFETY: v holds rows x k (leading dimension rows), gram k x k.
+    unsafe {
+        (crate::engine::cpu::CPU.dgemm.f)(
+            c"T".as_ptr(), c"N".as_ptr(), &ki, &ki, &ri, &1.0, v.as_ptr(), &ri, v.as_ptr(), &ri, &0.0, gram.as_mut_ptr(), &ki, 1, 1,
+        )
+    };
+    larft_from_gram(k, &gram, tau)
 }
 
 /// The triangular factor T of a block of `k` forward, columnwise

@@ -78,8 +78,8 @@ pub fn dgeqrf_host(mut a: MatMut<'_>, tau: &mut [f64]) -> Result<(), GpuError> {
             host_qr(&mut panel[..rows * kb], rows, kb, &mut taus[k0..k0 + kb])?;
             resident::write(&mut g, d.at(k0, k0), MatRef::from_slice(&panel[..rows * kb], rows, kb, rows))?;
             if nc > 0 {
-                unit_lower(&panel[..rows * kb], rows, kb, &mut v[..rows * kb]);
-                let t = t_factor(rows, kb, &v[..rows * kb], &taus[k0..k0 + kb]);
+                crate::ops::unit_lower(MatRef::from_slice(&panel[..rows * kb], rows, kb, rows), &mut v[..rows * kb]);
+                let t = crate::ops::t_factor(rows, kb, &v[..rows * kb], &taus[k0..k0 + kb]);
                 resident::write(&mut g, vd.view(), MatRef::from_slice(&v[..rows * kb], rows, kb, rows))?;
                 resident::write(&mut g, td.view(), MatRef::from_slice(&t, kb, kb, kb))?;
                 let c = d.at(k0, k0 + kb);
@@ -136,31 +136,3 @@ fn host_qr(p: &mut [f64], rows: usize, cols: usize, tau: &mut [f64]) -> Result<(
     Ok(())
 }
 
-/// The unit lower trapezoidal V (rows x cols, packed) of the reflectors
-/// stored below the diagonal of the packed panel `p`.
-fn unit_lower(p: &[f64], rows: usize, cols: usize, v: &mut [f64]) {
-    for c in 0..cols {
-        for r in 0..rows {
-            v[r + c * rows] = match r.cmp(&c) {
-                std::cmp::Ordering::Less => 0.0,
-                std::cmp::Ordering::Equal => 1.0,
-                std::cmp::Ordering::Greater => p[r + c * rows],
-            };
-        }
-    }
-}
-
-/// T of the forward block reflector I - V T Vᵀ of `v` (rows x k, packed)
-/// from VᵀV (the CPU's DGEMM) and the scalar factors.
-fn t_factor(rows: usize, k: usize, v: &[f64], tau: &[f64]) -> Vec<f64> {
-    let mut gram = vec![0.0; k * k];
-    let (ri, ki) = (rows as c_int, k as c_int);
-    // SAFETY: v holds rows x k (leading dimension rows), gram k x k; the
-    // CPU's DGEMM (not this library's: nothing routed).
-    unsafe {
-        (CPU.dgemm.f)(
-            c"T".as_ptr(), c"N".as_ptr(), &ki, &ki, &ri, &1.0, v.as_ptr(), &ri, v.as_ptr(), &ri, &0.0, gram.as_mut_ptr(), &ki, 1, 1,
-        )
-    };
-    crate::ops::larft_from_gram(k, &gram, tau)
-}

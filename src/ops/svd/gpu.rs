@@ -371,39 +371,9 @@ fn host_qr(mut a: MatMut<'_>, tau: &mut [f64], v: &mut [f64], t: &mut [f64]) -> 
     if info != 0 {
         return Err(GpuError::Declined("the host QR of a band reduction panel failed"));
     }
-    unit_lower(a.rb().sub(0, 0, rows, k), v);
-    t[..k * k].copy_from_slice(&t_factor(rows, k, &v[..rows * k], &tau[..k]));
+    crate::ops::unit_lower(a.rb().sub(0, 0, rows, k), v);
+    t[..k * k].copy_from_slice(&crate::ops::t_factor(rows, k, &v[..rows * k], &tau[..k]));
     Ok(())
-}
-
-/// The unit lower trapezoidal V (`a`'s shape, leading dimension its rows)
-/// of reflectors stored below the diagonal of `a`.
-fn unit_lower(a: MatRef<'_>, v: &mut [f64]) {
-    let rows = a.rows();
-    for c in 0..a.cols() {
-        let col = a.col(c);
-        for r in 0..rows {
-            v[r + c * rows] = match r.cmp(&c) {
-                std::cmp::Ordering::Less => 0.0,
-                std::cmp::Ordering::Equal => 1.0,
-                std::cmp::Ordering::Greater => col[r],
-            };
-        }
-    }
-}
-
-/// T of the forward block reflector I - V T Vᵀ of `v` (`rows x k`) from
-/// VᵀV (the process's DGEMM) and the scalar factors.
-fn t_factor(rows: usize, k: usize, v: &[f64], tau: &[f64]) -> Vec<f64> {
-    let mut gram = vec![0.0; k * k];
-    let (ri, ki) = (rows as c_int, k as c_int);
-    // SAFETY: v holds rows x k (leading dimension rows), gram k x k.
-    unsafe {
-        (crate::engine::cpu::CPU.dgemm.f)(
-            c"T".as_ptr(), c"N".as_ptr(), &ki, &ki, &ri, &1.0, v.as_ptr(), &ri, v.as_ptr(), &ri, &0.0, gram.as_mut_ptr(), &ki, 1, 1,
-        )
-    };
-    crate::ops::larft_from_gram(k, &gram, tau)
 }
 
 /// src/ops/svd/bulge.cl.
