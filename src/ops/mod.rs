@@ -5,7 +5,7 @@
 //! the dispatcher (src/dispatch/), the engines (src/engine/) and the
 //! run-time layer (src/runtime/), and do not call each other (but that
 //! DGEMM_ALPHA takes DGEMM's argument checks); what several share is here
-//! (LSAME, a block of reflectors' V and T, the CPU's measured
+//! (LSAME, a panel's QR with its reflectors' V and T, the CPU's measured
 //! factorization rates, a finiteness scan).
 //!
 //! - [`gemm`]: `dgemm_`, `cblas_dgemm`;
@@ -25,13 +25,46 @@ pub mod gemm;
 pub mod lu;
 pub mod svd;
 
-use crate::matrix::MatRef;
+use crate::engine::opencl::error::GpuError;
+use crate::matrix::{MatMut, MatRef};
 use std::os::raw::c_int;
 
 /// LAPACK's LSAME for a single character: `ca` equals `cb` ignoring case.
 /// (Character arguments are the first byte the caller passed.)
 pub fn lsame(ca: u8, cb: u8) -> bool {
     ca.eq_ignore_ascii_case(&cb)
+}
+
+/// DGEQRF of the `rows x cols` matrix `a` (k = min(rows, cols) >= 1
+/// reflectors) with the process's CPU LAPACK, as a host step of a GPU
+/// routine (the panels of the GPU SVD's stage 1 and of the GPU QR); then
+/// the unit lower trapezoidal V
+/// (`rows x k`, leading dimension rows) in `v` and the k x k T of the
+/// forward block reflector I - V T Vᵀ in `t` (leading dimension k).
+/// `tau` holds k values, `v` rows k, `t` k².
+pub(crate) fn panel_qr(mut a: MatMut<'_>, tau: &mut [f64], v: &mut [f64], t: &mut [f64]) -> Result<(), GpuError> {
+    let (rows, cols) = (a.rows(), a.cols());
+    let k = rows.min(cols);
+    assert!(tau.len() >= k && v.len() >= rows * k && t.len() >= k * k);
+    let (mi, ni, ldi) = (rows as c_int, cols as c_int, a.ld() as c_int);
+    let (mut info, mut query) = (0, [0.0f64]);
+    let f = crate::engine::cpu::CPU.dgeqrf.f;
+    let p = a.as_mut_ptr();
+    // SAFETY: a workspace query, then the view's matrix with at least that
+    // much workspace; TAU holds k. A host step: the GPU lock is held (see
+    // dispatch::host_step).
+    crate::dispatch::host_step(|| unsafe {
+        f(&mi, &ni, p, &ldi, tau.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
+        let mut work = vec![0.0; (query[0] as usize).max(cols * 64).max(1)];
+        let lwork = work.len() as c_int;
+        f(&mi, &ni, p, &ldi, tau.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info);
+    });
+    if info != 0 {
+        return Err(GpuError::Declined("the host QR of a panel failed"));
+    }
+    unit_lower(a.rb().sub(0, 0, rows, k), v);
+    t[..k * k].copy_from_slice(&t_factor(rows, k, &v[..rows * k], &tau[..k]));
+    Ok(())
 }
 
 /// The unit lower trapezoidal V (`a`'s shape, leading dimension its rows)

@@ -32,13 +32,11 @@
 //! NaN would spread to rows of R that reference keeps finite.
 
 use super::cost::GPU_PANEL;
-use crate::engine::cpu::CPU;
 use crate::engine::opencl::context::gpu;
 use crate::engine::opencl::error::GpuError;
 use crate::engine::opencl::resident::{self, DeviceMatrix};
 use crate::engine::opencl::{fault, host};
 use crate::matrix::{MatMut, MatRef};
-use std::os::raw::c_int;
 
 /// DGEQRF on the GPU: A (m x n) replaced by R and the reflectors, TAU
 /// (min(m, n)) by their factors. On an error both are as passed.
@@ -61,6 +59,7 @@ pub fn dgeqrf_host(mut a: MatMut<'_>, tau: &mut [f64]) -> Result<(), GpuError> {
     let mut panel = host::zeroed::<f64>(m * nb, "dgeqrf")?;
     let mut v = host::zeroed::<f64>(m * nb, "dgeqrf")?;
     let mut taus = host::zeroed::<f64>(k, "dgeqrf")?;
+    let mut t = host::zeroed::<f64>(nb * nb, "dgeqrf")?;
     // SAFETY: the device matrix is m x n, as A.
     unsafe { resident::write(&mut g, d.view(), a.rb()) }?;
     let mut k0 = 0;
@@ -75,13 +74,16 @@ pub fn dgeqrf_host(mut a: MatMut<'_>, tau: &mut [f64]) -> Result<(), GpuError> {
         // W2; no product's output overlaps its inputs.
         unsafe {
             resident::read(&mut g, d.at(k0, k0), MatMut::from_slice(&mut panel[..rows * kb], rows, kb, rows))?;
-            host_qr(&mut panel[..rows * kb], rows, kb, &mut taus[k0..k0 + kb])?;
+            crate::ops::panel_qr(
+                MatMut::from_slice(&mut panel[..rows * kb], rows, kb, rows),
+                &mut taus[k0..k0 + kb],
+                &mut v[..rows * kb],
+                &mut t[..kb * kb],
+            )?;
             resident::write(&mut g, d.at(k0, k0), MatRef::from_slice(&panel[..rows * kb], rows, kb, rows))?;
             if nc > 0 {
-                crate::ops::unit_lower(MatRef::from_slice(&panel[..rows * kb], rows, kb, rows), &mut v[..rows * kb]);
-                let t = crate::ops::t_factor(rows, kb, &v[..rows * kb], &taus[k0..k0 + kb]);
                 resident::write(&mut g, vd.view(), MatRef::from_slice(&v[..rows * kb], rows, kb, rows))?;
-                resident::write(&mut g, td.view(), MatRef::from_slice(&t, kb, kb, kb))?;
+                resident::write(&mut g, td.view(), MatRef::from_slice(&t[..kb * kb], kb, kb, kb))?;
                 let c = d.at(k0, k0 + kb);
                 resident::gemm(&mut g, true, false, kb, nc, rows, 1.0, vd.view(), c, 0.0, w1.view())?;
                 resident::gemm(&mut g, true, false, kb, nc, kb, 1.0, td.view(), w1.view(), 0.0, w2.view())?;
@@ -114,25 +116,4 @@ pub fn dgeqrf_host(mut a: MatMut<'_>, tau: &mut [f64]) -> Result<(), GpuError> {
     Ok(())
 }
 
-/// The CPU LAPACK's DGEQRF of the packed `rows x cols` panel (rows >=
-/// cols), as a host step of this routine (its own BLAS calls stay on the
-/// CPU); TAU holds cols.
-fn host_qr(p: &mut [f64], rows: usize, cols: usize, tau: &mut [f64]) -> Result<(), GpuError> {
-    let (mi, ni) = (rows as c_int, cols as c_int);
-    let (mut info, mut query) = (0, [0.0f64]);
-    let f = CPU.dgeqrf.f;
-    crate::dispatch::host_step(|| {
-        // SAFETY: a workspace query, then the packed panel with at least
-        // that much workspace (and at least `cols`); TAU holds cols.
-        unsafe { f(&mi, &ni, p.as_mut_ptr(), &mi, tau.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info) };
-        let mut work = vec![0.0; (query[0] as usize).max(cols * 64).max(1)];
-        let lwork = work.len() as c_int;
-        // SAFETY: as above.
-        unsafe { f(&mi, &ni, p.as_mut_ptr(), &mi, tau.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info) };
-    });
-    if info != 0 {
-        return Err(GpuError::Declined("the host QR of a panel failed"));
-    }
-    Ok(())
-}
 

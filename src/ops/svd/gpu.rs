@@ -261,7 +261,7 @@ fn gebrd(mut a: MatMut<'_>, kd: usize, nx: usize, vectors: bool, phases: &Phases
                 let n2 = n - k0 - kb;
                 // Panel QR on the host: R on the band, V below, and T.
                 let t0 = clock();
-                host_qr(a.sub_mut(k0, k0, rows, kb), &mut bd.tauq[k0..k0 + kb], &mut v, &mut t)?;
+                crate::ops::panel_qr(a.sub_mut(k0, k0, rows, kb), &mut bd.tauq[k0..k0 + kb], &mut v, &mut t)?;
                 t_qr += t0.elapsed().as_secs_f64();
                 if n2 == 0 {
                     break;
@@ -290,7 +290,7 @@ fn gebrd(mut a: MatMut<'_>, kd: usize, nx: usize, vectors: bool, phases: &Phases
                 }
                 let kb2 = kb.min(n2);
                 let t0 = clock();
-                host_qr(MatMut::from_slice(&mut xt, n2, kb, n2), &mut bd.taup[k0..k0 + kb2], &mut v, &mut t)?;
+                crate::ops::panel_qr(MatMut::from_slice(&mut xt, n2, kb, n2), &mut bd.taup[k0..k0 + kb2], &mut v, &mut t)?;
                 t_qr += t0.elapsed().as_secs_f64();
                 for c in 0..n2 {
                     let col = &mut a.col_mut(k0 + kb + c)[k0..k0 + kb];
@@ -343,37 +343,6 @@ fn host_gebrd(mut a: MatMut<'_>, bd: &mut Bidiagonal) {
         let lwork = work.len() as c_int;
         netlib::dgebrd(&mi, &ni, a, &ldi, bd.d.as_mut_ptr(), bd.e.as_mut_ptr(), bd.tauq.as_mut_ptr(), bd.taup.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info);
     }
-}
-
-/// DGEQRF of the `rows x cols` matrix `a` (k = min(rows, cols) >= 1
-/// reflectors) with the process's CPU LAPACK, for the panels of stage 1;
-/// then the unit lower trapezoidal V
-/// (`rows x k`, leading dimension rows) in `v` and the k x k T of the
-/// forward block reflector I - V T Vᵀ in `t` (leading dimension k).
-/// `tau` holds k values, `v` rows k, `t` k².
-fn host_qr(mut a: MatMut<'_>, tau: &mut [f64], v: &mut [f64], t: &mut [f64]) -> Result<(), GpuError> {
-    let (rows, cols) = (a.rows(), a.cols());
-    let k = rows.min(cols);
-    assert!(tau.len() >= k && v.len() >= rows * k && t.len() >= k * k);
-    let (mi, ni, ldi) = (rows as c_int, cols as c_int, a.ld() as c_int);
-    let (mut info, mut query) = (0, [0.0f64]);
-    let f = crate::engine::cpu::CPU.dgeqrf.f;
-    let p = a.as_mut_ptr();
-    // SAFETY: a workspace query, then the view's matrix with at least that
-    // much workspace; TAU holds k. A host step: the GPU lock is held (see
-    // dispatch::host_step).
-    crate::dispatch::host_step(|| unsafe {
-        f(&mi, &ni, p, &ldi, tau.as_mut_ptr(), query.as_mut_ptr(), &-1, &mut info);
-        let mut work = vec![0.0; (query[0] as usize).max(cols * 64).max(1)];
-        let lwork = work.len() as c_int;
-        f(&mi, &ni, p, &ldi, tau.as_mut_ptr(), work.as_mut_ptr(), &lwork, &mut info);
-    });
-    if info != 0 {
-        return Err(GpuError::Declined("the host QR of a band reduction panel failed"));
-    }
-    crate::ops::unit_lower(a.rb().sub(0, 0, rows, k), v);
-    t[..k * k].copy_from_slice(&crate::ops::t_factor(rows, k, &v[..rows * k], &tau[..k]));
-    Ok(())
 }
 
 /// src/ops/svd/bulge.cl.
